@@ -1,0 +1,12 @@
+DROP TABLE attachments;
+DROP TABLE chat_events;
+DROP TABLE messages;
+DROP TABLE chat_sessions;
+DROP TABLE tickets;
+DROP TABLE customers;
+DROP TABLE blocked_ips;
+DROP TABLE allowed_domains;
+DROP TABLE chat_accounts;
+DROP TABLE api_keys;
+DROP TABLE users;
+DROP TABLE tenants;

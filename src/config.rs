@@ -1,0 +1,83 @@
+//! Settings: built-in defaults, then an optional file (`--config FILE`, TOML), then
+//! environment variables `OMNIBRIDGE__SECTION__KEY`.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub attachments: AttachmentSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    /// Largest request body other than an attachment.
+    pub max_body_bytes: u64,
+    /// HTTP worker threads; 0 = one per core.
+    pub workers: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    /// A SQLite path (the default) or a `postgres://` URL.
+    pub url: String,
+    pub pool_size: u32,
+    /// SQLite's `synchronous` pragma: `FULL` (an fsync per commit) or `NORMAL` (WAL-safe
+    /// against crashes of omnibridge, not of the machine).
+    pub sqlite_synchronous: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AttachmentSettings {
+    pub dir: PathBuf,
+    pub max_bytes: u64,
+}
+
+impl Settings {
+    pub fn load(file: Option<&Path>) -> Result<Settings, config::ConfigError> {
+        let mut builder = config::Config::builder()
+            .set_default("server.host", "127.0.0.1")?
+            .set_default("server.port", 8080)?
+            .set_default("server.max_body_bytes", 1024 * 1024)?
+            .set_default("server.workers", 0)?
+            .set_default("database.url", "omnibridge.db")?
+            .set_default("database.pool_size", 8)?
+            .set_default("database.sqlite_synchronous", "FULL")?
+            .set_default("attachments.dir", "data/attachments")?
+            .set_default("attachments.max_bytes", 20 * 1024 * 1024)?;
+        if let Some(file) = file {
+            builder = builder.add_source(config::File::from(file).required(true));
+        }
+        let settings: Settings = builder
+            .add_source(
+                config::Environment::with_prefix("OMNIBRIDGE")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .try_parsing(true),
+            )
+            .build()?
+            .try_deserialize()?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    fn check(&self) -> Result<(), config::ConfigError> {
+        let sync = self.database.sqlite_synchronous.to_ascii_uppercase();
+        if !["FULL", "NORMAL", "EXTRA"].contains(&sync.as_str()) {
+            return Err(config::ConfigError::Message(format!(
+                "database.sqlite_synchronous must be FULL, NORMAL or EXTRA, not {sync:?}"
+            )));
+        }
+        if self.database.pool_size == 0 {
+            return Err(config::ConfigError::Message(
+                "database.pool_size must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,230 @@
+//! Database access: one connection type over SQLite and Postgres, chosen at runtime from the
+//! URL, an r2d2 pool, the embedded migrations, and `Db`, the handle the services use so that
+//! no query ever runs on an async worker thread.
+
+pub mod models;
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::ApiError;
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Pg(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+/// Runs the same diesel code against the concrete connection of either dialect, for the few
+/// statements (`ON CONFLICT`, `RETURNING`) the portable `MultiBackend` does not express.
+#[macro_export]
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Pg($c) => $body,
+            $crate::db::DbConnection::Sqlite($c) => $body,
+        }
+    };
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Postgres,
+    Sqlite,
+}
+
+impl Dialect {
+    pub fn of_url(url: &str) -> Dialect {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Dialect::Postgres
+        } else {
+            Dialect::Sqlite
+        }
+    }
+}
+
+/// Opens connections by the URL's scheme (never "try Postgres, then fall back to a file") and
+/// sets SQLite up for a server: WAL so readers never wait for the writer, a busy timeout so
+/// writers queue instead of failing, and foreign keys on.
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: String,
+    dialect: Dialect,
+    sqlite_synchronous: String,
+}
+
+impl ConnectionManager {
+    pub fn new(url: &str, sqlite_synchronous: &str) -> Self {
+        ConnectionManager {
+            url: url.to_owned(),
+            dialect: Dialect::of_url(url),
+            sqlite_synchronous: sqlite_synchronous.to_owned(),
+        }
+    }
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, Self::Error> {
+        use diesel::r2d2::Error as E;
+        match self.dialect {
+            Dialect::Postgres => diesel::PgConnection::establish(&self.url)
+                .map(DbConnection::Pg)
+                .map_err(E::ConnectionError),
+            Dialect::Sqlite => {
+                let path = self.url.strip_prefix("sqlite://").unwrap_or(&self.url);
+                let mut conn =
+                    diesel::SqliteConnection::establish(path).map_err(E::ConnectionError)?;
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = {}; PRAGMA foreign_keys = ON;",
+                    self.sqlite_synchronous
+                ))
+                .map_err(E::QueryError)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+pub type Pool = r2d2::Pool<ConnectionManager>;
+
+/// The handle services use: every call runs on the blocking pool, never on an async worker.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    dialect: Dialect,
+}
+
+const WRITE_ATTEMPTS: usize = 5;
+
+impl Db {
+    pub fn connect(url: &str, pool_size: u32, sqlite_synchronous: &str) -> Result<Db, ApiError> {
+        let manager = ConnectionManager::new(url, sqlite_synchronous);
+        let dialect = manager.dialect;
+        let pool = r2d2::Pool::builder()
+            .max_size(pool_size)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(10))
+            .test_on_check_out(false)
+            .build(manager)?;
+        Ok(Db { pool, dialect })
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// Applies pending migrations of the connection's dialect; returns the versions applied.
+    pub fn migrate(&self) -> Result<Vec<String>, ApiError> {
+        let mut conn = self.pool.get()?;
+        let applied = match &mut *conn {
+            DbConnection::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+            DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+        }
+        .map_err(|e| ApiError::Internal(format!("migration failed: {e}")))?;
+        Ok(applied.iter().map(|v| v.to_string()).collect())
+    }
+
+    /// A blocking read with a pooled connection (for admin commands and start-up).
+    pub fn read_blocking<T>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let mut conn = self.pool.get()?;
+        f(&mut conn)
+    }
+
+    /// A blocking write transaction, retried when it lost a race.
+    pub fn write_blocking<T>(
+        &self,
+        mut f: impl FnMut(&mut DbConnection) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let mut conn = self.pool.get()?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match write_transaction(&mut conn, &mut f) {
+                Err(ApiError::Conflict) if attempt < WRITE_ATTEMPTS => continue,
+                other => return other,
+            }
+        }
+    }
+
+    /// Reads off the async workers.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.clone();
+        actix_web::web::block(move || db.read_blocking(f)).await?
+    }
+
+    /// One write transaction off the async workers: committed when this returns `Ok`.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnMut(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.clone();
+        actix_web::web::block(move || db.write_blocking(f)).await?
+    }
+
+    pub async fn ping(&self) -> Result<(), ApiError> {
+        self.read(|conn| {
+            conn.batch_execute("SELECT 1")?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+/// A transaction that takes SQLite's write lock up front (`BEGIN IMMEDIATE`), so two writers
+/// that both read first never deadlock on the upgrade; Postgres uses its ordinary one.
+fn write_transaction<T>(
+    conn: &mut DbConnection,
+    f: &mut impl FnMut(&mut DbConnection) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    match conn {
+        DbConnection::Pg(_) => conn.transaction(|c| f(c)),
+        DbConnection::Sqlite(_) => {
+            conn.batch_execute("BEGIN IMMEDIATE")?;
+            match f(conn) {
+                Ok(value) => match conn.batch_execute("COMMIT") {
+                    Ok(()) => Ok(value),
+                    Err(err) => {
+                        let _ = conn.batch_execute("ROLLBACK");
+                        Err(err.into())
+                    }
+                },
+                Err(err) => {
+                    let _ = conn.batch_execute("ROLLBACK");
+                    Err(err)
+                }
+            }
+        }
+    }
+}
+
+pub fn now_millis() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}

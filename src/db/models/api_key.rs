@@ -1,0 +1,52 @@
+use diesel::prelude::*;
+
+use crate::db::schema::api_keys;
+use crate::db::{now_millis, DbConnection};
+use crate::error::ApiError;
+use crate::on_backend;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = api_keys)]
+pub struct ApiKeyRow {
+    pub id: i64,
+    pub tenant_id: i64,
+    pub user_id: Option<i64>,
+    pub prefix: String,
+    pub key_hash: String,
+    pub permissions: String,
+    pub revoked_at: Option<i64>,
+}
+
+impl ApiKeyRow {
+    pub fn create(
+        conn: &mut DbConnection,
+        tenant_id: i64,
+        prefix: &str,
+        key_hash: &str,
+        permissions: &str,
+    ) -> Result<i64, ApiError> {
+        let row = (
+            api_keys::tenant_id.eq(tenant_id),
+            api_keys::prefix.eq(prefix),
+            api_keys::key_hash.eq(key_hash),
+            api_keys::permissions.eq(permissions),
+            api_keys::created_at.eq(now_millis()),
+        );
+        let id = on_backend!(conn, |c| diesel::insert_into(api_keys::table)
+            .values(row)
+            .returning(api_keys::id)
+            .get_result(c))?;
+        Ok(id)
+    }
+
+    pub fn find_by_prefix(
+        conn: &mut DbConnection,
+        prefix: &str,
+    ) -> Result<Option<ApiKeyRow>, ApiError> {
+        Ok(api_keys::table
+            .filter(api_keys::prefix.eq(prefix))
+            .select(ApiKeyRow::as_select())
+            .first(conn)
+            .optional()?)
+    }
+}

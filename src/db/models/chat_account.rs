@@ -1,0 +1,92 @@
+use diesel::prelude::*;
+
+use crate::db::schema::chat_accounts;
+use crate::db::DbConnection;
+use crate::error::ApiError;
+use crate::on_backend;
+
+/// One chat widget / channel configuration of a tenant, named by its token.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = chat_accounts)]
+pub struct ChatAccount {
+    pub id: i64,
+    pub tenant_id: i64,
+    pub name: String,
+    pub token: String,
+    pub secret: String,
+    pub language: String,
+    pub greeting: String,
+    pub offline_message: String,
+    /// Comma-separated chat field names the widget must ask for.
+    pub required_fields: String,
+    pub time_zone: String,
+    /// `ServiceHours` text form, e.g. `mon-fri 09:00-17:00; sat 10:00-14:00`; empty = always.
+    pub service_hours: String,
+    pub attachment_max_bytes: i64,
+    /// Comma-separated content types (`image/*` allowed); empty = any.
+    pub attachment_types: String,
+    pub queue_enabled: bool,
+    pub queue_max_length: i32,
+    pub default_wait_seconds: i32,
+    pub transcripts: bool,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = chat_accounts)]
+pub struct NewChatAccount {
+    pub tenant_id: i64,
+    pub name: String,
+    pub token: String,
+    pub secret: String,
+    pub language: String,
+    pub greeting: String,
+    pub offline_message: String,
+    pub required_fields: String,
+    pub time_zone: String,
+    pub service_hours: String,
+    pub attachment_max_bytes: i64,
+    pub attachment_types: String,
+    pub queue_enabled: bool,
+    pub queue_max_length: i32,
+    pub default_wait_seconds: i32,
+    pub transcripts: bool,
+    pub created_at: i64,
+}
+
+impl ChatAccount {
+    pub fn create(conn: &mut DbConnection, new: &NewChatAccount) -> Result<i64, ApiError> {
+        let id = on_backend!(conn, |c| diesel::insert_into(chat_accounts::table)
+            .values(new)
+            .returning(chat_accounts::id)
+            .get_result(c))?;
+        Ok(id)
+    }
+
+    /// The tenant's chat account with this token; another tenant's token finds nothing.
+    pub fn find_by_token(
+        conn: &mut DbConnection,
+        tenant_id: i64,
+        token: &str,
+    ) -> Result<ChatAccount, ApiError> {
+        chat_accounts::table
+            .filter(chat_accounts::tenant_id.eq(tenant_id))
+            .filter(chat_accounts::token.eq(token))
+            .select(ChatAccount::as_select())
+            .first(conn)
+            .optional()?
+            .ok_or(ApiError::UnknownChatAccount)
+    }
+
+    pub fn first_of_tenant(
+        conn: &mut DbConnection,
+        tenant_id: i64,
+    ) -> Result<Option<ChatAccount>, ApiError> {
+        Ok(chat_accounts::table
+            .filter(chat_accounts::tenant_id.eq(tenant_id))
+            .order(chat_accounts::id)
+            .select(ChatAccount::as_select())
+            .first(conn)
+            .optional()?)
+    }
+}

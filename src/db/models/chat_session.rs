@@ -1,0 +1,160 @@
+use diesel::prelude::*;
+
+use crate::db::schema::chat_sessions;
+use crate::db::DbConnection;
+use crate::error::ApiError;
+use crate::on_backend;
+
+pub const STATE_WAITING: &str = "waiting";
+pub const STATE_ENDED: &str = "ended";
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = chat_sessions)]
+pub struct ChatSession {
+    pub id: i64,
+    pub tenant_id: i64,
+    pub chat_account_id: i64,
+    pub ticket_id: i64,
+    pub chat_server: String,
+    pub chat_session_id: String,
+    pub state: String,
+    pub queue_entered_at: i64,
+    pub initial_estimated_wait: i32,
+    pub picked_up_at: Option<i64>,
+    pub ended_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = chat_sessions)]
+pub struct NewChatSession<'a> {
+    pub tenant_id: i64,
+    pub chat_account_id: i64,
+    pub ticket_id: i64,
+    pub chat_server: &'a str,
+    pub chat_session_id: &'a str,
+    pub state: &'a str,
+    pub queue_entered_at: i64,
+    pub initial_estimated_wait: i32,
+    pub typing: bool,
+    pub created_at: i64,
+}
+
+impl ChatSession {
+    /// The session keyed by (tenant, chatServer, chatSessionID).
+    pub fn find(
+        conn: &mut DbConnection,
+        tenant_id: i64,
+        chat_server: &str,
+        chat_session_id: &str,
+    ) -> Result<Option<ChatSession>, ApiError> {
+        Ok(chat_sessions::table
+            .filter(chat_sessions::tenant_id.eq(tenant_id))
+            .filter(chat_sessions::chat_server.eq(chat_server))
+            .filter(chat_sessions::chat_session_id.eq(chat_session_id))
+            .select(ChatSession::as_select())
+            .first(conn)
+            .optional()?)
+    }
+
+    /// Inserts the session unless a concurrent request already did: `None` then, and the
+    /// caller's transaction is retried to find the winner's session.
+    pub fn insert_if_absent(
+        conn: &mut DbConnection,
+        new: &NewChatSession<'_>,
+    ) -> Result<Option<i64>, ApiError> {
+        let id = on_backend!(conn, |c| diesel::insert_into(chat_sessions::table)
+            .values(new)
+            .on_conflict((
+                chat_sessions::tenant_id,
+                chat_sessions::chat_server,
+                chat_sessions::chat_session_id,
+            ))
+            .do_nothing()
+            .returning(chat_sessions::id)
+            .get_result(c)
+            .optional())?;
+        Ok(id)
+    }
+
+    pub fn record_event(
+        conn: &mut DbConnection,
+        id: i64,
+        event: &str,
+        typing: Option<bool>,
+        at: i64,
+    ) -> Result<(), ApiError> {
+        let target = chat_sessions::table.find(id);
+        match typing {
+            Some(typing) => diesel::update(target)
+                .set((
+                    chat_sessions::last_event.eq(event),
+                    chat_sessions::last_event_at.eq(at),
+                    chat_sessions::typing.eq(typing),
+                ))
+                .execute(conn)?,
+            None => diesel::update(target)
+                .set((
+                    chat_sessions::last_event.eq(event),
+                    chat_sessions::last_event_at.eq(at),
+                ))
+                .execute(conn)?,
+        };
+        Ok(())
+    }
+
+    /// Ends the session and takes it out of the queue. `false` when it had already ended.
+    pub fn end(conn: &mut DbConnection, id: i64, at: i64) -> Result<bool, ApiError> {
+        let changed = diesel::update(
+            chat_sessions::table
+                .find(id)
+                .filter(chat_sessions::state.ne(STATE_ENDED)),
+        )
+        .set((
+            chat_sessions::state.eq(STATE_ENDED),
+            chat_sessions::ended_at.eq(at),
+            chat_sessions::typing.eq(false),
+        ))
+        .execute(conn)?;
+        Ok(changed == 1)
+    }
+
+    /// The chat account's waiting sessions, oldest first: the queue.
+    pub fn waiting(
+        conn: &mut DbConnection,
+        chat_account_id: i64,
+    ) -> Result<Vec<ChatSession>, ApiError> {
+        Ok(chat_sessions::table
+            .filter(chat_sessions::chat_account_id.eq(chat_account_id))
+            .filter(chat_sessions::state.eq(STATE_WAITING))
+            .order((chat_sessions::queue_entered_at, chat_sessions::id))
+            .select(ChatSession::as_select())
+            .load(conn)?)
+    }
+
+    pub fn count_waiting(conn: &mut DbConnection, chat_account_id: i64) -> Result<i64, ApiError> {
+        Ok(chat_sessions::table
+            .filter(chat_sessions::chat_account_id.eq(chat_account_id))
+            .filter(chat_sessions::state.eq(STATE_WAITING))
+            .count()
+            .get_result(conn)?)
+    }
+
+    /// How long the chat account's most recent picked-up chats waited, in milliseconds.
+    pub fn recent_pickup_waits(
+        conn: &mut DbConnection,
+        chat_account_id: i64,
+        limit: i64,
+    ) -> Result<Vec<i64>, ApiError> {
+        let rows: Vec<(i64, Option<i64>)> = chat_sessions::table
+            .filter(chat_sessions::chat_account_id.eq(chat_account_id))
+            .filter(chat_sessions::picked_up_at.is_not_null())
+            .order(chat_sessions::picked_up_at.desc())
+            .limit(limit)
+            .select((chat_sessions::queue_entered_at, chat_sessions::picked_up_at))
+            .load(conn)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(entered, picked)| picked.map(|p| (p - entered).max(0)))
+            .collect())
+    }
+}

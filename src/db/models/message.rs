@@ -1,0 +1,84 @@
+use diesel::prelude::*;
+
+use crate::db::schema::messages;
+use crate::db::DbConnection;
+use crate::error::ApiError;
+use crate::on_backend;
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = messages)]
+pub struct NewMessage<'a> {
+    pub tenant_id: i64,
+    pub ticket_id: i64,
+    pub session_id: Option<i64>,
+    pub author: &'a str,
+    pub body: &'a str,
+    pub message_number: i32,
+    pub url: &'a str,
+    pub additional_data: &'a str,
+    pub used_predefined_user_input: bool,
+    pub external_address_overwrite: &'a str,
+    pub dedupe_key: Option<&'a str>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = messages)]
+pub struct Message {
+    pub id: i64,
+    pub ticket_id: i64,
+    pub session_id: Option<i64>,
+    pub author: String,
+    pub body: String,
+    pub message_number: i32,
+    pub url: String,
+    pub additional_data: String,
+    pub used_predefined_user_input: bool,
+    pub external_address_overwrite: String,
+    pub created_at: i64,
+}
+
+pub struct Inserted {
+    pub id: i64,
+    pub duplicate: bool,
+}
+
+impl Message {
+    /// Stores the message unless one with the same dedupe key is already in its session:
+    /// then that one's id comes back with `duplicate`, and nothing is stored twice.
+    pub fn insert_once(
+        conn: &mut DbConnection,
+        new: &NewMessage<'_>,
+    ) -> Result<Inserted, ApiError> {
+        let id: Option<i64> = on_backend!(conn, |c| diesel::insert_into(messages::table)
+            .values(new)
+            .on_conflict((messages::session_id, messages::dedupe_key))
+            .do_nothing()
+            .returning(messages::id)
+            .get_result(c)
+            .optional())?;
+        if let Some(id) = id {
+            return Ok(Inserted {
+                id,
+                duplicate: false,
+            });
+        }
+        let id = messages::table
+            .filter(messages::session_id.eq(new.session_id))
+            .filter(messages::dedupe_key.eq(new.dedupe_key))
+            .select(messages::id)
+            .first(conn)?;
+        Ok(Inserted {
+            id,
+            duplicate: true,
+        })
+    }
+
+    pub fn of_ticket(conn: &mut DbConnection, ticket_id: i64) -> Result<Vec<Message>, ApiError> {
+        Ok(messages::table
+            .filter(messages::ticket_id.eq(ticket_id))
+            .order(messages::id)
+            .select(Message::as_select())
+            .load(conn)?)
+    }
+}

@@ -1,0 +1,14 @@
+//! One file per table: the row type, the insertable type and the queries on that table.
+
+pub mod allowed_domain;
+pub mod api_key;
+pub mod attachment;
+pub mod blocked_ip;
+pub mod chat_account;
+pub mod chat_event;
+pub mod chat_session;
+pub mod customer;
+pub mod message;
+pub mod tenant;
+pub mod ticket;
+pub mod user;

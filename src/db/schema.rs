@@ -1,0 +1,195 @@
+//! The one portable schema: every column type here means the same on SQLite and Postgres.
+
+diesel::table! {
+    tenants (id) {
+        id -> BigInt,
+        name -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        name -> Text,
+        email -> Text,
+        is_online -> Bool,
+        email_notifications -> Bool,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        prefix -> Text,
+        key_hash -> Text,
+        permissions -> Text,
+        revoked_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    chat_accounts (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        name -> Text,
+        token -> Text,
+        secret -> Text,
+        language -> Text,
+        greeting -> Text,
+        offline_message -> Text,
+        required_fields -> Text,
+        time_zone -> Text,
+        service_hours -> Text,
+        attachment_max_bytes -> BigInt,
+        attachment_types -> Text,
+        queue_enabled -> Bool,
+        queue_max_length -> Integer,
+        default_wait_seconds -> Integer,
+        transcripts -> Bool,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    allowed_domains (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        domain -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    blocked_ips (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        cidr -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    customers (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        name -> Nullable<Text>,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    tickets (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        customer_id -> BigInt,
+        title -> Text,
+        status -> Text,
+        priority -> Text,
+        channel_id -> Integer,
+        direction -> Text,
+        assigned_user_id -> Nullable<BigInt>,
+        source_url -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+        last_update_customer -> Nullable<BigInt>,
+        closed_at -> Nullable<BigInt>,
+        deleted_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    chat_sessions (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        chat_account_id -> BigInt,
+        ticket_id -> BigInt,
+        chat_server -> Text,
+        chat_session_id -> Text,
+        state -> Text,
+        queue_entered_at -> BigInt,
+        initial_estimated_wait -> Integer,
+        picked_up_at -> Nullable<BigInt>,
+        ended_at -> Nullable<BigInt>,
+        typing -> Bool,
+        last_event -> Nullable<Text>,
+        last_event_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    messages (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        ticket_id -> BigInt,
+        session_id -> Nullable<BigInt>,
+        author -> Text,
+        body -> Text,
+        message_number -> Integer,
+        url -> Text,
+        additional_data -> Text,
+        used_predefined_user_input -> Bool,
+        external_address_overwrite -> Text,
+        dedupe_key -> Nullable<Text>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    chat_events (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        ticket_id -> BigInt,
+        session_id -> BigInt,
+        kind -> Text,
+        url -> Nullable<Text>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    attachments (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        ticket_id -> BigInt,
+        session_id -> Nullable<BigInt>,
+        message_number -> Nullable<Integer>,
+        file_name -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        storage_key -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::joinable!(api_keys -> tenants (tenant_id));
+diesel::joinable!(chat_accounts -> tenants (tenant_id));
+diesel::joinable!(tickets -> customers (customer_id));
+diesel::joinable!(chat_sessions -> tickets (ticket_id));
+diesel::joinable!(messages -> tickets (ticket_id));
+diesel::joinable!(attachments -> tickets (ticket_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    tenants,
+    users,
+    api_keys,
+    chat_accounts,
+    allowed_domains,
+    blocked_ips,
+    customers,
+    tickets,
+    chat_sessions,
+    messages,
+    chat_events,
+    attachments,
+);

@@ -1,0 +1,7 @@
+//! What requests mean, free of HTTP and SQL: the validated chat requests, permissions,
+//! service hours, and the origin/IP rules.
+
+pub mod access;
+pub mod chat_requests;
+pub mod permission;
+pub mod service_hours;

@@ -1,0 +1,91 @@
+use std::fmt;
+use std::str::FromStr;
+
+/// Omnidesk's permission names; an API key holds a set of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Permission {
+    ApiChat,
+    TicketRead,
+    TicketCreate,
+    TicketUpdate,
+    TicketDelete,
+    SetStatus,
+    MessageCreate,
+    CustomerRead,
+    CustomerCud,
+    ViewRead,
+    ViewCud,
+    UserRead,
+    UserCud,
+    SettingsCrud,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 14] = [
+        Permission::ApiChat,
+        Permission::TicketRead,
+        Permission::TicketCreate,
+        Permission::TicketUpdate,
+        Permission::TicketDelete,
+        Permission::SetStatus,
+        Permission::MessageCreate,
+        Permission::CustomerRead,
+        Permission::CustomerCud,
+        Permission::ViewRead,
+        Permission::ViewCud,
+        Permission::UserRead,
+        Permission::UserCud,
+        Permission::SettingsCrud,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Permission::ApiChat => "API_CHAT",
+            Permission::TicketRead => "TICKET_READ",
+            Permission::TicketCreate => "TICKET_CREATE",
+            Permission::TicketUpdate => "TICKET_UPDATE",
+            Permission::TicketDelete => "TICKET_DELETE",
+            Permission::SetStatus => "SET_STATUS",
+            Permission::MessageCreate => "MESSAGE_CREATE",
+            Permission::CustomerRead => "CUSTOMER_READ",
+            Permission::CustomerCud => "CUSTOMER_CUD",
+            Permission::ViewRead => "VIEW_READ",
+            Permission::ViewCud => "VIEW_CUD",
+            Permission::UserRead => "USER_READ",
+            Permission::UserCud => "USER_CUD",
+            Permission::SettingsCrud => "SETTINGS_CRUD",
+        }
+    }
+
+    /// Parses the stored comma-separated form; unknown names are skipped (a newer binary may
+    /// have written them).
+    pub fn parse_list(list: &str) -> Vec<Permission> {
+        list.split(',')
+            .filter_map(|p| p.trim().parse().ok())
+            .collect()
+    }
+
+    pub fn join(perms: &[Permission]) -> String {
+        perms.iter().map(|p| p.name()).collect::<Vec<_>>().join(",")
+    }
+}
+
+impl fmt::Display for Permission {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Permission {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Permission::ALL
+            .into_iter()
+            .find(|p| p.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<_> = Permission::ALL.iter().map(|p| p.name()).collect();
+                format!("unknown permission {s:?}; known: {}", names.join(", "))
+            })
+    }
+}

@@ -1,0 +1,184 @@
+//! The one error type of the HTTP API, its JSON shape and its status codes.
+
+use std::collections::BTreeMap;
+
+use actix_web::{http::StatusCode, HttpResponse, ResponseError};
+use serde_json::json;
+
+/// Field name → the codes of every rule it failed (`length`, `pattern`, `required`, ...),
+/// plus a human sentence per field where one helps (e.g. the accepted event names).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct FieldErrors {
+    pub codes: BTreeMap<String, Vec<String>>,
+    pub hints: BTreeMap<String, String>,
+}
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &str, code: &str) {
+        self.codes
+            .entry(field.to_owned())
+            .or_default()
+            .push(code.to_owned());
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+
+    fn summary(&self) -> String {
+        let n = self.codes.len();
+        let names: Vec<String> = self
+            .codes
+            .keys()
+            .map(|field| match self.hints.get(field) {
+                Some(hint) => format!("{field} ({hint})"),
+                None => field.clone(),
+            })
+            .collect();
+        let noun = if n == 1 { "field is" } else { "fields are" };
+        format!("{n} {noun} invalid: {}", names.join(", "))
+    }
+}
+
+impl From<validator::ValidationErrors> for FieldErrors {
+    fn from(errors: validator::ValidationErrors) -> Self {
+        let mut out = FieldErrors::default();
+        for (field, errs) in errors.field_errors() {
+            for err in errs {
+                out.add(field.as_ref(), err.code.as_ref());
+                if let Some(message) = &err.message {
+                    out.hints.insert(field.to_string(), message.to_string());
+                }
+            }
+        }
+        out
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("missing, unknown or revoked API key")]
+    Unauthorized,
+    #[error("this API key lacks the {0} permission")]
+    Forbidden(&'static str),
+    #[error("no chat account of this tenant has this chatAccountToken")]
+    UnknownChatAccount,
+    #[error("no chat session of this tenant has this chatServer and chatSessionID")]
+    UnknownChatSession,
+    #[error("{}", .0.summary())]
+    Validation(FieldErrors),
+    #[error("{0}")]
+    MalformedBody(String),
+    #[error("the request body is larger than {0} bytes")]
+    PayloadTooLarge(u64),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("no route for this method and path")]
+    NotFound,
+    #[error("the database is unavailable, try again")]
+    ServiceUnavailable(String),
+    /// A write lost a race (unique violation, serialization failure): the caller retries it.
+    #[error("write conflict")]
+    Conflict,
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::UnknownChatAccount => "unknown_chat_account",
+            ApiError::UnknownChatSession => "unknown_chat_session",
+            ApiError::Validation(_) => "validation_failed",
+            ApiError::MalformedBody(_) => "malformed_body",
+            ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
+            ApiError::NotFound => "not_found",
+            ApiError::ServiceUnavailable(_) | ApiError::Conflict => "service_unavailable",
+            ApiError::Internal(_) => "internal_error",
+        }
+    }
+
+    pub fn validation(field: &str, code: &str, hint: Option<&str>) -> Self {
+        let mut errors = FieldErrors::default();
+        errors.add(field, code);
+        if let Some(hint) = hint {
+            errors.hints.insert(field.to_owned(), hint.to_owned());
+        }
+        ApiError::Validation(errors)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::UnknownChatAccount | ApiError::UnknownChatSession | ApiError::NotFound => {
+                StatusCode::NOT_FOUND
+            }
+            ApiError::Validation(_) | ApiError::MalformedBody(_) => StatusCode::BAD_REQUEST,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::ServiceUnavailable(_) | ApiError::Conflict => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            ApiError::ServiceUnavailable(detail) => log::warn!("database unavailable: {detail}"),
+            ApiError::Internal(detail) => log::error!("internal error: {detail}"),
+            _ => {}
+        }
+        let mut body = json!({"status": "error", "code": self.code(), "message": self.to_string()});
+        if let ApiError::Validation(errors) = self {
+            body["fields"] = json!(errors.codes);
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        if matches!(self, ApiError::ServiceUnavailable(_) | ApiError::Conflict) {
+            response.insert_header(("Retry-After", "1"));
+        }
+        response.json(body)
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(err: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match err {
+            Error::DatabaseError(
+                DatabaseErrorKind::UniqueViolation | DatabaseErrorKind::SerializationFailure,
+                _,
+            ) => ApiError::Conflict,
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+                ApiError::ServiceUnavailable(info.message().to_owned())
+            }
+            // SQLite reports a lock it could not get within busy_timeout this way.
+            Error::DatabaseError(_, ref info) if info.message().contains("locked") => {
+                ApiError::ServiceUnavailable(info.message().to_owned())
+            }
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<r2d2::Error> for ApiError {
+    fn from(err: r2d2::Error) -> Self {
+        ApiError::ServiceUnavailable(err.to_string())
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(err: actix_web::error::BlockingError) -> Self {
+        ApiError::Internal(err.to_string())
+    }
+}
+
+impl From<std::io::Error> for ApiError {
+    fn from(err: std::io::Error) -> Self {
+        ApiError::Internal(format!("i/o: {err}"))
+    }
+}

@@ -1,0 +1,82 @@
+//! The API key: from the `apiKey` header or query parameter, to the tenant it belongs to.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+
+use crate::db::models::api_key::ApiKeyRow;
+use crate::db::Db;
+use crate::domain::permission::Permission;
+use crate::error::ApiError;
+use crate::services::keys;
+
+/// Who is calling: the key's tenant (every lookup is scoped to it) and what it may do.
+#[derive(Debug, Clone)]
+pub struct AuthContext {
+    pub tenant_id: i64,
+    pub api_key_id: i64,
+    pub user_id: Option<i64>,
+    pub permissions: Vec<Permission>,
+}
+
+impl AuthContext {
+    pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
+        if self.permissions.contains(&permission) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(permission.name()))
+        }
+    }
+}
+
+fn presented_key(req: &HttpRequest) -> Option<String> {
+    if let Some(value) = req.headers().get("apiKey") {
+        return value.to_str().ok().map(str::to_owned);
+    }
+    serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == "apiKey")
+        .map(|(_, v)| v)
+}
+
+pub async fn authenticate(req: &HttpRequest) -> Result<AuthContext, ApiError> {
+    let presented = presented_key(req).ok_or(ApiError::Unauthorized)?;
+    let (prefix, _) = keys::split(&presented).ok_or(ApiError::Unauthorized)?;
+    let db = req
+        .app_data::<web::Data<Db>>()
+        .ok_or_else(|| ApiError::Internal("no database in app data".into()))?
+        .clone();
+    let prefix = prefix.to_owned();
+    let row = db
+        .read(move |conn| ApiKeyRow::find_by_prefix(conn, &prefix))
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    if row.revoked_at.is_some() || !keys::verify(&presented, &row.key_hash) {
+        return Err(ApiError::Unauthorized);
+    }
+    Ok(AuthContext {
+        tenant_id: row.tenant_id,
+        api_key_id: row.id,
+        user_id: row.user_id,
+        permissions: Permission::parse_list(&row.permissions),
+    })
+}
+
+/// A key with `API_CHAT`, as every `/api/v2/chat/*` endpoint requires.
+pub struct ChatAuth(pub AuthContext);
+
+impl FromRequest for ChatAuth {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let ctx = authenticate(&req).await?;
+            ctx.require(Permission::ApiChat)?;
+            Ok(ChatAuth(ctx))
+        })
+    }
+}

@@ -1,0 +1,165 @@
+//! A request's text fields from `multipart/form-data`, `application/x-www-form-urlencoded`
+//! or `application/json` alike, never reading more than the limit.
+
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::{web, HttpRequest};
+use futures_util::StreamExt;
+
+use crate::domain::chat_requests::Fields;
+use crate::error::ApiError;
+
+/// Most text fields a multipart body may carry (hostile bodies send thousands).
+const MAX_MULTIPART_FIELDS: usize = 200;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    Multipart,
+    UrlEncoded,
+    Json,
+    Empty,
+}
+
+pub fn body_kind(req: &HttpRequest) -> Result<BodyKind, ApiError> {
+    let content_type = match req.headers().get(header::CONTENT_TYPE) {
+        Some(value) => value
+            .to_str()
+            .map_err(|_| ApiError::UnsupportedMediaType("unreadable Content-Type".into()))?,
+        None if declared_length(req.headers()) == Some(0)
+            || declared_length(req.headers()).is_none() =>
+        {
+            return Ok(BodyKind::Empty)
+        }
+        None => "",
+    };
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    match essence.as_str() {
+        "multipart/form-data" => Ok(BodyKind::Multipart),
+        "application/x-www-form-urlencoded" => Ok(BodyKind::UrlEncoded),
+        "application/json" => Ok(BodyKind::Json),
+        _ => Err(ApiError::UnsupportedMediaType(format!(
+            "Content-Type {content_type:?} is not accepted; send multipart/form-data, \
+             application/x-www-form-urlencoded or application/json"
+        ))),
+    }
+}
+
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+}
+
+/// Refuses a body whose declared length is over the limit before reading any of it.
+pub fn check_declared_length(req: &HttpRequest, limit: u64) -> Result<(), ApiError> {
+    match declared_length(req.headers()) {
+        Some(len) if len > limit => Err(ApiError::PayloadTooLarge(limit)),
+        _ => Ok(()),
+    }
+}
+
+/// Reads the whole body, but never more than `limit` bytes.
+pub async fn read_body(mut payload: web::Payload, limit: u64) -> Result<web::BytesMut, ApiError> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::MalformedBody(format!("unreadable body: {e}")))?;
+        if (body.len() + chunk.len()) as u64 > limit {
+            return Err(ApiError::PayloadTooLarge(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Turns a JSON object's values into the text a form would have carried.
+pub fn json_fields(body: &[u8]) -> Result<Fields, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::MalformedBody(format!("invalid JSON: {e}")))?;
+    let serde_json::Value::Object(object) = value else {
+        return Err(ApiError::MalformedBody(
+            "the JSON body must be an object".into(),
+        ));
+    };
+    Ok(object
+        .into_iter()
+        .filter_map(|(key, value)| {
+            let text = match value {
+                serde_json::Value::Null => return None,
+                serde_json::Value::String(s) => s,
+                serde_json::Value::Bool(b) => b.to_string(),
+                other => other.to_string(),
+            };
+            Some((key, text))
+        })
+        .collect())
+}
+
+pub fn urlencoded_fields(body: &[u8]) -> Result<Fields, ApiError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
+        .map_err(|e| ApiError::MalformedBody(format!("invalid urlencoded body: {e}")))?;
+    Ok(pairs.into_iter().collect())
+}
+
+/// The text fields of a request, whatever its content type (file parts are skipped here).
+pub async fn read_fields(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: u64,
+) -> Result<Fields, ApiError> {
+    check_declared_length(req, limit)?;
+    match body_kind(req)? {
+        BodyKind::Empty => {
+            read_body(payload, limit).await?;
+            Ok(Fields::new())
+        }
+        BodyKind::Json => json_fields(&read_body(payload, limit).await?),
+        BodyKind::UrlEncoded => urlencoded_fields(&read_body(payload, limit).await?),
+        BodyKind::Multipart => {
+            let mut multipart = actix_multipart::Multipart::new(req.headers(), payload);
+            let mut fields = Fields::new();
+            let mut total: u64 = 0;
+            let mut parts = 0;
+            while let Some(part) = multipart.next().await {
+                let mut part = part.map_err(multipart_error)?;
+                parts += 1;
+                if parts > MAX_MULTIPART_FIELDS {
+                    return Err(ApiError::MalformedBody(format!(
+                        "more than {MAX_MULTIPART_FIELDS} multipart parts"
+                    )));
+                }
+                let name = part.name().unwrap_or_default().to_owned();
+                let is_file = part
+                    .content_disposition()
+                    .is_some_and(|cd| cd.get_filename().is_some());
+                let mut value = Vec::new();
+                while let Some(chunk) = part.next().await {
+                    let chunk = chunk.map_err(multipart_error)?;
+                    total += chunk.len() as u64;
+                    if total > limit {
+                        return Err(ApiError::PayloadTooLarge(limit));
+                    }
+                    if !is_file {
+                        value.extend_from_slice(&chunk);
+                    }
+                }
+                if is_file || name.is_empty() {
+                    continue;
+                }
+                let value = String::from_utf8(value).map_err(|_| {
+                    ApiError::MalformedBody(format!("multipart field {name:?} is not UTF-8 text"))
+                })?;
+                fields.insert(name, value);
+            }
+            Ok(fields)
+        }
+    }
+}
+
+pub fn multipart_error(err: actix_multipart::MultipartError) -> ApiError {
+    ApiError::MalformedBody(format!("broken multipart body: {err}"))
+}

@@ -1,0 +1,261 @@
+//! The `omnibridge` binary: the server, migrations, and administration, each admin command
+//! printing one JSON object on stdout.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use serde_json::{json, Value};
+
+use omnibridge::config::Settings;
+use omnibridge::domain::permission::Permission;
+use omnibridge::error::ApiError;
+use omnibridge::services::admin::{self, ChatAccountOptions};
+use omnibridge::startup::{connect_database, Application};
+
+#[derive(Parser)]
+#[command(name = "omnibridge", version, about = "Omnichannel ticketing bridge")]
+struct Cli {
+    /// A TOML settings file, read after the defaults and before OMNIBRIDGE__* variables.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply pending migrations and serve the API.
+    Serve {
+        /// Make sure a `demo` tenant with a chat account exists and print a fresh API key.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending migrations and exit.
+    Migrate,
+    Tenant {
+        #[command(subcommand)]
+        action: TenantAction,
+    },
+    #[command(name = "chat-account")]
+    ChatAccount {
+        #[command(subcommand)]
+        action: ChatAccountAction,
+    },
+    #[command(name = "api-key")]
+    ApiKey {
+        #[command(subcommand)]
+        action: ApiKeyAction,
+    },
+    Domain {
+        #[command(subcommand)]
+        action: DomainAction,
+    },
+    Ip {
+        #[command(subcommand)]
+        action: IpAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum TenantAction {
+    Create {
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ChatAccountAction {
+    Create {
+        #[arg(long)]
+        tenant: i64,
+        #[arg(long)]
+        name: String,
+        /// The chatAccountToken chat servers will send (letters and digits, at least 10);
+        /// random when left out.
+        #[arg(long)]
+        token: Option<String>,
+        #[arg(long, default_value = "en")]
+        language: String,
+        #[arg(long)]
+        greeting: Option<String>,
+        #[arg(long)]
+        offline_message: Option<String>,
+        /// Contact fields the widget must ask for: customerName, emailAddress, phoneNumber.
+        #[arg(long = "require", value_delimiter = ',')]
+        required_fields: Vec<String>,
+        /// An IANA time zone, e.g. Europe/Amsterdam.
+        #[arg(long, default_value = "UTC")]
+        time_zone: String,
+        /// e.g. "mon-fri 09:00-17:00; sat 10:00-14:00"; empty = always open.
+        #[arg(long, default_value = "")]
+        service_hours: String,
+        #[arg(long, default_value_t = 20 * 1024 * 1024)]
+        attachment_max_bytes: i64,
+        /// Accepted attachment types, e.g. "image/*,application/pdf"; empty = any.
+        #[arg(long, value_delimiter = ',')]
+        attachment_types: Vec<String>,
+        /// Seconds a chat is expected to wait before any pick-ups have been measured.
+        #[arg(long, default_value_t = 60)]
+        default_wait_seconds: i32,
+        /// Longest queue; 0 = no limit.
+        #[arg(long, default_value_t = 0)]
+        queue_max_length: i32,
+    },
+}
+
+#[derive(Subcommand)]
+enum ApiKeyAction {
+    Create {
+        #[arg(long)]
+        tenant: i64,
+        /// A permission name (API_CHAT, TICKET_READ, ...); repeat for more.
+        #[arg(long = "permission", required = true)]
+        permissions: Vec<Permission>,
+    },
+}
+
+#[derive(Subcommand)]
+enum DomainAction {
+    /// Whitelist a domain (and its subdomains) for the chat widget.
+    Allow {
+        #[arg(long)]
+        tenant: i64,
+        domain: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum IpAction {
+    /// Blacklist an IP address or CIDR range (IPv4 or IPv6).
+    Block {
+        #[arg(long)]
+        tenant: i64,
+        cidr: String,
+    },
+}
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let cli = Cli::parse();
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => return fail(&format!("settings: {e}")),
+    };
+    match cli.command {
+        Command::Serve { demo } => serve(settings, demo),
+        command => match admin_command(&settings, command) {
+            Ok(out) => {
+                println!("{out}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e.to_string()),
+        },
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("{}", json!({"status": "error", "message": message}));
+    ExitCode::FAILURE
+}
+
+fn serve(settings: Settings, demo: bool) -> ExitCode {
+    if demo {
+        let db = match connect_database(&settings) {
+            Ok(db) => db,
+            Err(e) => return fail(&format!("database: {e}")),
+        };
+        match admin::ensure_demo(&db) {
+            Ok(d) => println!(
+                "{}",
+                json!({"demo": true, "tenantId": d.tenant_id, "apiKey": d.api_key,
+                       "chatAccountToken": d.chat_account_token,
+                       "listening": format!("http://{}:{}", settings.server.host, settings.server.port)})
+            ),
+            Err(e) => return fail(&format!("demo: {e}")),
+        }
+    }
+    let result = actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(settings)?;
+        log::info!("omnibridge listening on port {}", app.port());
+        app.run_until_stopped().await?;
+        Ok::<_, omnibridge::startup::StartupError>(())
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e.to_string()),
+    }
+}
+
+fn admin_command(settings: &Settings, command: Command) -> Result<Value, ApiError> {
+    let db = connect_database(settings)?;
+    Ok(match command {
+        Command::Serve { .. } => unreachable!("handled by serve"),
+        Command::Migrate => {
+            json!({"migrated": true, "database": settings.database.url.split('@').next_back()})
+        }
+        Command::Tenant {
+            action: TenantAction::Create { name },
+        } => {
+            json!({"tenantId": admin::create_tenant(&db, &name)?})
+        }
+        Command::ChatAccount {
+            action:
+                ChatAccountAction::Create {
+                    tenant,
+                    name,
+                    token,
+                    language,
+                    greeting,
+                    offline_message,
+                    required_fields,
+                    time_zone,
+                    service_hours,
+                    attachment_max_bytes,
+                    attachment_types,
+                    default_wait_seconds,
+                    queue_max_length,
+                },
+        } => {
+            let mut options = ChatAccountOptions::named(&name);
+            options.token = token;
+            options.language = language;
+            if let Some(g) = greeting {
+                options.greeting = g;
+            }
+            if let Some(o) = offline_message {
+                options.offline_message = o;
+            }
+            options.required_fields = required_fields;
+            options.time_zone = time_zone;
+            options.service_hours = service_hours;
+            options.attachment_max_bytes = attachment_max_bytes;
+            options.attachment_types = attachment_types;
+            options.default_wait_seconds = default_wait_seconds;
+            options.queue_max_length = queue_max_length;
+            let created = admin::create_chat_account(&db, tenant, &options)?;
+            json!({"chatAccountId": created.id, "chatAccountToken": created.token, "secret": created.secret})
+        }
+        Command::ApiKey {
+            action:
+                ApiKeyAction::Create {
+                    tenant,
+                    permissions,
+                },
+        } => {
+            let created = admin::create_api_key(&db, tenant, &permissions)?;
+            json!({"apiKeyId": created.id, "apiKey": created.key})
+        }
+        Command::Domain {
+            action: DomainAction::Allow { tenant, domain },
+        } => {
+            json!({"tenantId": tenant, "allowedDomain": admin::allow_domain(&db, tenant, &domain)?})
+        }
+        Command::Ip {
+            action: IpAction::Block { tenant, cidr },
+        } => {
+            json!({"tenantId": tenant, "blockedIP": admin::block_ip(&db, tenant, &cidr)?})
+        }
+    })
+}

@@ -1,0 +1,118 @@
+use actix_web::{web, HttpRequest, HttpResponse};
+use base64::Engine;
+use futures_util::StreamExt;
+
+use crate::config::Settings;
+use crate::db::models::chat_account::ChatAccount;
+use crate::db::Db;
+use crate::domain::chat_requests::{parse, AddAttachmentQuery, Fields, NewAttachmentTarget};
+use crate::error::ApiError;
+use crate::extract::body::{
+    body_kind, check_declared_length, json_fields, multipart_error, urlencoded_fields,
+};
+use crate::extract::{read_body, BodyKind, ChatAuth};
+use crate::routes::result;
+use crate::services::attachments::{self, FileSink, ReceivedFile};
+use crate::services::chat_config::type_allowed;
+
+/// Room for multipart headers and boundaries around the file itself.
+const MULTIPART_OVERHEAD: u64 = 64 * 1024;
+
+pub async fn handle(
+    ChatAuth(auth): ChatAuth,
+    req: HttpRequest,
+    payload: web::Payload,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+) -> Result<HttpResponse, ApiError> {
+    let query: Fields = serde_urlencoded::from_str(req.query_string())
+        .map_err(|e| ApiError::MalformedBody(format!("unreadable query string: {e}")))?;
+    let target: NewAttachmentTarget = parse::<AddAttachmentQuery>(query)?.into();
+    let token = target.chat_account_token.clone();
+    let tenant_id = auth.tenant_id;
+    let account = db
+        .read(move |conn| ChatAccount::find_by_token(conn, tenant_id, &token))
+        .await?;
+    let limit = settings
+        .attachments
+        .max_bytes
+        .min(account.attachment_max_bytes.max(0) as u64);
+    let dir = settings.attachments.dir.clone();
+
+    let (received, claimed_name) = receive(&req, payload, &dir, limit).await?;
+    if !type_allowed(&account.attachment_types, &received.content_type) {
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "attachments of type {} are not accepted by this chat account (allowed: {})",
+            received.content_type, account.attachment_types
+        )));
+    }
+    let file_name = attachments::sanitize_name(claimed_name.as_deref(), &received.content_type);
+    let outcome = attachments::store(&db, &dir, account, target, received, file_name).await?;
+    Ok(result("Attachment added.", outcome))
+}
+
+/// The `file` of the body: a multipart file part streamed to disk, or base64 text in a JSON
+/// or urlencoded body (bounded in memory by the base64 size of the limit).
+async fn receive(
+    req: &HttpRequest,
+    payload: web::Payload,
+    dir: &std::path::Path,
+    limit: u64,
+) -> Result<(ReceivedFile, Option<String>), ApiError> {
+    let missing =
+        || ApiError::validation("file", "required", Some("a multipart file part named file"));
+    match body_kind(req)? {
+        BodyKind::Multipart => {
+            check_declared_length(req, limit + MULTIPART_OVERHEAD)?;
+            let mut multipart = actix_multipart::Multipart::new(req.headers(), payload);
+            let mut received = None;
+            while let Some(part) = multipart.next().await {
+                let mut part = part.map_err(multipart_error)?;
+                if part.name() != Some("file") || received.is_some() {
+                    // Other parts are ignored, but still bounded.
+                    let mut skipped = 0u64;
+                    while let Some(chunk) = part.next().await {
+                        skipped += chunk.map_err(multipart_error)?.len() as u64;
+                        if skipped > MULTIPART_OVERHEAD {
+                            return Err(ApiError::PayloadTooLarge(limit));
+                        }
+                    }
+                    continue;
+                }
+                let claimed = part
+                    .content_disposition()
+                    .and_then(|cd| cd.get_filename().map(str::to_owned));
+                let mut sink = FileSink::create(dir, limit).await?;
+                while let Some(chunk) = part.next().await {
+                    sink.write(&chunk.map_err(multipart_error)?).await?;
+                }
+                received = Some((sink.finish().await?, claimed));
+            }
+            received.ok_or_else(missing)
+        }
+        kind @ (BodyKind::Json | BodyKind::UrlEncoded) => {
+            let encoded_limit = limit.div_ceil(3) * 4 + MULTIPART_OVERHEAD;
+            check_declared_length(req, encoded_limit)?;
+            let body = read_body(payload, encoded_limit).await?;
+            let mut fields = if kind == BodyKind::Json {
+                json_fields(&body)?
+            } else {
+                urlencoded_fields(&body)?
+            };
+            let encoded = fields
+                .remove("file")
+                .filter(|f| !f.is_empty())
+                .ok_or_else(missing)?;
+            let compact: String = encoded.split_ascii_whitespace().collect();
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(compact.as_bytes())
+                .map_err(|_| {
+                    ApiError::validation("file", "base64", Some("base64-encoded bytes"))
+                })?;
+            let mut sink = FileSink::create(dir, limit).await?;
+            sink.write(&bytes).await?;
+            Ok((sink.finish().await?, fields.remove("fileName")))
+        }
+        BodyKind::Empty => Err(missing()),
+    }
+}

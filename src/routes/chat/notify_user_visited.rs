@@ -1,0 +1,23 @@
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
+
+use crate::config::Settings;
+use crate::db::Db;
+use crate::domain::chat_requests::{parse, NotifyUserVisited};
+use crate::error::ApiError;
+use crate::extract::{read_fields, ChatAuth};
+use crate::routes::result;
+use crate::services::chat;
+
+pub async fn handle(
+    ChatAuth(auth): ChatAuth,
+    req: HttpRequest,
+    payload: web::Payload,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+) -> Result<HttpResponse, ApiError> {
+    let fields = read_fields(&req, payload, settings.server.max_body_bytes).await?;
+    let (session, url) = parse::<NotifyUserVisited>(fields)?.into_parts();
+    let ticket_id = chat::record_visit(&db, auth.tenant_id, session, url).await?;
+    Ok(result("Visit recorded.", json!({"ticketID": ticket_id})))
+}

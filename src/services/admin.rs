@@ -1,0 +1,225 @@
+//! Administration, shared by the CLI, the demo set-up and the tests.
+
+use crate::db::models::allowed_domain::AllowedDomain;
+use crate::db::models::api_key::ApiKeyRow;
+use crate::db::models::blocked_ip::BlockedIp;
+use crate::db::models::chat_account::{ChatAccount, NewChatAccount};
+use crate::db::models::tenant::Tenant;
+use crate::db::{now_millis, Db};
+use crate::domain::access::{normalize_domain, parse_cidr};
+use crate::domain::chat_requests::TOKEN;
+use crate::domain::permission::Permission;
+use crate::domain::service_hours::ServiceHours;
+use crate::error::ApiError;
+use crate::services::keys;
+
+pub const CONTACT_FIELDS: [&str; 3] = ["customerName", "emailAddress", "phoneNumber"];
+
+/// A chat account's settings, with the defaults a new widget gets.
+#[derive(Debug, Clone)]
+pub struct ChatAccountOptions {
+    pub name: String,
+    pub token: Option<String>,
+    pub language: String,
+    pub greeting: String,
+    pub offline_message: String,
+    pub required_fields: Vec<String>,
+    pub time_zone: String,
+    pub service_hours: String,
+    pub attachment_max_bytes: i64,
+    pub attachment_types: Vec<String>,
+    pub queue_enabled: bool,
+    pub queue_max_length: i32,
+    pub default_wait_seconds: i32,
+    pub transcripts: bool,
+}
+
+impl ChatAccountOptions {
+    pub fn named(name: &str) -> Self {
+        ChatAccountOptions {
+            name: name.to_owned(),
+            token: None,
+            language: "en".into(),
+            greeting: "Hi! How can we help you?".into(),
+            offline_message:
+                "We are offline right now. Leave a message and we will get back to you.".into(),
+            required_fields: Vec::new(),
+            time_zone: "UTC".into(),
+            service_hours: String::new(),
+            attachment_max_bytes: 20 * 1024 * 1024,
+            attachment_types: Vec::new(),
+            queue_enabled: true,
+            queue_max_length: 0,
+            default_wait_seconds: 60,
+            transcripts: false,
+        }
+    }
+}
+
+fn invalid(field: &str, code: &str, hint: String) -> ApiError {
+    ApiError::validation(field, code, Some(&hint))
+}
+
+pub struct CreatedChatAccount {
+    pub id: i64,
+    pub token: String,
+    pub secret: String,
+}
+
+pub struct CreatedApiKey {
+    pub id: i64,
+    pub key: String,
+}
+
+pub fn create_tenant(db: &Db, name: &str) -> Result<i64, ApiError> {
+    if name.trim().is_empty() {
+        return Err(invalid("name", "length", "a tenant needs a name".into()));
+    }
+    db.write_blocking(|conn| Tenant::create(conn, name.trim()))
+}
+
+fn require_tenant(db: &Db, tenant_id: i64) -> Result<(), ApiError> {
+    if db.read_blocking(|conn| Tenant::exists(conn, tenant_id))? {
+        Ok(())
+    } else {
+        Err(invalid(
+            "tenant",
+            "unknown",
+            format!("no tenant {tenant_id}"),
+        ))
+    }
+}
+
+pub fn create_chat_account(
+    db: &Db,
+    tenant_id: i64,
+    options: &ChatAccountOptions,
+) -> Result<CreatedChatAccount, ApiError> {
+    require_tenant(db, tenant_id)?;
+    let token = options
+        .token
+        .clone()
+        .unwrap_or_else(|| keys::random_token(32));
+    if token.len() < 10 || !TOKEN.is_match(&token) {
+        return Err(invalid(
+            "token",
+            "pattern",
+            "at least 10 letters and digits".into(),
+        ));
+    }
+    options.time_zone.parse::<chrono_tz::Tz>().map_err(|_| {
+        invalid(
+            "timeZone",
+            "unknown",
+            format!("unknown time zone {:?}", options.time_zone),
+        )
+    })?;
+    let hours: ServiceHours = options
+        .service_hours
+        .parse()
+        .map_err(|e| invalid("serviceHours", "pattern", e))?;
+    if let Some(bad) = options
+        .required_fields
+        .iter()
+        .find(|f| !CONTACT_FIELDS.contains(&f.as_str()))
+    {
+        return Err(invalid(
+            "requiredFields",
+            "one_of",
+            format!("{bad:?} is not one of {}", CONTACT_FIELDS.join(", ")),
+        ));
+    }
+    let secret = keys::random_token(48);
+    let new = NewChatAccount {
+        tenant_id,
+        name: options.name.clone(),
+        token: token.clone(),
+        secret: secret.clone(),
+        language: options.language.clone(),
+        greeting: options.greeting.clone(),
+        offline_message: options.offline_message.clone(),
+        required_fields: options.required_fields.join(","),
+        time_zone: options.time_zone.clone(),
+        service_hours: hours.to_string(),
+        attachment_max_bytes: options.attachment_max_bytes,
+        attachment_types: options.attachment_types.join(","),
+        queue_enabled: options.queue_enabled,
+        queue_max_length: options.queue_max_length,
+        default_wait_seconds: options.default_wait_seconds,
+        transcripts: options.transcripts,
+        created_at: now_millis(),
+    };
+    let id = db
+        .write_blocking(|conn| ChatAccount::create(conn, &new))
+        .map_err(|e| match e {
+            ApiError::Conflict => invalid("token", "taken", "this token is already in use".into()),
+            other => other,
+        })?;
+    Ok(CreatedChatAccount { id, token, secret })
+}
+
+pub fn create_api_key(
+    db: &Db,
+    tenant_id: i64,
+    permissions: &[Permission],
+) -> Result<CreatedApiKey, ApiError> {
+    require_tenant(db, tenant_id)?;
+    if permissions.is_empty() {
+        return Err(invalid(
+            "permission",
+            "required",
+            "give at least one --permission".into(),
+        ));
+    }
+    let new = keys::generate();
+    let perms = Permission::join(permissions);
+    let id = db.write_blocking(|conn| {
+        ApiKeyRow::create(conn, tenant_id, &new.prefix, &new.hash, &perms)
+    })?;
+    Ok(CreatedApiKey { id, key: new.key })
+}
+
+pub fn allow_domain(db: &Db, tenant_id: i64, domain: &str) -> Result<String, ApiError> {
+    require_tenant(db, tenant_id)?;
+    let domain = normalize_domain(domain).map_err(|e| invalid("domain", "pattern", e))?;
+    db.write_blocking(|conn| AllowedDomain::add(conn, tenant_id, &domain))?;
+    Ok(domain)
+}
+
+pub fn block_ip(db: &Db, tenant_id: i64, cidr: &str) -> Result<String, ApiError> {
+    require_tenant(db, tenant_id)?;
+    let net = parse_cidr(cidr)
+        .map_err(|e| invalid("cidr", "pattern", e))?
+        .to_string();
+    db.write_blocking(|conn| BlockedIp::add(conn, tenant_id, &net))?;
+    Ok(net)
+}
+
+pub struct Demo {
+    pub tenant_id: i64,
+    pub api_key: String,
+    pub chat_account_token: String,
+}
+
+/// The `demo` tenant with a chat account, created on first use; a fresh API key each time
+/// (keys are stored hashed, so an old one cannot be shown again).
+pub fn ensure_demo(db: &Db) -> Result<Demo, ApiError> {
+    let tenant_id = match db.read_blocking(|conn| Tenant::find_by_name(conn, "demo"))? {
+        Some(t) => t.id,
+        None => create_tenant(db, "demo")?,
+    };
+    let chat_account_token = match db
+        .read_blocking(|conn| ChatAccount::first_of_tenant(conn, tenant_id))?
+    {
+        Some(account) => account.token,
+        None => {
+            create_chat_account(db, tenant_id, &ChatAccountOptions::named("Website chat"))?.token
+        }
+    };
+    let api_key = create_api_key(db, tenant_id, &Permission::ALL)?.key;
+    Ok(Demo {
+        tenant_id,
+        api_key,
+        chat_account_token,
+    })
+}

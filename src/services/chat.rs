@@ -1,0 +1,333 @@
+//! Chats become tickets: the first message or attachment of a session creates its customer,
+//! ticket and session in one transaction; later ones are appended to that ticket.
+
+use sha2::{Digest, Sha256};
+
+use crate::db::models::chat_account::ChatAccount;
+use crate::db::models::chat_event::ChatEvent;
+use crate::db::models::chat_session::{ChatSession, NewChatSession, STATE_WAITING};
+use crate::db::models::customer::{ContactDetails, Customer};
+use crate::db::models::message::{Message, NewMessage};
+use crate::db::models::ticket::{NewTicket, Ticket};
+use crate::db::{now_millis, Db, DbConnection};
+use crate::domain::chat_requests::{NewChatMessage, SessionRef};
+use crate::error::ApiError;
+use crate::services::queue::WaitModel;
+
+const TITLE_CHARS: usize = 80;
+const MAX_IDEMPOTENCY_KEY: usize = 200;
+
+/// Milliseconds since the epoch as RFC 3339 UTC, the API's time format.
+pub fn iso(millis: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(millis)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// A ticket's subject: the first line of the first message, cut to 80 characters.
+pub fn ticket_title(text: &str) -> String {
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    let title: String = line.chars().take(TITLE_CHARS).collect();
+    if title.is_empty() {
+        "Chat".to_owned()
+    } else {
+        title
+    }
+}
+
+/// What creates a session's ticket, if the session is new.
+pub struct FirstContact<'a> {
+    pub title: &'a str,
+    pub channel_id: i32,
+    pub source_url: &'a str,
+    pub contact: &'a ContactDetails,
+}
+
+pub struct OpenedSession {
+    pub session: ChatSession,
+    pub created: bool,
+}
+
+fn find_or_create_customer(
+    conn: &mut DbConnection,
+    tenant_id: i64,
+    contact: &ContactDetails,
+) -> Result<i64, ApiError> {
+    let found = match &contact.email {
+        Some(email) => Customer::find_by_email(conn, tenant_id, email)?,
+        None => None,
+    };
+    let found = match (found, &contact.phone) {
+        (None, Some(phone)) => Customer::find_by_phone(conn, tenant_id, phone)?,
+        (found, _) => found,
+    };
+    match found {
+        Some(customer) => {
+            customer.apply_contact(conn, contact)?;
+            Ok(customer.id)
+        }
+        None => Customer::create(conn, tenant_id, contact),
+    }
+}
+
+/// Finds the session of (tenant, chatServer, chatSessionID) or creates it with its customer
+/// and ticket. Runs inside the caller's write transaction; losing a creation race to a
+/// concurrent request is `ApiError::Conflict`, and the retried transaction finds the winner's.
+pub fn open_session(
+    conn: &mut DbConnection,
+    account: &ChatAccount,
+    chat_server: &str,
+    chat_session_id: &str,
+    first: &FirstContact<'_>,
+    now: i64,
+) -> Result<OpenedSession, ApiError> {
+    let tenant_id = account.tenant_id;
+    if let Some(session) = ChatSession::find(conn, tenant_id, chat_server, chat_session_id)? {
+        let customer_id = Ticket::customer_id(conn, session.ticket_id)?;
+        Customer::find(conn, customer_id)?.apply_contact(conn, first.contact)?;
+        return Ok(OpenedSession {
+            session,
+            created: false,
+        });
+    }
+    let customer_id = find_or_create_customer(conn, tenant_id, first.contact)?;
+    let ticket_id = Ticket::create(
+        conn,
+        &NewTicket {
+            tenant_id,
+            customer_id,
+            title: first.title,
+            status: "new",
+            priority: "medium",
+            channel_id: first.channel_id,
+            direction: "inbound",
+            source_url: first.source_url,
+            created_at: now,
+            updated_at: now,
+            last_update_customer: Some(now),
+        },
+    )?;
+    let position = ChatSession::count_waiting(conn, account.id)? + 1;
+    let initial_estimated_wait = WaitModel::load(conn, account)?.initial_estimate(position);
+    let new = NewChatSession {
+        tenant_id,
+        chat_account_id: account.id,
+        ticket_id,
+        chat_server,
+        chat_session_id,
+        state: STATE_WAITING,
+        queue_entered_at: now,
+        initial_estimated_wait,
+        typing: false,
+        created_at: now,
+    };
+    ChatSession::insert_if_absent(conn, &new)?.ok_or(ApiError::Conflict)?;
+    let session = ChatSession::find(conn, tenant_id, chat_server, chat_session_id)?
+        .ok_or_else(|| ApiError::Internal("session vanished after insert".into()))?;
+    Ok(OpenedSession {
+        session,
+        created: true,
+    })
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageOutcome {
+    #[serde(rename = "ticketID")]
+    pub ticket_id: i64,
+    #[serde(rename = "messageID")]
+    pub message_id: i64,
+    pub ticket_created: bool,
+    pub duplicate: bool,
+}
+
+/// How a retry is recognised: the `Idempotency-Key` header, else an explicit messageNumber
+/// with the same text. Without either, every message is new.
+pub fn dedupe_key(
+    idempotency_key: Option<&str>,
+    message_number: Option<i32>,
+    text: &str,
+) -> Result<Option<String>, ApiError> {
+    if let Some(key) = idempotency_key {
+        if key.is_empty()
+            || key.len() > MAX_IDEMPOTENCY_KEY
+            || !key.chars().all(|c| c.is_ascii_graphic())
+        {
+            return Err(ApiError::validation(
+                "Idempotency-Key",
+                "pattern",
+                Some("1 to 200 visible ASCII characters"),
+            ));
+        }
+        return Ok(Some(format!("idem:{key}")));
+    }
+    Ok(message_number.map(|n| format!("num:{n}:{}", hex::encode(Sha256::digest(text.as_bytes())))))
+}
+
+pub async fn record_message(
+    db: &Db,
+    tenant_id: i64,
+    msg: NewChatMessage,
+    idempotency_key: Option<String>,
+) -> Result<MessageOutcome, ApiError> {
+    let dedupe = dedupe_key(idempotency_key.as_deref(), msg.message_number, &msg.message)?;
+    let contact = ContactDetails {
+        name: msg.customer_name.clone(),
+        email: msg.email_address.clone(),
+        phone: msg.phone_number.clone(),
+    };
+    db.write(move |conn| {
+        let now = now_millis();
+        let account = ChatAccount::find_by_token(conn, tenant_id, &msg.chat_account_token)?;
+        let title = ticket_title(&msg.message);
+        let first = FirstContact {
+            title: &title,
+            channel_id: msg.channel_id,
+            source_url: &msg.url,
+            contact: &contact,
+        };
+        let opened = open_session(
+            conn,
+            &account,
+            &msg.chat_server,
+            &msg.chat_session_id,
+            &first,
+            now,
+        )?;
+        let session = &opened.session;
+        let inserted = Message::insert_once(
+            conn,
+            &NewMessage {
+                tenant_id,
+                ticket_id: session.ticket_id,
+                session_id: Some(session.id),
+                author: "customer",
+                body: &msg.message,
+                message_number: msg.message_number.unwrap_or(1),
+                url: &msg.url,
+                additional_data: &msg.additional_data,
+                used_predefined_user_input: msg.used_predefined_user_input,
+                external_address_overwrite: &msg.external_address_overwrite,
+                dedupe_key: dedupe.as_deref(),
+                created_at: now,
+            },
+        )?;
+        if !inserted.duplicate {
+            Ticket::touch_by_customer(conn, session.ticket_id, now)?;
+        }
+        Ok(MessageOutcome {
+            ticket_id: session.ticket_id,
+            message_id: inserted.id,
+            ticket_created: opened.created,
+            duplicate: inserted.duplicate,
+        })
+    })
+    .await
+}
+
+fn existing_session(
+    conn: &mut DbConnection,
+    tenant_id: i64,
+    session: &SessionRef,
+) -> Result<ChatSession, ApiError> {
+    ChatSession::find(
+        conn,
+        tenant_id,
+        &session.chat_server,
+        &session.chat_session_id,
+    )?
+    .ok_or(ApiError::UnknownChatSession)
+}
+
+/// Records a widget event (typing, expanded, minimized) on the session; returns its ticket.
+pub async fn record_event(
+    db: &Db,
+    tenant_id: i64,
+    session: SessionRef,
+    event: String,
+) -> Result<i64, ApiError> {
+    db.write(move |conn| {
+        let now = now_millis();
+        let s = existing_session(conn, tenant_id, &session)?;
+        let typing = match event.as_str() {
+            "startedtyping" => Some(true),
+            "stoppedtyping" => Some(false),
+            _ => None,
+        };
+        ChatSession::record_event(conn, s.id, &event, typing, now)?;
+        ChatEvent::record(conn, tenant_id, s.ticket_id, s.id, &event, None, now)?;
+        Ok(s.ticket_id)
+    })
+    .await
+}
+
+/// Appends a page to the session's trail; returns its ticket.
+pub async fn record_visit(
+    db: &Db,
+    tenant_id: i64,
+    session: SessionRef,
+    url: String,
+) -> Result<i64, ApiError> {
+    db.write(move |conn| {
+        let s = existing_session(conn, tenant_id, &session)?;
+        ChatEvent::record(
+            conn,
+            tenant_id,
+            s.ticket_id,
+            s.id,
+            "visited",
+            Some(&url),
+            now_millis(),
+        )?;
+        Ok(s.ticket_id)
+    })
+    .await
+}
+
+/// Ends the session (it leaves the queue). Returns its ticket and whether it had already ended.
+pub async fn end_chat(
+    db: &Db,
+    tenant_id: i64,
+    session: SessionRef,
+) -> Result<(i64, bool), ApiError> {
+    db.write(move |conn| {
+        let now = now_millis();
+        let s = existing_session(conn, tenant_id, &session)?;
+        let ended_now = ChatSession::end(conn, s.id, now)?;
+        if ended_now {
+            ChatEvent::record(conn, tenant_id, s.ticket_id, s.id, "ended", None, now)?;
+        }
+        Ok((s.ticket_id, !ended_now))
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_title_is_the_first_line_cut_to_80_characters() {
+        assert_eq!(ticket_title("\n  Hello there\nsecond"), "Hello there");
+        let long = "é".repeat(100);
+        assert_eq!(ticket_title(&long).chars().count(), 80);
+        assert_eq!(ticket_title("   "), "Chat");
+    }
+
+    #[test]
+    fn retries_are_recognised_by_key_or_by_number_and_text() {
+        assert_eq!(
+            dedupe_key(Some("abc"), Some(3), "x").unwrap().unwrap(),
+            "idem:abc"
+        );
+        let a = dedupe_key(None, Some(3), "hello").unwrap();
+        assert_eq!(a, dedupe_key(None, Some(3), "hello").unwrap());
+        assert_ne!(a, dedupe_key(None, Some(3), "hello!").unwrap());
+        assert_eq!(dedupe_key(None, None, "hello").unwrap(), None);
+        assert!(dedupe_key(Some("bad key"), None, "x").is_err());
+    }
+}

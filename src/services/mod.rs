@@ -1,0 +1,10 @@
+//! What is neither HTTP nor SQL: chats becoming tickets, the queue, access checks,
+//! attachment storage, keys and the administration the CLI offers.
+
+pub mod access;
+pub mod admin;
+pub mod attachments;
+pub mod chat;
+pub mod chat_config;
+pub mod keys;
+pub mod queue;

@@ -1,0 +1,85 @@
+//! Builds the server from settings and a bound listener, so tests can run the real thing on
+//! port 0 and ask which port they got.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::middleware::Logger;
+use actix_web::{web, App, HttpServer};
+
+use crate::config::Settings;
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::routes;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("database: {0}")]
+    Database(#[from] ApiError),
+    #[error("listen: {0}")]
+    Listen(#[from] std::io::Error),
+}
+
+pub fn connect_database(settings: &Settings) -> Result<Db, ApiError> {
+    let db = Db::connect(
+        &settings.database.url,
+        settings.database.pool_size,
+        &settings.database.sqlite_synchronous,
+    )?;
+    for version in db.migrate()? {
+        log::info!("applied migration {version}");
+    }
+    Ok(db)
+}
+
+impl Application {
+    /// Connects, applies pending migrations and binds `server.host:server.port`.
+    pub fn build(settings: Settings) -> Result<Application, StartupError> {
+        let db = connect_database(&settings)?;
+        let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))?;
+        Application::with_listener(settings, db, listener)
+    }
+
+    pub fn with_listener(
+        settings: Settings,
+        db: Db,
+        listener: TcpListener,
+    ) -> Result<Application, StartupError> {
+        let port = listener.local_addr()?.port();
+        let workers = match settings.server.workers {
+            0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+            n => n,
+        };
+        let db = web::Data::new(db);
+        let settings = web::Data::new(settings);
+        let server = HttpServer::new(move || {
+            App::new()
+                // The path only: query strings can carry an apiKey, which must never be logged.
+                .wrap(
+                    Logger::new("%a \"%{method}xi %U\" %s %b %Dms")
+                        .custom_request_replace("method", |req| req.method().to_string()),
+                )
+                .app_data(db.clone())
+                .app_data(settings.clone())
+                .configure(routes::configure)
+                .default_service(web::to(routes::not_found))
+        })
+        .workers(workers)
+        .listen(listener)?
+        .run();
+        Ok(Application { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
