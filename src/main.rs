@@ -114,6 +114,13 @@ enum ApiKeyAction {
         #[arg(long = "permission", required = true)]
         permissions: Vec<Permission>,
     },
+    /// Revoke a key: it is refused (401) from then on.
+    Revoke {
+        #[arg(long)]
+        tenant: i64,
+        #[arg(long)]
+        id: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -246,6 +253,12 @@ fn admin_command(settings: &Settings, command: Command) -> Result<Value, ApiErro
         } => {
             let created = admin::create_api_key(&db, tenant, &permissions)?;
             json!({"apiKeyId": created.id, "apiKey": created.key})
+        }
+        Command::ApiKey {
+            action: ApiKeyAction::Revoke { tenant, id },
+        } => {
+            let revoked = admin::revoke_api_key(&db, tenant, id)?;
+            json!({"apiKeyId": id, "revoked": revoked})
         }
         Command::Domain {
             action: DomainAction::Allow { tenant, domain },

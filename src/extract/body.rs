@@ -3,6 +3,9 @@
 
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{web, HttpRequest};
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use futures_util::StreamExt;
 
 use crate::domain::chat_requests::Fields;
@@ -120,12 +123,28 @@ pub async fn read_fields(
         BodyKind::Json => json_fields(&read_body(payload, limit).await?),
         BodyKind::UrlEncoded => urlencoded_fields(&read_body(payload, limit).await?),
         BodyKind::Multipart => {
+            // Keep the first bytes: a form with no fields at all (no bytes, or `--boundary--`)
+            // is a valid empty body that actix-multipart reports as incomplete.
+            let head = Rc::new(RefCell::new(Vec::new()));
+            let seen = head.clone();
+            let payload = payload.map(move |chunk| {
+                if let Ok(bytes) = &chunk {
+                    let mut seen = seen.borrow_mut();
+                    let room = EMPTY_MULTIPART_PEEK.saturating_sub(seen.len());
+                    seen.extend_from_slice(&bytes[..room.min(bytes.len())]);
+                }
+                chunk
+            });
             let mut multipart = actix_multipart::Multipart::new(req.headers(), payload);
             let mut fields = Fields::new();
             let mut total: u64 = 0;
             let mut parts = 0;
             while let Some(part) = multipart.next().await {
-                let mut part = part.map_err(multipart_error)?;
+                let mut part = match part {
+                    Ok(part) => part,
+                    Err(_) if parts == 0 && is_empty_multipart(req, &head.borrow()) => break,
+                    Err(e) => return Err(multipart_error(e)),
+                };
                 parts += 1;
                 if parts > MAX_MULTIPART_FIELDS {
                     return Err(ApiError::MalformedBody(format!(
@@ -157,6 +176,24 @@ pub async fn read_fields(
             }
             Ok(fields)
         }
+    }
+}
+
+const EMPTY_MULTIPART_PEEK: usize = 128;
+
+fn is_empty_multipart(req: &HttpRequest, head: &[u8]) -> bool {
+    if head.trim_ascii().is_empty() {
+        return true;
+    }
+    let boundary = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|ct| ct.split(';').find_map(|p| p.trim().strip_prefix("boundary=")))
+        .map(|b| b.trim_matches('"').to_owned());
+    match boundary {
+        Some(b) if !b.is_empty() => head.trim_ascii() == format!("--{b}--").as_bytes(),
+        _ => false,
     }
 }
 

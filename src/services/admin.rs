@@ -179,6 +179,12 @@ pub fn create_api_key(
     Ok(CreatedApiKey { id, key: new.key })
 }
 
+/// Revokes an API key: it answers 401 from then on. Revoking it again changes nothing.
+pub fn revoke_api_key(db: &Db, tenant_id: i64, key_id: i64) -> Result<bool, ApiError> {
+    require_tenant(db, tenant_id)?;
+    db.write_blocking(|conn| ApiKeyRow::revoke(conn, tenant_id, key_id))
+}
+
 pub fn allow_domain(db: &Db, tenant_id: i64, domain: &str) -> Result<String, ApiError> {
     require_tenant(db, tenant_id)?;
     let domain = normalize_domain(domain).map_err(|e| invalid("domain", "pattern", e))?;

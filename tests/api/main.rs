@@ -1,1 +1,16 @@
+//! The API tests: one binary, the real server over HTTP, a fresh database per test.
+//! `cargo test` runs them on SQLite; with `OMNIBRIDGE_TEST_POSTGRES` set, on Postgres.
 
+mod attachments;
+mod auth;
+mod chat_config;
+mod chat_message;
+mod events;
+mod fixtures;
+mod helpers;
+mod hostile;
+mod idempotency;
+mod origin_and_ip;
+mod queue;
+mod race;
+mod validation;

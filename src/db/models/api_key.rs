@@ -50,3 +50,18 @@ impl ApiKeyRow {
             .optional()?)
     }
 }
+
+impl ApiKeyRow {
+    /// Revokes a key of the tenant; `false` if the tenant has no such key.
+    pub fn revoke(conn: &mut DbConnection, tenant_id: i64, id: i64) -> Result<bool, ApiError> {
+        let changed = diesel::update(
+            api_keys::table
+                .filter(api_keys::id.eq(id))
+                .filter(api_keys::tenant_id.eq(tenant_id))
+                .filter(api_keys::revoked_at.is_null()),
+        )
+        .set(api_keys::revoked_at.eq(now_millis()))
+        .execute(conn)?;
+        Ok(changed == 1)
+    }
+}

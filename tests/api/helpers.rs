@@ -1,0 +1,318 @@
+//! Spawns the real server on port 0 with a fresh database per test: a SQLite file by
+//! default, or a Postgres database cloned from a migrated template when
+//! `OMNIBRIDGE_TEST_POSTGRES` names a server (e.g. `postgres://postgres@127.0.0.1:5432`).
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
+
+use diesel::prelude::*;
+use diesel::Connection;
+use omnibridge::config::{AttachmentSettings, DatabaseSettings, ServerSettings, Settings};
+use omnibridge::db::Db;
+use omnibridge::domain::permission::Permission;
+use omnibridge::services::admin::{self, ChatAccountOptions};
+use omnibridge::startup::Application;
+use serde_json::Value;
+
+pub const CHAT_SERVER: &str = "chat.example.com";
+
+const TEMPLATE: &str = "omnibridge_test_template";
+
+fn postgres_base() -> Option<String> {
+    std::env::var("OMNIBRIDGE_TEST_POSTGRES")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .map(|s| s.trim_end_matches('/').to_owned())
+}
+
+/// Serializes CREATE/DROP DATABASE (Postgres refuses to copy a template being copied).
+static PG_ADMIN: Mutex<()> = Mutex::new(());
+static TEMPLATE_READY: OnceLock<()> = OnceLock::new();
+
+fn pg_admin(base: &str) -> PgConnection {
+    PgConnection::establish(&format!("{base}/postgres")).expect("connect to the Postgres server")
+}
+
+fn postgres_database(base: &str) -> (String, String) {
+    let _guard = PG_ADMIN.lock().unwrap_or_else(|e| e.into_inner());
+    TEMPLATE_READY.get_or_init(|| {
+        let mut admin = pg_admin(base);
+        let stale: Vec<String> = diesel::sql_query(
+            "SELECT datname AS name FROM pg_database WHERE datname LIKE 'ob_test_%'",
+        )
+        .load::<DbName>(&mut admin)
+        .expect("list stale test databases")
+        .into_iter()
+        .map(|d| d.name)
+        .collect();
+        for name in stale.iter().map(String::as_str).chain([TEMPLATE]) {
+            diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin)
+                .expect("drop old test database");
+        }
+        diesel::sql_query(format!("CREATE DATABASE {TEMPLATE}"))
+            .execute(&mut admin)
+            .expect("create template");
+        let db = Db::connect(&format!("{base}/{TEMPLATE}"), 1, "FULL").expect("template pool");
+        db.migrate().expect("migrate template");
+    });
+    let name = format!("ob_test_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = pg_admin(base);
+    diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE}"))
+        .execute(&mut admin)
+        .expect("create test database");
+    (format!("{base}/{name}"), name)
+}
+
+#[derive(QueryableByName)]
+struct DbName {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub client: reqwest::Client,
+    /// A second pool on the server's database, for seeding and for checking what was stored.
+    pub db: Db,
+    pub tenant_id: i64,
+    pub api_key: String,
+    pub chat_token: String,
+    pub attachments_dir: PathBuf,
+    handle: actix_web::dev::ServerHandle,
+    server_thread: Option<std::thread::JoinHandle<()>>,
+    pg_database: Option<String>,
+    _dir: tempfile::TempDir,
+}
+
+pub struct Options {
+    pub max_body_bytes: u64,
+    pub max_attachment_bytes: u64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            max_body_bytes: 1024 * 1024,
+            max_attachment_bytes: 20 * 1024 * 1024,
+        }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Options::default()).await
+}
+
+pub async fn spawn_app_with(options: Options) -> TestApp {
+    tokio::task::spawn_blocking(move || build_app(options))
+        .await
+        .expect("build the test app")
+}
+
+fn build_app(options: Options) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (url, pg_database) = match postgres_base() {
+        Some(base) => {
+            let (url, name) = postgres_database(&base);
+            (url, Some(name))
+        }
+        None => (dir.path().join("test.db").display().to_string(), None),
+    };
+    let attachments_dir = dir.path().join("attachments");
+    let settings = Settings {
+        server: ServerSettings {
+            host: "127.0.0.1".into(),
+            port: 0,
+            max_body_bytes: options.max_body_bytes,
+            workers: 2,
+        },
+        database: DatabaseSettings {
+            url: url.clone(),
+            pool_size: 8,
+            sqlite_synchronous: "NORMAL".into(),
+        },
+        attachments: AttachmentSettings {
+            dir: attachments_dir.clone(),
+            max_bytes: options.max_attachment_bytes,
+        },
+    };
+    let db = omnibridge::startup::connect_database(&settings).expect("database");
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let server_thread = std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let app = Application::with_listener(settings, db, listener).expect("build app");
+            tx.send((app.port(), app.handle())).expect("report port");
+            app.run_until_stopped().await.expect("server ran");
+        })
+    });
+    let (port, handle) = rx.recv().expect("server started");
+
+    let db = Db::connect(&url, 2, "NORMAL").expect("test pool");
+    let tenant_id = admin::create_tenant(&db, "Acme").expect("tenant");
+    let api_key = admin::create_api_key(&db, tenant_id, &[Permission::ApiChat])
+        .expect("key")
+        .key;
+    let chat_token = admin::create_chat_account(
+        &db,
+        tenant_id,
+        &ChatAccountOptions {
+            token: Some("acmewebchat0001".into()),
+            ..ChatAccountOptions::named("Acme website")
+        },
+    )
+    .expect("chat account")
+    .token;
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        client: reqwest::Client::new(),
+        db,
+        tenant_id,
+        api_key,
+        chat_token,
+        attachments_dir,
+        handle,
+        server_thread: Some(server_thread),
+        pg_database,
+        _dir: dir,
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Stop the workers (they hold the server's pool), then drop a Postgres database.
+        let handle = self.handle.clone();
+        let _ = std::thread::spawn(move || block_on(handle.stop(false))).join();
+        if let Some(t) = self.server_thread.take() {
+            let _ = t.join();
+        }
+        if let (Some(name), Some(base)) = (self.pg_database.take(), postgres_base()) {
+            let _guard = PG_ADMIN.lock().unwrap_or_else(|e| e.into_inner());
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut pg_admin(&base));
+        }
+    }
+}
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(f)
+}
+
+/// How a test sends a form: the three content types the API takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Multipart,
+    UrlEncoded,
+    Json,
+}
+
+pub const ENCODINGS: [Encoding; 3] = [Encoding::Multipart, Encoding::UrlEncoded, Encoding::Json];
+
+pub type Form = Vec<(&'static str, String)>;
+
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+}
+
+impl Answer {
+    pub fn field_codes(&self, field: &str) -> Vec<String> {
+        self.body["fields"][field]
+            .as_array()
+            .map(|a| a.iter().filter_map(|c| c.as_str().map(str::to_owned)).collect())
+            .unwrap_or_default()
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, endpoint: &str) -> String {
+        format!("{}/api/v2/chat/{endpoint}", self.address)
+    }
+
+    pub async fn post(&self, endpoint: &str, form: &[(&str, String)], encoding: Encoding) -> Answer {
+        self.post_as(&self.api_key, endpoint, form, encoding).await
+    }
+
+    pub async fn post_as(
+        &self,
+        api_key: &str,
+        endpoint: &str,
+        form: &[(&str, String)],
+        encoding: Encoding,
+    ) -> Answer {
+        let request = self.client.post(self.url(endpoint)).header("apiKey", api_key);
+        let request = match encoding {
+            Encoding::Multipart => {
+                let mut multipart = reqwest::multipart::Form::new();
+                for (k, v) in form {
+                    multipart = multipart.text(k.to_string(), v.clone());
+                }
+                request.multipart(multipart)
+            }
+            Encoding::UrlEncoded => request.form(form),
+            Encoding::Json => {
+                let map: HashMap<&str, &String> = form.iter().map(|(k, v)| (*k, v)).collect();
+                request.json(&map)
+            }
+        };
+        answer(request.send().await.expect("request sent")).await
+    }
+
+    /// A valid notifyUserNewChatMessage form for the session.
+    pub fn message_form(&self, session: &str, text: &str) -> Form {
+        vec![
+            ("chatServer", CHAT_SERVER.into()),
+            ("chatSessionID", session.into()),
+            ("chatAccountToken", self.chat_token.clone()),
+            ("message", text.into()),
+        ]
+    }
+
+    pub async fn send_message(&self, session: &str, text: &str) -> Answer {
+        self.post("notifyUserNewChatMessage", &self.message_form(session, text), Encoding::Multipart)
+            .await
+    }
+
+    pub fn session_form(&self, session: &str) -> Form {
+        vec![("chatServer", CHAT_SERVER.into()), ("chatSessionID", session.into())]
+    }
+
+    /// Runs a statement on the server's database.
+    pub fn exec(&self, sql: &str) {
+        let sql = sql.to_owned();
+        self.db
+            .read_blocking(move |conn| Ok(diesel::sql_query(sql.clone()).execute(conn)?))
+            .expect("statement");
+    }
+
+    /// Runs a counting query (`SELECT COUNT(*) AS n ...`) on the server's database.
+    pub fn count(&self, sql: &str) -> i64 {
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let sql = sql.to_owned();
+        self.db
+            .read_blocking(move |conn| {
+                Ok(diesel::sql_query(sql.clone()).get_result::<Count>(conn)?.n)
+            })
+            .expect("count query")
+    }
+}
+
+pub async fn answer(response: reqwest::Response) -> Answer {
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    let body = serde_json::from_str(&text)
+        .unwrap_or_else(|_| panic!("status {status}: body is not JSON: {text:?}"));
+    Answer { status, body }
+}

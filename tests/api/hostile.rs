@@ -1,0 +1,165 @@
+//! Bodies a chat server should never send, and what omnibridge answers instead of a 500.
+
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::helpers::{answer, spawn_app, spawn_app_with, Options, TestApp};
+
+const ENDPOINTS: [&str; 8] = [
+    "requestChatConfig",
+    "notifyUserNewChatMessage",
+    "notifyUserNewChatEvent",
+    "notifyUserVisited",
+    "notifyUserEndChat",
+    "addAttachment",
+    "checkOriginAndIP",
+    "requestChatQueue",
+];
+
+async fn raw_post(app: &TestApp, endpoint: &str, content_type: &str, body: &[u8]) -> crate::helpers::Answer {
+    let response = app
+        .client
+        .post(app.url(endpoint))
+        .header("apiKey", &app.api_key)
+        .header("Content-Type", content_type)
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap();
+    answer(response).await
+}
+
+/// Sends a request by hand and returns the status line and the body.
+async fn raw_http(app: &TestApp, head: &str, body: &[u8]) -> (u16, String) {
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", app.port)).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let _ = stream.write_all(body).await;
+    let mut buf = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut buf)).await;
+    let text = String::from_utf8_lossy(&buf).to_string();
+    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, text)
+}
+
+#[tokio::test]
+async fn broken_multipart_is_a_400() {
+    let app = spawn_app().await;
+    let truncated = b"--XyZ\r\nContent-Disposition: form-data; name=\"chatServer\"\r\n\r\nchat.example.com\r\n--XyZ\r\nContent-Disp";
+    for (content_type, body) in [
+        ("multipart/form-data; boundary=XyZ", &truncated[..]),
+        ("multipart/form-data", &b"--a\r\n\r\n"[..]),
+        ("multipart/form-data; boundary=XyZ", &b"no boundary here at all"[..]),
+    ] {
+        let a = raw_post(&app, "notifyUserNewChatMessage", content_type, body).await;
+        assert_eq!(a.status, 400, "{content_type}: {}", a.body);
+        assert_eq!(a.body["status"], "error");
+    }
+}
+
+#[tokio::test]
+async fn broken_json_and_json_that_is_not_an_object_are_a_400() {
+    let app = spawn_app().await;
+    for body in [&b"{\"chatServer\": "[..], b"[1,2,3]", b"\"text\"", b"\xff\xfe"] {
+        let a = raw_post(&app, "notifyUserNewChatMessage", "application/json", body).await;
+        assert_eq!(a.status, 400, "{}", a.body);
+        assert_eq!(a.body["code"], "malformed_body");
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_content_type_is_a_415() {
+    let app = spawn_app().await;
+    for content_type in ["text/plain", "application/xml", "image/png"] {
+        let a = raw_post(&app, "requestChatQueue", content_type, b"chatAccountToken=acmewebchat0001").await;
+        assert_eq!(a.status, 415, "{content_type}");
+        assert_eq!(a.body["code"], "unsupported_media_type");
+    }
+}
+
+#[tokio::test]
+async fn a_declared_oversize_body_is_refused_before_it_is_read() {
+    let app = spawn_app().await;
+    // Declares 50 MiB and sends only a little: the 413 comes without waiting for the rest.
+    let head = format!(
+        "POST /api/v2/chat/notifyUserNewChatMessage HTTP/1.1\r\nHost: x\r\napiKey: {}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 52428800\r\n\r\n",
+        app.api_key
+    );
+    let (status, text) = raw_http(&app, &head, b"chatServer=chat.example.com").await;
+    assert_eq!(status, 413, "{text}");
+    assert!(text.contains("payload_too_large"));
+}
+
+#[tokio::test]
+async fn an_oversize_streamed_body_is_a_413_on_every_content_type() {
+    let app = spawn_app_with(Options { max_body_bytes: 32 * 1024, ..Options::default() }).await;
+    let big = "a".repeat(40 * 1024);
+    for (content_type, body) in [
+        ("application/json", format!("{{\"message\": \"{big}\"}}")),
+        ("application/x-www-form-urlencoded", format!("message={big}")),
+        (
+            "multipart/form-data; boundary=B",
+            format!("--B\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\n{big}\r\n--B--\r\n"),
+        ),
+    ] {
+        // Chunked: no Content-Length to refuse early, so the server must count.
+        let head = format!(
+            "POST /api/v2/chat/notifyUserNewChatMessage HTTP/1.1\r\nHost: x\r\napiKey: {}\r\n\
+             Content-Type: {content_type}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+            app.api_key
+        );
+        let chunked = format!("{:x}\r\n{body}\r\n0\r\n\r\n", body.len());
+        let (status, text) = raw_http(&app, &head, chunked.as_bytes()).await;
+        assert_eq!(status, 413, "{content_type}: {text}");
+    }
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM messages"), 0);
+}
+
+#[tokio::test]
+async fn garbage_never_gets_a_500() {
+    let app = spawn_app().await;
+    let bodies: [(&str, &[u8]); 8] = [
+        ("application/json", b"null"),
+        ("application/json", b"{\"message\": {\"nested\": [1, 2]}, \"chatSessionID\": 12345678901}"),
+        ("application/json", b"{\"chatServer\": \"\\u0000\\u0000\\u0000\\u0000\\u0000\"}"),
+        ("application/x-www-form-urlencoded", b"%%%%=%%%&&&=="),
+        ("application/x-www-form-urlencoded", b"message=%FF%FE&chatServer=%00"),
+        ("multipart/form-data; boundary=", b"----\r\n\r\n"),
+        ("multipart/form-data; boundary=zz", b"--zz\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\n\xff\xfe\r\n--zz--\r\n"),
+        ("application/json; charset=utf-16", b"\0{\0}"),
+    ];
+    for endpoint in ENDPOINTS {
+        for (content_type, body) in bodies {
+            let response = app
+                .client
+                .post(app.url(endpoint))
+                .header("apiKey", &app.api_key)
+                .header("Content-Type", content_type)
+                .body(body.to_vec())
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            let text = response.text().await.unwrap();
+            assert!((400..500).contains(&status), "{endpoint} {content_type} {body:?}: {status} {text}");
+            let json: serde_json::Value = serde_json::from_str(&text).expect("JSON error body");
+            assert_eq!(json["status"], "error");
+        }
+    }
+    // Unknown paths and wrong methods answer JSON too.
+    let r = app.client.get(format!("{}/api/v2/chat/nothing", app.address)).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    let r = app.client.get(app.url("notifyUserNewChatMessage")).send().await.unwrap();
+    assert_eq!(r.status(), 405);
+    assert!(r.text().await.unwrap().contains("method_not_allowed"));
+}
+
+#[tokio::test]
+async fn health_and_ready_need_no_key() {
+    let app = spawn_app().await;
+    for path in ["/health", "/ready"] {
+        let r = app.client.get(format!("{}{path}", app.address)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+    }
+}
