@@ -75,12 +75,12 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("no route for this method and path")]
     NotFound,
-    #[error("the database is unavailable, try again")]
+    #[error("the database is unavailable: {0}")]
     ServiceUnavailable(String),
     /// A write lost a race (unique violation, serialization failure): the caller retries it.
     #[error("write conflict")]
     Conflict,
-    #[error("internal error")]
+    #[error("internal error: {0}")]
     Internal(String),
 }
 
@@ -133,7 +133,15 @@ impl ResponseError for ApiError {
             ApiError::Internal(detail) => log::error!("internal error: {detail}"),
             _ => {}
         }
-        let mut body = json!({"status": "error", "code": self.code(), "message": self.to_string()});
+        // Database and internal details go to the log, never to the client.
+        let message = match self {
+            ApiError::ServiceUnavailable(_) | ApiError::Conflict => {
+                "the database is unavailable, try again".to_owned()
+            }
+            ApiError::Internal(_) => "internal error".to_owned(),
+            other => other.to_string(),
+        };
+        let mut body = json!({"status": "error", "code": self.code(), "message": message});
         if let ApiError::Validation(errors) = self {
             body["fields"] = json!(errors.codes);
         }

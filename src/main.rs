@@ -67,42 +67,45 @@ enum TenantAction {
 
 #[derive(Subcommand)]
 enum ChatAccountAction {
-    Create {
-        #[arg(long)]
-        tenant: i64,
-        #[arg(long)]
-        name: String,
-        /// The chatAccountToken chat servers will send (letters and digits, at least 10);
-        /// random when left out.
-        #[arg(long)]
-        token: Option<String>,
-        #[arg(long, default_value = "en")]
-        language: String,
-        #[arg(long)]
-        greeting: Option<String>,
-        #[arg(long)]
-        offline_message: Option<String>,
-        /// Contact fields the widget must ask for: customerName, emailAddress, phoneNumber.
-        #[arg(long = "require", value_delimiter = ',')]
-        required_fields: Vec<String>,
-        /// An IANA time zone, e.g. Europe/Amsterdam.
-        #[arg(long, default_value = "UTC")]
-        time_zone: String,
-        /// e.g. "mon-fri 09:00-17:00; sat 10:00-14:00"; empty = always open.
-        #[arg(long, default_value = "")]
-        service_hours: String,
-        #[arg(long, default_value_t = 20 * 1024 * 1024)]
-        attachment_max_bytes: i64,
-        /// Accepted attachment types, e.g. "image/*,application/pdf"; empty = any.
-        #[arg(long, value_delimiter = ',')]
-        attachment_types: Vec<String>,
-        /// Seconds a chat is expected to wait before any pick-ups have been measured.
-        #[arg(long, default_value_t = 60)]
-        default_wait_seconds: i32,
-        /// Longest queue; 0 = no limit.
-        #[arg(long, default_value_t = 0)]
-        queue_max_length: i32,
-    },
+    Create(Box<CreateChatAccount>),
+}
+
+#[derive(clap::Args)]
+struct CreateChatAccount {
+    #[arg(long)]
+    tenant: i64,
+    #[arg(long)]
+    name: String,
+    /// The chatAccountToken chat servers will send (letters and digits, at least 10);
+    /// random when left out.
+    #[arg(long)]
+    token: Option<String>,
+    #[arg(long, default_value = "en")]
+    language: String,
+    #[arg(long)]
+    greeting: Option<String>,
+    #[arg(long)]
+    offline_message: Option<String>,
+    /// Contact fields the widget must ask for: customerName, emailAddress, phoneNumber.
+    #[arg(long = "require", value_delimiter = ',')]
+    required_fields: Vec<String>,
+    /// An IANA time zone, e.g. Europe/Amsterdam.
+    #[arg(long, default_value = "UTC")]
+    time_zone: String,
+    /// e.g. "mon-fri 09:00-17:00; sat 10:00-14:00"; empty = always open.
+    #[arg(long, default_value = "")]
+    service_hours: String,
+    #[arg(long, default_value_t = 20 * 1024 * 1024)]
+    attachment_max_bytes: i64,
+    /// Accepted attachment types, e.g. "image/*,application/pdf"; empty = any.
+    #[arg(long, value_delimiter = ',')]
+    attachment_types: Vec<String>,
+    /// Seconds a chat is expected to wait before any pick-ups have been measured.
+    #[arg(long, default_value_t = 60)]
+    default_wait_seconds: i32,
+    /// Longest queue; 0 = no limit.
+    #[arg(long, default_value_t = 0)]
+    queue_max_length: i32,
 }
 
 #[derive(Subcommand)]
@@ -208,40 +211,26 @@ fn admin_command(settings: &Settings, command: Command) -> Result<Value, ApiErro
             json!({"tenantId": admin::create_tenant(&db, &name)?})
         }
         Command::ChatAccount {
-            action:
-                ChatAccountAction::Create {
-                    tenant,
-                    name,
-                    token,
-                    language,
-                    greeting,
-                    offline_message,
-                    required_fields,
-                    time_zone,
-                    service_hours,
-                    attachment_max_bytes,
-                    attachment_types,
-                    default_wait_seconds,
-                    queue_max_length,
-                },
+            action: ChatAccountAction::Create(args),
         } => {
-            let mut options = ChatAccountOptions::named(&name);
-            options.token = token;
-            options.language = language;
-            if let Some(g) = greeting {
-                options.greeting = g;
-            }
-            if let Some(o) = offline_message {
-                options.offline_message = o;
-            }
-            options.required_fields = required_fields;
-            options.time_zone = time_zone;
-            options.service_hours = service_hours;
-            options.attachment_max_bytes = attachment_max_bytes;
-            options.attachment_types = attachment_types;
-            options.default_wait_seconds = default_wait_seconds;
-            options.queue_max_length = queue_max_length;
-            let created = admin::create_chat_account(&db, tenant, &options)?;
+            let defaults = ChatAccountOptions::named(&args.name);
+            let options = ChatAccountOptions {
+                token: args.token,
+                language: args.language,
+                greeting: args.greeting.unwrap_or(defaults.greeting.clone()),
+                offline_message: args
+                    .offline_message
+                    .unwrap_or(defaults.offline_message.clone()),
+                required_fields: args.required_fields,
+                time_zone: args.time_zone,
+                service_hours: args.service_hours,
+                attachment_max_bytes: args.attachment_max_bytes,
+                attachment_types: args.attachment_types,
+                default_wait_seconds: args.default_wait_seconds,
+                queue_max_length: args.queue_max_length,
+                ..defaults
+            };
+            let created = admin::create_chat_account(&db, args.tenant, &options)?;
             json!({"chatAccountId": created.id, "chatAccountToken": created.token, "secret": created.secret})
         }
         Command::ApiKey {

@@ -120,6 +120,10 @@ impl Db {
     pub fn connect(url: &str, pool_size: u32, sqlite_synchronous: &str) -> Result<Db, ApiError> {
         let manager = ConnectionManager::new(url, sqlite_synchronous);
         let dialect = manager.dialect;
+        // One connection up front, so a wrong URL fails at once with the server's own words
+        // instead of after the pool's retries.
+        r2d2::ManageConnection::connect(&manager)
+            .map_err(|e| ApiError::ServiceUnavailable(e.to_string()))?;
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
             .min_idle(Some(1))

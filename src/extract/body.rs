@@ -189,7 +189,10 @@ fn is_empty_multipart(req: &HttpRequest, head: &[u8]) -> bool {
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .and_then(|ct| ct.split(';').find_map(|p| p.trim().strip_prefix("boundary=")))
+        .and_then(|ct| {
+            ct.split(';')
+                .find_map(|p| p.trim().strip_prefix("boundary="))
+        })
         .map(|b| b.trim_matches('"').to_owned());
     match boundary {
         Some(b) if !b.is_empty() => head.trim_ascii() == format!("--{b}--").as_bytes(),

@@ -4,7 +4,8 @@ use sha2::{Digest, Sha256};
 
 use crate::helpers::{answer, spawn_app, spawn_app_with, Answer, Options, TestApp, CHAT_SERVER};
 
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+const PNG: &[u8] =
+    b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
 
 fn query(app: &TestApp, session: &str) -> Vec<(&'static str, String)> {
     vec![
@@ -36,17 +37,29 @@ fn stored_files(app: &TestApp) -> Vec<std::path::PathBuf> {
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
     entries
         .flatten()
-        .flat_map(|e| if e.path().is_dir() { walk(&e.path()) } else { vec![e.path()] })
+        .flat_map(|e| {
+            if e.path().is_dir() {
+                walk(&e.path())
+            } else {
+                vec![e.path()]
+            }
+        })
         .collect()
 }
 
 #[tokio::test]
 async fn a_multipart_file_is_stored_with_its_hash_size_sniffed_type_and_a_safe_name() {
     let app = spawn_app().await;
-    let ticket = app.send_message("session-file-001", "see the picture").await.body["ticketID"].clone();
+    let ticket = app
+        .send_message("session-file-001", "see the picture")
+        .await
+        .body["ticketID"]
+        .clone();
     let mut q = query(&app, "session-file-001");
     q.push(("messageNumber", "2".into()));
     let a = upload(&app, &q, "../../etc/evil.exe", PNG.to_vec()).await;
@@ -82,9 +95,14 @@ async fn a_first_attachment_creates_the_ticket_of_a_phone_session() {
     assert_eq!(a.status, 200, "{}", a.body);
     assert_eq!(a.body["ticketCreated"], true);
     assert_eq!(a.body["contentType"], "application/pdf");
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM customers WHERE phone = '+31612345678'"), 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM customers WHERE phone = '+31612345678'"),
+        1
+    );
     // A message of the same session lands on the same ticket.
-    let m = app.send_message("+31612345678", "did you get my scan?").await;
+    let m = app
+        .send_message("+31612345678", "did you get my scan?")
+        .await;
     assert_eq!(m.body["ticketID"], a.body["ticketID"]);
 }
 
@@ -141,10 +159,16 @@ async fn a_missing_file_is_a_400() {
 
 #[tokio::test]
 async fn an_oversized_attachment_is_a_413_and_leaves_nothing_behind() {
-    let app = spawn_app_with(Options { max_attachment_bytes: 64 * 1024, ..Options::default() }).await;
-    app.send_message("session-file-004", "big file coming").await;
+    let app = spawn_app_with(Options {
+        max_attachment_bytes: 64 * 1024,
+        ..Options::default()
+    })
+    .await;
+    app.send_message("session-file-004", "big file coming")
+        .await;
     // Streamed without a length, so the server has to count as it goes.
-    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = (0..40).map(|_| Ok(vec![b'a'; 4096])).collect();
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        (0..40).map(|_| Ok(vec![b'a'; 4096])).collect();
     let body = reqwest::Body::wrap_stream(futures_util::stream::iter(chunks));
     let part = reqwest::multipart::Part::stream(body).file_name("big.txt");
     let response = app
@@ -164,7 +188,17 @@ async fn an_oversized_attachment_is_a_413_and_leaves_nothing_behind() {
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert!(stored_files(&app).is_empty(), "{:?}", stored_files(&app));
     // The server is fine afterwards.
-    assert_eq!(upload(&app, &query(&app, "session-file-004"), "ok.txt", b"small".to_vec()).await.status, 200);
+    assert_eq!(
+        upload(
+            &app,
+            &query(&app, "session-file-004"),
+            "ok.txt",
+            b"small".to_vec()
+        )
+        .await
+        .status,
+        200
+    );
 }
 
 #[tokio::test]
@@ -190,7 +224,13 @@ async fn a_type_the_chat_account_does_not_accept_is_a_415() {
 async fn base64_and_multipart_uploads_of_the_same_bytes_hash_the_same() {
     let app = spawn_app().await;
     let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
-    let a = upload(&app, &query(&app, "session-file-006"), "data.bin", bytes.clone()).await;
+    let a = upload(
+        &app,
+        &query(&app, "session-file-006"),
+        "data.bin",
+        bytes.clone(),
+    )
+    .await;
     let encoded = base64::engine::general_purpose::STANDARD.encode(&bytes);
     let response = app
         .client

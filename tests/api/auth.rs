@@ -57,7 +57,12 @@ async fn a_key_without_api_chat_is_a_403_naming_it() {
         .unwrap()
         .key;
     let a = app
-        .post_as(&key, "notifyUserNewChatMessage", &app.message_form("session-auth-02", "hi"), Encoding::Json)
+        .post_as(
+            &key,
+            "notifyUserNewChatMessage",
+            &app.message_form("session-auth-02", "hi"),
+            Encoding::Json,
+        )
         .await;
     assert_eq!(a.status, 403);
     assert_eq!(a.body["code"], "forbidden");
@@ -70,9 +75,19 @@ async fn a_revoked_key_is_a_401() {
     let app = spawn_app().await;
     let created = admin::create_api_key(&app.db, app.tenant_id, &[Permission::ApiChat]).unwrap();
     let form = vec![("chatAccountToken", app.chat_token.clone())];
-    assert_eq!(app.post_as(&created.key, "requestChatQueue", &form, Encoding::Json).await.status, 200);
+    assert_eq!(
+        app.post_as(&created.key, "requestChatQueue", &form, Encoding::Json)
+            .await
+            .status,
+        200
+    );
     assert!(admin::revoke_api_key(&app.db, app.tenant_id, created.id).unwrap());
-    assert_eq!(app.post_as(&created.key, "requestChatQueue", &form, Encoding::Json).await.status, 401);
+    assert_eq!(
+        app.post_as(&created.key, "requestChatQueue", &form, Encoding::Json)
+            .await
+            .status,
+        401
+    );
 }
 
 #[tokio::test]
@@ -89,20 +104,33 @@ async fn keys_are_stored_only_as_hashes() {
 async fn another_tenants_tokens_and_sessions_do_not_exist_for_a_key() {
     let app = spawn_app().await;
     // Tenant A (the app's) has a chat; tenant B has its own key and chat account.
-    assert_eq!(app.send_message("session-tenant-a1", "mine").await.status, 200);
+    assert_eq!(
+        app.send_message("session-tenant-a1", "mine").await.status,
+        200
+    );
     admin::allow_domain(&app.db, app.tenant_id, "acme.example").unwrap();
     let b = admin::create_tenant(&app.db, "Other").unwrap();
-    let b_key = admin::create_api_key(&app.db, b, &[Permission::ApiChat]).unwrap().key;
+    let b_key = admin::create_api_key(&app.db, b, &[Permission::ApiChat])
+        .unwrap()
+        .key;
     admin::create_chat_account(
         &app.db,
         b,
-        &ChatAccountOptions { token: Some("otherwebchat01".into()), ..ChatAccountOptions::named("B") },
+        &ChatAccountOptions {
+            token: Some("otherwebchat01".into()),
+            ..ChatAccountOptions::named("B")
+        },
     )
     .unwrap();
 
     // B cannot write into A's chat account...
     let a = app
-        .post_as(&b_key, "notifyUserNewChatMessage", &app.message_form("session-tenant-a1", "x"), Encoding::Multipart)
+        .post_as(
+            &b_key,
+            "notifyUserNewChatMessage",
+            &app.message_form("session-tenant-a1", "x"),
+            Encoding::Multipart,
+        )
         .await;
     assert_eq!(a.status, 404);
     assert_eq!(a.body["code"], "unknown_chat_account");
@@ -113,13 +141,20 @@ async fn another_tenants_tokens_and_sessions_do_not_exist_for_a_key() {
         ("notifyUserNewChatEvent", event),
         ("notifyUserEndChat", app.session_form("session-tenant-a1")),
     ] {
-        let a = app.post_as(&b_key, endpoint, &form, Encoding::UrlEncoded).await;
+        let a = app
+            .post_as(&b_key, endpoint, &form, Encoding::UrlEncoded)
+            .await;
         assert_eq!(a.status, 404, "{endpoint}");
         assert_eq!(a.body["code"], "unknown_chat_session");
     }
     // ...nor A's queue or lists.
     let q = app
-        .post_as(&b_key, "requestChatQueue", &[("chatAccountToken", app.chat_token.clone())], Encoding::Json)
+        .post_as(
+            &b_key,
+            "requestChatQueue",
+            &[("chatAccountToken", app.chat_token.clone())],
+            Encoding::Json,
+        )
         .await;
     assert_eq!(q.status, 404);
     let lists = app
@@ -130,16 +165,33 @@ async fn another_tenants_tokens_and_sessions_do_not_exist_for_a_key() {
         .await
         .unwrap();
     let lists = answer(lists).await;
-    assert_eq!(lists.body["item"]["whitelistedDomains"], serde_json::json!([]));
+    assert_eq!(
+        lists.body["item"]["whitelistedDomains"],
+        serde_json::json!([])
+    );
     // B's own chat of the same session id is a separate ticket.
     let mut own = app.message_form("session-tenant-a1", "mine too");
     own[2].1 = "otherwebchat01".into();
-    let a = app.post_as(&b_key, "notifyUserNewChatMessage", &own, Encoding::Multipart).await;
+    let a = app
+        .post_as(
+            &b_key,
+            "notifyUserNewChatMessage",
+            &own,
+            Encoding::Multipart,
+        )
+        .await;
     assert_eq!(a.status, 200, "{}", a.body);
     assert_eq!(a.body["ticketCreated"], true);
-    assert_eq!(app.count(&format!("SELECT COUNT(*) AS n FROM tickets WHERE tenant_id = {b}")), 1);
     assert_eq!(
-        app.count(&format!("SELECT COUNT(*) AS n FROM chat_sessions WHERE chat_server = '{CHAT_SERVER}'")),
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM tickets WHERE tenant_id = {b}"
+        )),
+        1
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM chat_sessions WHERE chat_server = '{CHAT_SERVER}'"
+        )),
         2
     );
 }

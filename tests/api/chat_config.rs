@@ -4,8 +4,13 @@ use omnibridge::services::admin::{self, ChatAccountOptions};
 use crate::helpers::{spawn_app, Encoding, TestApp, CHAT_SERVER};
 
 async fn config(app: &TestApp, token: &str) -> serde_json::Value {
-    let form = vec![("chatServer", CHAT_SERVER.to_owned()), ("chatAccountToken", token.to_owned())];
-    let a = app.post("requestChatConfig", &form, Encoding::Multipart).await;
+    let form = vec![
+        ("chatServer", CHAT_SERVER.to_owned()),
+        ("chatAccountToken", token.to_owned()),
+    ];
+    let a = app
+        .post("requestChatConfig", &form, Encoding::Multipart)
+        .await;
     assert_eq!(a.status, 200, "{}", a.body);
     assert_eq!(a.body["type"], "item");
     a.body["item"].clone()
@@ -32,10 +37,16 @@ async fn the_config_comes_from_the_chat_accounts_settings() {
     assert_eq!(c["language"], "nl");
     assert_eq!(c["greeting"], "Hallo!");
     assert_eq!(c["offlineMessage"], "We zijn er morgen weer.");
-    assert_eq!(c["requiredFields"], serde_json::json!(["customerName", "emailAddress"]));
+    assert_eq!(
+        c["requiredFields"],
+        serde_json::json!(["customerName", "emailAddress"])
+    );
     assert_eq!(c["timeZone"], "Europe/Amsterdam");
     assert_eq!(c["attachments"]["maxBytes"], 5_000_000);
-    assert_eq!(c["attachments"]["allowedTypes"], serde_json::json!(["image/*", "application/pdf"]));
+    assert_eq!(
+        c["attachments"]["allowedTypes"],
+        serde_json::json!(["image/*", "application/pdf"])
+    );
     assert_eq!(c["queue"]["enabled"], true);
     assert_eq!(c["queue"]["length"], 0);
     assert_eq!(c["queue"]["estimatedWait"], 90);
@@ -81,8 +92,13 @@ async fn open_and_online_follow_service_hours_and_agents() {
 #[tokio::test]
 async fn an_unknown_token_is_a_404() {
     let app = spawn_app().await;
-    let form = vec![("chatServer", CHAT_SERVER.to_owned()), ("chatAccountToken", "nosuchtoken1".to_owned())];
-    let a = app.post("requestChatConfig", &form, Encoding::UrlEncoded).await;
+    let form = vec![
+        ("chatServer", CHAT_SERVER.to_owned()),
+        ("chatAccountToken", "nosuchtoken1".to_owned()),
+    ];
+    let a = app
+        .post("requestChatConfig", &form, Encoding::UrlEncoded)
+        .await;
     assert_eq!(a.status, 404);
     assert_eq!(a.body["code"], "unknown_chat_account");
 }

@@ -7,7 +7,9 @@ async fn the_first_message_creates_customer_ticket_and_waiting_session() {
     form.push(("customerName", "Ann Smith".into()));
     form.push(("emailAddress", "Ann@Example.com".into()));
     form.push(("url", "https://shop.example.com/orders".into()));
-    let a = app.post("notifyUserNewChatMessage", &form, Encoding::Multipart).await;
+    let a = app
+        .post("notifyUserNewChatMessage", &form, Encoding::Multipart)
+        .await;
 
     assert_eq!(a.status, 200, "{}", a.body);
     assert_eq!(a.body["type"], "result");
@@ -30,7 +32,10 @@ async fn the_first_message_creates_customer_ticket_and_waiting_session() {
         ),
         1
     );
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM chat_sessions WHERE state = 'waiting'"), 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM chat_sessions WHERE state = 'waiting'"),
+        1
+    );
 }
 
 #[tokio::test]
@@ -68,16 +73,27 @@ async fn later_messages_append_to_the_same_ticket_in_arrival_order() {
 async fn empty_optional_fields_get_their_defaults() {
     let app = spawn_app().await;
     let mut form = app.message_form("session-0000003", "hi");
-    for f in ["url", "additionalData", "externalAddressOverwrite", "channelID", "messageNumber"] {
+    for f in [
+        "url",
+        "additionalData",
+        "externalAddressOverwrite",
+        "channelID",
+        "messageNumber",
+    ] {
         form.push((f, String::new()));
     }
-    let a = app.post("notifyUserNewChatMessage", &form, Encoding::Json).await;
+    let a = app
+        .post("notifyUserNewChatMessage", &form, Encoding::Json)
+        .await;
     assert_eq!(a.status, 200, "{}", a.body);
     assert_eq!(
         app.count("SELECT COUNT(*) AS n FROM messages WHERE message_number = 1 AND url = ''"),
         1
     );
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM tickets WHERE channel_id = 8"), 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM tickets WHERE channel_id = 8"),
+        1
+    );
 }
 
 #[tokio::test]
@@ -86,27 +102,37 @@ async fn a_phone_number_session_keeps_its_channel_and_finds_its_customer_again()
     let mut form = app.message_form("+31612345678", "Hoi via WhatsApp");
     form.push(("channelID", "12".into()));
     form.push(("phoneNumber", "+31612345678".into()));
-    let a = app.post("notifyUserNewChatMessage", &form, Encoding::UrlEncoded).await;
+    let a = app
+        .post("notifyUserNewChatMessage", &form, Encoding::UrlEncoded)
+        .await;
     assert_eq!(a.status, 200, "{}", a.body);
     // A new session of the same phone number is a new ticket of the same customer.
     let mut form = app.message_form("+31612345678-2", "Nog een vraag");
     form.push(("phoneNumber", "+31612345678".into()));
-    let b = app.post("notifyUserNewChatMessage", &form, Encoding::UrlEncoded).await;
+    let b = app
+        .post("notifyUserNewChatMessage", &form, Encoding::UrlEncoded)
+        .await;
     assert_eq!(b.status, 200, "{}", b.body);
     assert_ne!(a.body["ticketID"], b.body["ticketID"]);
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM customers"), 1);
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM tickets WHERE channel_id = 12"), 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM tickets WHERE channel_id = 12"),
+        1
+    );
 }
 
 #[tokio::test]
 async fn contact_fields_fill_in_the_customer_later() {
     let app = spawn_app().await;
-    app.send_message("session-0000004", "anonymous at first").await;
+    app.send_message("session-0000004", "anonymous at first")
+        .await;
     let mut form = app.message_form("session-0000004", "I am Bob");
     form.push(("customerName", "Bob Jones".into()));
     form.push(("emailAddress", "bob@example.com".into()));
     form.push(("phoneNumber", "+441234567".into()));
-    let a = app.post("notifyUserNewChatMessage", &form, Encoding::Multipart).await;
+    let a = app
+        .post("notifyUserNewChatMessage", &form, Encoding::Multipart)
+        .await;
     assert_eq!(a.status, 200, "{}", a.body);
     assert_eq!(
         app.count(

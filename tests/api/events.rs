@@ -21,8 +21,12 @@ async fn events_record_typing_on_the_session() {
     );
     let mut form = app.session_form("session-event-01");
     form.push(("event", "stoppedtyping".into()));
-    app.post("notifyUserNewChatEvent", &form, Encoding::Multipart).await;
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM chat_sessions WHERE typing = TRUE"), 0);
+    app.post("notifyUserNewChatEvent", &form, Encoding::Multipart)
+        .await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM chat_sessions WHERE typing = TRUE"),
+        0
+    );
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM chat_events"), 4);
 }
 
@@ -48,7 +52,11 @@ async fn events_visits_and_ends_of_an_unknown_session_are_404() {
 async fn visited_pages_form_the_sessions_trail_in_order() {
     let app = spawn_app().await;
     app.send_message("session-visit-01", "hello").await;
-    let pages = ["https://shop.example.com/", "https://shop.example.com/cart", "/checkout"];
+    let pages = [
+        "https://shop.example.com/",
+        "https://shop.example.com/cart",
+        "/checkout",
+    ];
     for (page, encoding) in pages.iter().zip(ENCODINGS) {
         let mut form = app.session_form("session-visit-01");
         form.push(("url", page.to_string()));
@@ -76,15 +84,36 @@ async fn visited_pages_form_the_sessions_trail_in_order() {
 async fn ending_a_chat_takes_it_out_of_the_queue_and_a_second_end_is_a_no_op() {
     let app = spawn_app().await;
     app.send_message("session-end-0001", "bye soon").await;
-    let first = app.post("notifyUserEndChat", &app.session_form("session-end-0001"), Encoding::Json).await;
+    let first = app
+        .post(
+            "notifyUserEndChat",
+            &app.session_form("session-end-0001"),
+            Encoding::Json,
+        )
+        .await;
     assert_eq!(first.status, 200, "{}", first.body);
     assert_eq!(first.body["message"], "Chat ended.");
     assert_eq!(first.body["alreadyEnded"], false);
-    let second = app.post("notifyUserEndChat", &app.session_form("session-end-0001"), Encoding::Multipart).await;
+    let second = app
+        .post(
+            "notifyUserEndChat",
+            &app.session_form("session-end-0001"),
+            Encoding::Multipart,
+        )
+        .await;
     assert_eq!(second.status, 200);
     assert_eq!(second.body["alreadyEnded"], true);
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM chat_sessions WHERE state = 'ended' AND ended_at IS NOT NULL"), 1);
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM chat_events WHERE kind = 'ended'"), 1);
-    let q = app.post("requestChatQueue", &[("chatAccountToken", app.chat_token.clone())], Encoding::Json).await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM chat_events WHERE kind = 'ended'"),
+        1
+    );
+    let q = app
+        .post(
+            "requestChatQueue",
+            &[("chatAccountToken", app.chat_token.clone())],
+            Encoding::Json,
+        )
+        .await;
     assert_eq!(q.body["queueLength"], 0);
 }

@@ -18,8 +18,13 @@ fn fixtures(token: &str) -> Vec<(String, Value)> {
     files
         .into_iter()
         .map(|p| {
-            let text = std::fs::read_to_string(&p).unwrap().replace("{{chatAccountToken}}", token);
-            (p.file_name().unwrap().to_string_lossy().into_owned(), serde_json::from_str(&text).unwrap())
+            let text = std::fs::read_to_string(&p)
+                .unwrap()
+                .replace("{{chatAccountToken}}", token);
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                serde_json::from_str(&text).unwrap(),
+            )
         })
         .collect()
 }
@@ -34,18 +39,31 @@ fn text(v: &Value) -> String {
 async fn send(app: &TestApp, fixture: &Value, encoding: Encoding) -> crate::helpers::Answer {
     let endpoint = fixture["endpoint"].as_str().unwrap();
     if fixture["method"] == "GET" {
-        let r = app.client.get(app.url(endpoint)).header("apiKey", &app.api_key).send().await.unwrap();
+        let r = app
+            .client
+            .get(app.url(endpoint))
+            .header("apiKey", &app.api_key)
+            .send()
+            .await
+            .unwrap();
         return answer(r).await;
     }
     let body = fixture["body"].as_object().unwrap();
     if let Some(query) = fixture["query"].as_object() {
         // addAttachment: the file as a multipart file part, or base64 as documented.
-        let query: Vec<(String, String)> = query.iter().map(|(k, v)| (k.clone(), text(v))).collect();
-        let request = app.client.post(app.url(endpoint)).header("apiKey", &app.api_key).query(&query);
+        let query: Vec<(String, String)> =
+            query.iter().map(|(k, v)| (k.clone(), text(v))).collect();
+        let request = app
+            .client
+            .post(app.url(endpoint))
+            .header("apiKey", &app.api_key)
+            .query(&query);
         let file = text(&body["file"]);
         let request = match encoding {
             Encoding::Multipart => {
-                let bytes = base64::engine::general_purpose::STANDARD.decode(&file).unwrap();
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(&file)
+                    .unwrap();
                 let part = reqwest::multipart::Part::bytes(bytes).file_name("example.bin");
                 request.multipart(reqwest::multipart::Form::new().part("file", part))
             }
@@ -81,8 +99,14 @@ async fn every_documented_example_request_succeeds_on_every_content_type() {
         // The example chat became one ticket with its message, event, visit, file and end.
         assert_eq!(app.count("SELECT COUNT(*) AS n FROM tickets"), 1);
         assert_eq!(app.count("SELECT COUNT(*) AS n FROM messages"), 1);
-        assert_eq!(app.count("SELECT COUNT(*) AS n FROM attachments WHERE size_bytes = 5"), 1);
+        assert_eq!(
+            app.count("SELECT COUNT(*) AS n FROM attachments WHERE size_bytes = 5"),
+            1
+        );
         assert_eq!(app.count("SELECT COUNT(*) AS n FROM chat_events"), 3);
-        assert_eq!(app.count("SELECT COUNT(*) AS n FROM chat_sessions WHERE state = 'ended'"), 1);
+        assert_eq!(
+            app.count("SELECT COUNT(*) AS n FROM chat_sessions WHERE state = 'ended'"),
+            1
+        );
     }
 }

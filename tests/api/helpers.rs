@@ -227,7 +227,11 @@ impl Answer {
     pub fn field_codes(&self, field: &str) -> Vec<String> {
         self.body["fields"][field]
             .as_array()
-            .map(|a| a.iter().filter_map(|c| c.as_str().map(str::to_owned)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|c| c.as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }
@@ -237,7 +241,12 @@ impl TestApp {
         format!("{}/api/v2/chat/{endpoint}", self.address)
     }
 
-    pub async fn post(&self, endpoint: &str, form: &[(&str, String)], encoding: Encoding) -> Answer {
+    pub async fn post(
+        &self,
+        endpoint: &str,
+        form: &[(&str, String)],
+        encoding: Encoding,
+    ) -> Answer {
         self.post_as(&self.api_key, endpoint, form, encoding).await
     }
 
@@ -248,7 +257,10 @@ impl TestApp {
         form: &[(&str, String)],
         encoding: Encoding,
     ) -> Answer {
-        let request = self.client.post(self.url(endpoint)).header("apiKey", api_key);
+        let request = self
+            .client
+            .post(self.url(endpoint))
+            .header("apiKey", api_key);
         let request = match encoding {
             Encoding::Multipart => {
                 let mut multipart = reqwest::multipart::Form::new();
@@ -277,12 +289,19 @@ impl TestApp {
     }
 
     pub async fn send_message(&self, session: &str, text: &str) -> Answer {
-        self.post("notifyUserNewChatMessage", &self.message_form(session, text), Encoding::Multipart)
-            .await
+        self.post(
+            "notifyUserNewChatMessage",
+            &self.message_form(session, text),
+            Encoding::Multipart,
+        )
+        .await
     }
 
     pub fn session_form(&self, session: &str) -> Form {
-        vec![("chatServer", CHAT_SERVER.into()), ("chatSessionID", session.into())]
+        vec![
+            ("chatServer", CHAT_SERVER.into()),
+            ("chatSessionID", session.into()),
+        ]
     }
 
     /// Runs a statement on the server's database.

@@ -17,7 +17,12 @@ const ENDPOINTS: [&str; 8] = [
     "requestChatQueue",
 ];
 
-async fn raw_post(app: &TestApp, endpoint: &str, content_type: &str, body: &[u8]) -> crate::helpers::Answer {
+async fn raw_post(
+    app: &TestApp,
+    endpoint: &str,
+    content_type: &str,
+    body: &[u8],
+) -> crate::helpers::Answer {
     let response = app
         .client
         .post(app.url(endpoint))
@@ -32,13 +37,19 @@ async fn raw_post(app: &TestApp, endpoint: &str, content_type: &str, body: &[u8]
 
 /// Sends a request by hand and returns the status line and the body.
 async fn raw_http(app: &TestApp, head: &str, body: &[u8]) -> (u16, String) {
-    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", app.port)).await.unwrap();
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", app.port))
+        .await
+        .unwrap();
     stream.write_all(head.as_bytes()).await.unwrap();
     let _ = stream.write_all(body).await;
     let mut buf = Vec::new();
     let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut buf)).await;
     let text = String::from_utf8_lossy(&buf).to_string();
-    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     (status, text)
 }
 
@@ -49,7 +60,10 @@ async fn broken_multipart_is_a_400() {
     for (content_type, body) in [
         ("multipart/form-data; boundary=XyZ", &truncated[..]),
         ("multipart/form-data", &b"--a\r\n\r\n"[..]),
-        ("multipart/form-data; boundary=XyZ", &b"no boundary here at all"[..]),
+        (
+            "multipart/form-data; boundary=XyZ",
+            &b"no boundary here at all"[..],
+        ),
     ] {
         let a = raw_post(&app, "notifyUserNewChatMessage", content_type, body).await;
         assert_eq!(a.status, 400, "{content_type}: {}", a.body);
@@ -60,7 +74,12 @@ async fn broken_multipart_is_a_400() {
 #[tokio::test]
 async fn broken_json_and_json_that_is_not_an_object_are_a_400() {
     let app = spawn_app().await;
-    for body in [&b"{\"chatServer\": "[..], b"[1,2,3]", b"\"text\"", b"\xff\xfe"] {
+    for body in [
+        &b"{\"chatServer\": "[..],
+        b"[1,2,3]",
+        b"\"text\"",
+        b"\xff\xfe",
+    ] {
         let a = raw_post(&app, "notifyUserNewChatMessage", "application/json", body).await;
         assert_eq!(a.status, 400, "{}", a.body);
         assert_eq!(a.body["code"], "malformed_body");
@@ -71,7 +90,13 @@ async fn broken_json_and_json_that_is_not_an_object_are_a_400() {
 async fn a_wrong_content_type_is_a_415() {
     let app = spawn_app().await;
     for content_type in ["text/plain", "application/xml", "image/png"] {
-        let a = raw_post(&app, "requestChatQueue", content_type, b"chatAccountToken=acmewebchat0001").await;
+        let a = raw_post(
+            &app,
+            "requestChatQueue",
+            content_type,
+            b"chatAccountToken=acmewebchat0001",
+        )
+        .await;
         assert_eq!(a.status, 415, "{content_type}");
         assert_eq!(a.body["code"], "unsupported_media_type");
     }
@@ -93,14 +118,23 @@ async fn a_declared_oversize_body_is_refused_before_it_is_read() {
 
 #[tokio::test]
 async fn an_oversize_streamed_body_is_a_413_on_every_content_type() {
-    let app = spawn_app_with(Options { max_body_bytes: 32 * 1024, ..Options::default() }).await;
+    let app = spawn_app_with(Options {
+        max_body_bytes: 32 * 1024,
+        ..Options::default()
+    })
+    .await;
     let big = "a".repeat(40 * 1024);
     for (content_type, body) in [
         ("application/json", format!("{{\"message\": \"{big}\"}}")),
-        ("application/x-www-form-urlencoded", format!("message={big}")),
+        (
+            "application/x-www-form-urlencoded",
+            format!("message={big}"),
+        ),
         (
             "multipart/form-data; boundary=B",
-            format!("--B\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\n{big}\r\n--B--\r\n"),
+            format!(
+                "--B\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\n{big}\r\n--B--\r\n"
+            ),
         ),
     ] {
         // Chunked: no Content-Length to refuse early, so the server must count.
@@ -142,15 +176,28 @@ async fn garbage_never_gets_a_500() {
                 .unwrap();
             let status = response.status().as_u16();
             let text = response.text().await.unwrap();
-            assert!((400..500).contains(&status), "{endpoint} {content_type} {body:?}: {status} {text}");
+            assert!(
+                (400..500).contains(&status),
+                "{endpoint} {content_type} {body:?}: {status} {text}"
+            );
             let json: serde_json::Value = serde_json::from_str(&text).expect("JSON error body");
             assert_eq!(json["status"], "error");
         }
     }
     // Unknown paths and wrong methods answer JSON too.
-    let r = app.client.get(format!("{}/api/v2/chat/nothing", app.address)).send().await.unwrap();
+    let r = app
+        .client
+        .get(format!("{}/api/v2/chat/nothing", app.address))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
-    let r = app.client.get(app.url("notifyUserNewChatMessage")).send().await.unwrap();
+    let r = app
+        .client
+        .get(app.url("notifyUserNewChatMessage"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 405);
     assert!(r.text().await.unwrap().contains("method_not_allowed"));
 }
@@ -159,7 +206,12 @@ async fn garbage_never_gets_a_500() {
 async fn health_and_ready_need_no_key() {
     let app = spawn_app().await;
     for path in ["/health", "/ready"] {
-        let r = app.client.get(format!("{}{path}", app.address)).send().await.unwrap();
+        let r = app
+            .client
+            .get(format!("{}{path}", app.address))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200, "{path}");
     }
 }

@@ -5,8 +5,12 @@ async fn a_repeated_message_with_the_same_number_and_text_is_a_duplicate() {
     let app = spawn_app().await;
     let mut form = app.message_form("session-idem-001", "where is my parcel");
     form.push(("messageNumber", "3".into()));
-    let first = app.post("notifyUserNewChatMessage", &form, Encoding::Multipart).await;
-    let retry = app.post("notifyUserNewChatMessage", &form, Encoding::Json).await;
+    let first = app
+        .post("notifyUserNewChatMessage", &form, Encoding::Multipart)
+        .await;
+    let retry = app
+        .post("notifyUserNewChatMessage", &form, Encoding::Json)
+        .await;
     assert_eq!(first.status, 200);
     assert_eq!(retry.status, 200, "{}", retry.body);
     assert_eq!(first.body["duplicate"], false);
@@ -22,7 +26,9 @@ async fn a_repeated_number_with_other_text_is_stored() {
     for text in ["first words", "other words"] {
         let mut form = app.message_form("session-idem-002", text);
         form.push(("messageNumber", "1".into()));
-        let a = app.post("notifyUserNewChatMessage", &form, Encoding::UrlEncoded).await;
+        let a = app
+            .post("notifyUserNewChatMessage", &form, Encoding::UrlEncoded)
+            .await;
         assert_eq!(a.body["duplicate"], false, "{}", a.body);
     }
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM messages"), 2);

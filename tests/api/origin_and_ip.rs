@@ -10,7 +10,9 @@ async fn check(app: &TestApp, origin: &str, ip: &str) -> serde_json::Value {
         ("origin", origin.to_owned()),
         ("ip", ip.to_owned()),
     ];
-    let a = app.post("checkOriginAndIP", &form, Encoding::Multipart).await;
+    let a = app
+        .post("checkOriginAndIP", &form, Encoding::Multipart)
+        .await;
     assert_eq!(a.status, 200, "{}", a.body);
     a.body
 }
@@ -29,8 +31,14 @@ async fn an_empty_whitelist_allows_every_origin() {
 async fn whitelisted_domains_allow_themselves_and_subdomains_only() {
     let app = spawn_app().await;
     admin::allow_domain(&app.db, app.tenant_id, "example.com").unwrap();
-    assert_eq!(check(&app, "example.com", "198.51.100.7").await["allowed"], true);
-    assert_eq!(check(&app, "shop.example.com", "198.51.100.7").await["allowed"], true);
+    assert_eq!(
+        check(&app, "example.com", "198.51.100.7").await["allowed"],
+        true
+    );
+    assert_eq!(
+        check(&app, "shop.example.com", "198.51.100.7").await["allowed"],
+        true
+    );
     let other = check(&app, "notexample.com", "198.51.100.7").await;
     assert_eq!(other["allowed"], false);
     assert_eq!(other["originAllowed"], false);
@@ -44,14 +52,28 @@ async fn blacklisted_ipv4_and_ipv6_ranges_block_and_mapped_addresses_count_as_ip
     admin::block_ip(&app.db, app.tenant_id, "203.0.113.0/24").unwrap();
     admin::block_ip(&app.db, app.tenant_id, "2001:db8:bad::/48").unwrap();
     admin::block_ip(&app.db, app.tenant_id, "192.0.2.44").unwrap();
-    for ip in ["203.0.113.200", "::ffff:203.0.113.5", "2001:db8:bad:1::9", "192.0.2.44"] {
+    for ip in [
+        "203.0.113.200",
+        "::ffff:203.0.113.5",
+        "2001:db8:bad:1::9",
+        "192.0.2.44",
+    ] {
         let a = check(&app, "shop.example.com", ip).await;
         assert_eq!(a["ipAllowed"], false, "{ip}: {a}");
         assert_eq!(a["allowed"], false);
         assert_eq!(a["message"], "Blocked.");
     }
-    for ip in ["203.0.114.1", "2001:db8:bad0::1", "192.0.2.45", "2001:db8::1"] {
-        assert_eq!(check(&app, "shop.example.com", ip).await["ipAllowed"], true, "{ip}");
+    for ip in [
+        "203.0.114.1",
+        "2001:db8:bad0::1",
+        "192.0.2.45",
+        "2001:db8::1",
+    ] {
+        assert_eq!(
+            check(&app, "shop.example.com", ip).await["ipAllowed"],
+            true,
+            "{ip}"
+        );
     }
 }
 

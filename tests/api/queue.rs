@@ -7,27 +7,45 @@ async fn the_queue_lists_waiting_chats_oldest_first_with_positions_and_estimates
         assert_eq!(app.send_message(s, "waiting").await.status, 200);
     }
     let form = [("chatAccountToken", app.chat_token.clone())];
-    let q = app.post("requestChatQueue", &form, Encoding::Multipart).await;
+    let q = app
+        .post("requestChatQueue", &form, Encoding::Multipart)
+        .await;
     assert_eq!(q.status, 200, "{}", q.body);
     assert_eq!(q.body["type"], "list");
     assert_eq!(q.body["queueLength"], 3);
     assert_eq!(q.body["itemTotal"], 3);
     let items = q.body["items"].as_array().unwrap();
-    let order: Vec<_> = items.iter().map(|i| i["chatSessionID"].as_str().unwrap()).collect();
-    assert_eq!(order, ["session-queue-01", "session-queue-02", "session-queue-03"]);
+    let order: Vec<_> = items
+        .iter()
+        .map(|i| i["chatSessionID"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        order,
+        ["session-queue-01", "session-queue-02", "session-queue-03"]
+    );
     // No pick-ups measured yet and no agent online: the account's default of 60 s a slot.
     for (i, item) in items.iter().enumerate() {
         assert_eq!(item["position"], i + 1);
         assert_eq!(item["initialEstimatedWait"], 60 * (i as i64 + 1));
         let current = item["currentEstimatedWait"].as_i64().unwrap();
-        assert!(current <= 60 * (i as i64 + 1) && current >= 60 * i as i64, "{item}");
+        assert!(
+            current <= 60 * (i as i64 + 1) && current >= 60 * i as i64,
+            "{item}"
+        );
         assert!(item["ticketID"].as_i64().is_some());
         assert!(item["enteredAt"].as_str().unwrap().ends_with('Z'));
     }
 
     // The first one ends: everyone moves up.
-    app.post("notifyUserEndChat", &app.session_form("session-queue-01"), Encoding::Multipart).await;
-    let q = app.post("requestChatQueue", &form, Encoding::UrlEncoded).await;
+    app.post(
+        "notifyUserEndChat",
+        &app.session_form("session-queue-01"),
+        Encoding::Multipart,
+    )
+    .await;
+    let q = app
+        .post("requestChatQueue", &form, Encoding::UrlEncoded)
+        .await;
     let items = q.body["items"].as_array().unwrap();
     assert_eq!(items.len(), 2);
     assert_eq!(items[0]["chatSessionID"], "session-queue-02");
@@ -38,7 +56,8 @@ async fn the_queue_lists_waiting_chats_oldest_first_with_positions_and_estimates
 #[tokio::test]
 async fn estimates_follow_measured_pickups_and_agents_online() {
     let app = spawn_app().await;
-    app.send_message("session-pick-001", "picked up later").await;
+    app.send_message("session-pick-001", "picked up later")
+        .await;
     app.send_message("session-pick-002", "still waiting").await;
     // An agent picked the first chat up after 30 s; two agents are online now.
     app.exec(
@@ -52,7 +71,13 @@ async fn estimates_follow_measured_pickups_and_agents_online() {
     ));
     app.send_message("session-pick-003", "new arrival").await;
 
-    let q = app.post("requestChatQueue", &[("chatAccountToken", app.chat_token.clone())], Encoding::Json).await;
+    let q = app
+        .post(
+            "requestChatQueue",
+            &[("chatAccountToken", app.chat_token.clone())],
+            Encoding::Json,
+        )
+        .await;
     let items = q.body["items"].as_array().unwrap();
     assert_eq!(items.len(), 2);
     // 30 s average shared by 2 agents = 15 s a slot; the newcomer is second in line.

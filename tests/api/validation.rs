@@ -7,7 +7,10 @@ fn valid(app: &TestApp, endpoint: &str) -> Form {
     let token = app.chat_token.clone();
     let session = "session-valid-01".to_owned();
     match endpoint {
-        "requestChatConfig" => vec![("chatServer", CHAT_SERVER.into()), ("chatAccountToken", token)],
+        "requestChatConfig" => vec![
+            ("chatServer", CHAT_SERVER.into()),
+            ("chatAccountToken", token),
+        ],
         "notifyUserNewChatMessage" => app.message_form(&session, "hello"),
         "notifyUserNewChatEvent" => vec![
             ("chatServer", CHAT_SERVER.into()),
@@ -35,75 +38,265 @@ fn valid(app: &TestApp, endpoint: &str) -> Form {
 const CASES: &[(&str, &str, Option<&str>, &str)] = &[
     ("requestChatConfig", "chatServer", None, "required"),
     ("requestChatConfig", "chatServer", Some("a.b"), "length"),
-    ("requestChatConfig", "chatServer", Some("chat example com"), "pattern"),
+    (
+        "requestChatConfig",
+        "chatServer",
+        Some("chat example com"),
+        "pattern",
+    ),
     ("requestChatConfig", "chatAccountToken", None, "required"),
-    ("requestChatConfig", "chatAccountToken", Some("short"), "length"),
-    ("requestChatConfig", "chatAccountToken", Some("token_with_underscore"), "pattern"),
+    (
+        "requestChatConfig",
+        "chatAccountToken",
+        Some("short"),
+        "length",
+    ),
+    (
+        "requestChatConfig",
+        "chatAccountToken",
+        Some("token_with_underscore"),
+        "pattern",
+    ),
     ("notifyUserNewChatMessage", "chatServer", None, "required"),
-    ("notifyUserNewChatMessage", "chatServer", Some("ab"), "length"),
-    ("notifyUserNewChatMessage", "chatServer", Some("chat.example.com?x=1"), "pattern"),
-    ("notifyUserNewChatMessage", "chatSessionID", None, "required"),
-    ("notifyUserNewChatMessage", "chatSessionID", Some("short-id"), "length"),
+    (
+        "notifyUserNewChatMessage",
+        "chatServer",
+        Some("ab"),
+        "length",
+    ),
+    (
+        "notifyUserNewChatMessage",
+        "chatServer",
+        Some("chat.example.com?x=1"),
+        "pattern",
+    ),
+    (
+        "notifyUserNewChatMessage",
+        "chatSessionID",
+        None,
+        "required",
+    ),
+    (
+        "notifyUserNewChatMessage",
+        "chatSessionID",
+        Some("short-id"),
+        "length",
+    ),
     (
         "notifyUserNewChatMessage",
         "chatSessionID",
         Some("a123456789a123456789a123456789a123456789a123456789a123456789abcdef"),
         "length",
     ),
-    ("notifyUserNewChatMessage", "chatSessionID", Some("session_0000000001"), "pattern"),
-    ("notifyUserNewChatMessage", "chatSessionID", Some("31+612345678"), "pattern"),
-    ("notifyUserNewChatMessage", "chatAccountToken", None, "required"),
-    ("notifyUserNewChatMessage", "chatAccountToken", Some("abc"), "length"),
-    ("notifyUserNewChatMessage", "chatAccountToken", Some("acme-web-chat-1"), "pattern"),
-    ("notifyUserNewChatMessage", "channelID", Some("web"), "integer"),
+    (
+        "notifyUserNewChatMessage",
+        "chatSessionID",
+        Some("session_0000000001"),
+        "pattern",
+    ),
+    (
+        "notifyUserNewChatMessage",
+        "chatSessionID",
+        Some("31+612345678"),
+        "pattern",
+    ),
+    (
+        "notifyUserNewChatMessage",
+        "chatAccountToken",
+        None,
+        "required",
+    ),
+    (
+        "notifyUserNewChatMessage",
+        "chatAccountToken",
+        Some("abc"),
+        "length",
+    ),
+    (
+        "notifyUserNewChatMessage",
+        "chatAccountToken",
+        Some("acme-web-chat-1"),
+        "pattern",
+    ),
+    (
+        "notifyUserNewChatMessage",
+        "channelID",
+        Some("web"),
+        "integer",
+    ),
     ("notifyUserNewChatMessage", "channelID", Some("0"), "range"),
     ("notifyUserNewChatMessage", "message", None, "required"),
     ("notifyUserNewChatMessage", "message", Some(""), "length"),
-    ("notifyUserNewChatMessage", "messageNumber", Some("two"), "integer"),
-    ("notifyUserNewChatMessage", "messageNumber", Some("0"), "range"),
-    ("notifyUserNewChatMessage", "messageNumber", Some("51"), "range"),
-    ("notifyUserNewChatMessage", "usedPredefinedUserInput", Some("yes"), "boolean"),
-    ("notifyUserNewChatMessage", "customerName", Some("Ann <script>"), "pattern"),
-    ("notifyUserNewChatMessage", "emailAddress", Some("not-an-address"), "email"),
-    ("notifyUserNewChatMessage", "phoneNumber", Some("0612345678"), "pattern"),
-    ("notifyUserNewChatMessage", "phoneNumber", Some("+31 6 1234"), "pattern"),
+    (
+        "notifyUserNewChatMessage",
+        "messageNumber",
+        Some("two"),
+        "integer",
+    ),
+    (
+        "notifyUserNewChatMessage",
+        "messageNumber",
+        Some("0"),
+        "range",
+    ),
+    (
+        "notifyUserNewChatMessage",
+        "messageNumber",
+        Some("51"),
+        "range",
+    ),
+    (
+        "notifyUserNewChatMessage",
+        "usedPredefinedUserInput",
+        Some("yes"),
+        "boolean",
+    ),
+    (
+        "notifyUserNewChatMessage",
+        "customerName",
+        Some("Ann <script>"),
+        "pattern",
+    ),
+    (
+        "notifyUserNewChatMessage",
+        "emailAddress",
+        Some("not-an-address"),
+        "email",
+    ),
+    (
+        "notifyUserNewChatMessage",
+        "phoneNumber",
+        Some("0612345678"),
+        "pattern",
+    ),
+    (
+        "notifyUserNewChatMessage",
+        "phoneNumber",
+        Some("+31 6 1234"),
+        "pattern",
+    ),
     ("notifyUserNewChatEvent", "chatServer", None, "required"),
-    ("notifyUserNewChatEvent", "chatServer", Some("a:b"), "length"),
-    ("notifyUserNewChatEvent", "chatServer", Some("chat.example.com#x"), "pattern"),
+    (
+        "notifyUserNewChatEvent",
+        "chatServer",
+        Some("a:b"),
+        "length",
+    ),
+    (
+        "notifyUserNewChatEvent",
+        "chatServer",
+        Some("chat.example.com#x"),
+        "pattern",
+    ),
     ("notifyUserNewChatEvent", "chatSessionID", None, "required"),
-    ("notifyUserNewChatEvent", "chatSessionID", Some("abc"), "length"),
-    ("notifyUserNewChatEvent", "chatSessionID", Some("+31612345678"), "pattern"),
+    (
+        "notifyUserNewChatEvent",
+        "chatSessionID",
+        Some("abc"),
+        "length",
+    ),
+    (
+        "notifyUserNewChatEvent",
+        "chatSessionID",
+        Some("+31612345678"),
+        "pattern",
+    ),
     ("notifyUserNewChatEvent", "event", None, "required"),
-    ("notifyUserNewChatEvent", "event", Some("startedTyping"), "one_of"),
+    (
+        "notifyUserNewChatEvent",
+        "event",
+        Some("startedTyping"),
+        "one_of",
+    ),
     ("notifyUserVisited", "chatServer", None, "required"),
     ("notifyUserVisited", "chatServer", Some("abcd"), "length"),
-    ("notifyUserVisited", "chatServer", Some("chat example"), "pattern"),
+    (
+        "notifyUserVisited",
+        "chatServer",
+        Some("chat example"),
+        "pattern",
+    ),
     ("notifyUserVisited", "chatSessionID", None, "required"),
-    ("notifyUserVisited", "chatSessionID", Some("abcdefghi"), "length"),
-    ("notifyUserVisited", "chatSessionID", Some("+31612345678"), "pattern"),
+    (
+        "notifyUserVisited",
+        "chatSessionID",
+        Some("abcdefghi"),
+        "length",
+    ),
+    (
+        "notifyUserVisited",
+        "chatSessionID",
+        Some("+31612345678"),
+        "pattern",
+    ),
     ("notifyUserVisited", "url", None, "required"),
     ("notifyUserVisited", "url", Some("a.b"), "length"),
     ("notifyUserEndChat", "chatServer", None, "required"),
     ("notifyUserEndChat", "chatServer", Some("abc"), "length"),
-    ("notifyUserEndChat", "chatServer", Some("chat.example.com/é"), "pattern"),
+    (
+        "notifyUserEndChat",
+        "chatServer",
+        Some("chat.example.com/é"),
+        "pattern",
+    ),
     ("notifyUserEndChat", "chatSessionID", None, "required"),
-    ("notifyUserEndChat", "chatSessionID", Some("short"), "length"),
-    ("notifyUserEndChat", "chatSessionID", Some("session 0000001"), "pattern"),
+    (
+        "notifyUserEndChat",
+        "chatSessionID",
+        Some("short"),
+        "length",
+    ),
+    (
+        "notifyUserEndChat",
+        "chatSessionID",
+        Some("session 0000001"),
+        "pattern",
+    ),
     ("checkOriginAndIP", "chatServer", None, "required"),
     ("checkOriginAndIP", "chatServer", Some("ab"), "length"),
-    ("checkOriginAndIP", "chatServer", Some("chat.example.com!"), "pattern"),
+    (
+        "checkOriginAndIP",
+        "chatServer",
+        Some("chat.example.com!"),
+        "pattern",
+    ),
     ("checkOriginAndIP", "chatAccountToken", None, "required"),
-    ("checkOriginAndIP", "chatAccountToken", Some("abc"), "length"),
-    ("checkOriginAndIP", "chatAccountToken", Some("acme.webchat.1"), "pattern"),
+    (
+        "checkOriginAndIP",
+        "chatAccountToken",
+        Some("abc"),
+        "length",
+    ),
+    (
+        "checkOriginAndIP",
+        "chatAccountToken",
+        Some("acme.webchat.1"),
+        "pattern",
+    ),
     ("checkOriginAndIP", "origin", None, "required"),
     ("checkOriginAndIP", "origin", Some(""), "length"),
-    ("checkOriginAndIP", "origin", Some("https://shop.example.com"), "pattern"),
+    (
+        "checkOriginAndIP",
+        "origin",
+        Some("https://shop.example.com"),
+        "pattern",
+    ),
     ("checkOriginAndIP", "ip", None, "required"),
     ("checkOriginAndIP", "ip", Some("1.2"), "length"),
     ("checkOriginAndIP", "ip", Some("300.1.2.3"), "ip"),
     ("requestChatQueue", "chatAccountToken", None, "required"),
-    ("requestChatQueue", "chatAccountToken", Some("abc"), "length"),
-    ("requestChatQueue", "chatAccountToken", Some("acme_webchat_0001"), "pattern"),
+    (
+        "requestChatQueue",
+        "chatAccountToken",
+        Some("abc"),
+        "length",
+    ),
+    (
+        "requestChatQueue",
+        "chatAccountToken",
+        Some("acme_webchat_0001"),
+        "pattern",
+    ),
 ];
 
 #[tokio::test]
@@ -121,7 +314,10 @@ async fn every_rule_of_the_validation_table_fails_with_its_code_on_every_content
             }
             let a = app.post(endpoint, &form, encoding).await;
             let codes = a.field_codes(field);
-            if a.status != 400 || a.body["code"] != "validation_failed" || !codes.contains(&code.to_string()) {
+            if a.status != 400
+                || a.body["code"] != "validation_failed"
+                || !codes.contains(&code.to_string())
+            {
                 failures.push(format!(
                     "{encoding:?} {endpoint} {field}={value:?}: expected 400 with {code}, got {} {}",
                     a.status, a.body
@@ -149,7 +345,10 @@ async fn every_failing_field_is_reported_in_one_answer() {
         let a = app.post("notifyUserNewChatMessage", &form, encoding).await;
         assert_eq!(a.status, 400);
         assert_eq!(a.body["status"], "error");
-        assert_eq!(a.body["message"].as_str().unwrap().split(':').next(), Some("3 fields are invalid"));
+        assert_eq!(
+            a.body["message"].as_str().unwrap().split(':').next(),
+            Some("3 fields are invalid")
+        );
         let mut length_and_pattern = a.field_codes("chatSessionID");
         length_and_pattern.sort();
         assert_eq!(length_and_pattern, vec!["length", "pattern"]);
@@ -163,10 +362,17 @@ async fn an_unknown_event_lists_the_accepted_names() {
     let app = spawn_app().await;
     let mut form = app.session_form("session-valid-01");
     form.push(("event", "dancing".into()));
-    let a = app.post("notifyUserNewChatEvent", &form, Encoding::Multipart).await;
+    let a = app
+        .post("notifyUserNewChatEvent", &form, Encoding::Multipart)
+        .await;
     assert_eq!(a.status, 400);
     let message = a.body["message"].as_str().unwrap();
-    for name in ["startedtyping", "stoppedtyping", "expandedchat", "minimizedchat"] {
+    for name in [
+        "startedtyping",
+        "stoppedtyping",
+        "expandedchat",
+        "minimizedchat",
+    ] {
         assert!(message.contains(name), "{message}");
     }
 }
@@ -207,7 +413,11 @@ async fn addattachment_query_rules_are_enforced() {
             .unwrap();
         let a = crate::helpers::answer(response).await;
         assert_eq!(a.status, 400, "{field}={value:?}: {}", a.body);
-        assert!(a.field_codes(field).contains(&code.to_string()), "{field}: {}", a.body);
+        assert!(
+            a.field_codes(field).contains(&code.to_string()),
+            "{field}: {}",
+            a.body
+        );
     }
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM attachments"), 0);
 }
