@@ -1,0 +1,49 @@
+-- wrk script: multipart notifyUserNewChatMessage across many chat sessions, a new session
+-- every 10 messages. Env: OB_API_KEY, OB_TOKEN, OB_RUN (unique per run), OB_DELAY_MS (pacing
+-- per connection; 0 = as fast as possible).
+local threads = {}
+local next_id = 0
+
+function setup(thread)
+  thread:set("tid", next_id)
+  next_id = next_id + 1
+  table.insert(threads, thread)
+end
+
+function init(args)
+  counter = 0
+  api_key = os.getenv("OB_API_KEY")
+  token = os.getenv("OB_TOKEN")
+  run = os.getenv("OB_RUN") or "r"
+  pause = tonumber(os.getenv("OB_DELAY_MS") or "0")
+  boundary = "omnibridgebench"
+end
+
+local function part(name, value)
+  return "--" .. boundary .. "\r\nContent-Disposition: form-data; name=\"" .. name .. "\"\r\n\r\n" .. value .. "\r\n"
+end
+
+function request()
+  counter = counter + 1
+  local session = string.format("bench-%s-%d-%08d", run, tid, math.floor(counter / 10))
+  local body = part("chatServer", "chat.example.com")
+    .. part("chatSessionID", session)
+    .. part("chatAccountToken", token)
+    .. part("message", "Hello, this is benchmark message number " .. counter)
+    .. "--" .. boundary .. "--\r\n"
+  local headers = {
+    ["apiKey"] = api_key,
+    ["Content-Type"] = "multipart/form-data; boundary=" .. boundary,
+  }
+  return wrk.format("POST", "/api/v2/chat/notifyUserNewChatMessage", headers, body)
+end
+
+function delay()
+  return pause
+end
+
+function done(summary, latency, requests)
+  io.write(string.format("RESULT requests=%d errors_status=%d rps=%.1f p50_ms=%.2f p99_ms=%.2f\n",
+    summary.requests, summary.errors.status, summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+end
