@@ -51,6 +51,7 @@ impl Application {
         listener: TcpListener,
     ) -> Result<Application, StartupError> {
         let port = listener.local_addr()?.port();
+        let db = db.with_group_commit()?;
         let workers = match settings.server.workers {
             0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
             n => n,

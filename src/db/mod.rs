@@ -2,9 +2,11 @@
 //! URL, an r2d2 pool, the embedded migrations, and `Db`, the handle the services use so that
 //! no query ever runs on an async worker thread.
 
+pub mod group_commit;
 pub mod models;
 pub mod schema;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -86,7 +88,8 @@ impl r2d2::ManageConnection for ConnectionManager {
                     diesel::SqliteConnection::establish(path).map_err(E::ConnectionError)?;
                 conn.batch_execute(&format!(
                     "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = {}; PRAGMA foreign_keys = ON;",
+                     PRAGMA synchronous = {}; PRAGMA foreign_keys = ON; \
+                     PRAGMA temp_store = MEMORY;",
                     self.sqlite_synchronous
                 ))
                 .map_err(E::QueryError)?;
@@ -112,9 +115,12 @@ pub type Pool = r2d2::Pool<ConnectionManager>;
 pub struct Db {
     pool: Pool,
     dialect: Dialect,
+    manager: ConnectionManager,
+    /// SQLite's single writer, once `with_group_commit` has started it.
+    writer: Option<Arc<group_commit::GroupWriter>>,
 }
 
-const WRITE_ATTEMPTS: usize = 5;
+pub(crate) const WRITE_ATTEMPTS: usize = 5;
 
 impl Db {
     pub fn connect(url: &str, pool_size: u32, sqlite_synchronous: &str) -> Result<Db, ApiError> {
@@ -129,8 +135,23 @@ impl Db {
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(10))
             .test_on_check_out(false)
-            .build(manager)?;
-        Ok(Db { pool, dialect })
+            .build(manager.clone())?;
+        Ok(Db {
+            pool,
+            dialect,
+            manager,
+            writer: None,
+        })
+    }
+
+    /// For a server on SQLite: from now on `write` goes through one writer thread that
+    /// commits waiting writes together (see `group_commit`). Postgres keeps concurrent
+    /// transactions on the pool.
+    pub fn with_group_commit(mut self) -> Result<Db, ApiError> {
+        if self.dialect == Dialect::Sqlite && self.writer.is_none() {
+            self.writer = Some(Arc::new(group_commit::GroupWriter::start(&self.manager)?));
+        }
+        Ok(self)
     }
 
     pub fn dialect(&self) -> Dialect {
@@ -189,6 +210,9 @@ impl Db {
         F: FnMut(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
+        if let Some(writer) = &self.writer {
+            return writer.write(f).await;
+        }
         let db = self.clone();
         actix_web::web::block(move || db.write_blocking(f)).await?
     }

@@ -87,8 +87,10 @@ pub fn open_session(
 ) -> Result<OpenedSession, ApiError> {
     let tenant_id = account.tenant_id;
     if let Some(session) = ChatSession::find(conn, tenant_id, chat_server, chat_session_id)? {
-        let customer_id = Ticket::customer_id(conn, session.ticket_id)?;
-        Customer::find(conn, customer_id)?.apply_contact(conn, first.contact)?;
+        if !first.contact.is_empty() {
+            let customer_id = Ticket::customer_id(conn, session.ticket_id)?;
+            Customer::find(conn, customer_id)?.apply_contact(conn, first.contact)?;
+        }
         return Ok(OpenedSession {
             session,
             created: false,

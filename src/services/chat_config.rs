@@ -31,7 +31,7 @@ pub struct ChatConfig {
     pub service_hours: String,
     /// Within service hours right now, in the account's time zone.
     pub open: bool,
-    /// Open and at least one agent online.
+    /// Open, at least one agent online, and room in the queue.
     pub online: bool,
     pub agents_online: i64,
     pub attachments: AttachmentLimits,
@@ -52,6 +52,8 @@ pub struct QueueSettings {
     /// 0 = no limit.
     pub max_length: i32,
     pub length: i64,
+    /// At its maximum length: the widget should offer the offline form instead.
+    pub full: bool,
     /// What a chat starting now should expect to wait, in seconds.
     pub estimated_wait: i32,
 }
@@ -67,13 +69,14 @@ pub fn build(
     let open = hours.is_open_now(time_zone);
     let model = WaitModel::load(conn, &account)?;
     let length = ChatSession::count_waiting(conn, account.id)?;
+    let full = account.queue_max_length > 0 && length >= i64::from(account.queue_max_length);
     Ok(ChatConfig {
         chat_account_id: account.id,
         required_fields: list(&account.required_fields),
         time_zone: time_zone.name().to_owned(),
         service_hours: account.service_hours,
         open,
-        online: open && model.agents_online > 0,
+        online: open && model.agents_online > 0 && !full,
         agents_online: model.agents_online,
         attachments: AttachmentLimits {
             max_bytes: account
@@ -85,6 +88,7 @@ pub fn build(
             enabled: account.queue_enabled,
             max_length: account.queue_max_length,
             length,
+            full,
             estimated_wait: model.initial_estimate(length + 1),
         },
         name: account.name,

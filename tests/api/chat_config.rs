@@ -102,3 +102,33 @@ async fn an_unknown_token_is_a_404() {
     assert_eq!(a.status, 404);
     assert_eq!(a.body["code"], "unknown_chat_account");
 }
+
+#[tokio::test]
+async fn a_full_queue_makes_the_widget_offline() {
+    let app = spawn_app().await;
+    let options = ChatAccountOptions {
+        token: Some("tinyqueue00001".into()),
+        queue_max_length: 1,
+        ..ChatAccountOptions::named("Tiny queue")
+    };
+    admin::create_chat_account(&app.db, app.tenant_id, &options).unwrap();
+    app.exec(&format!(
+        "INSERT INTO users (tenant_id, name, email, is_online, email_notifications, created_at) \
+         VALUES ({}, 'Agent', 'agent@x.example', TRUE, TRUE, 0)",
+        app.tenant_id
+    ));
+    assert_eq!(config(&app, "tinyqueue00001").await["online"], true);
+    let mut form = app.message_form("session-full-001", "first in line");
+    form[2].1 = "tinyqueue00001".into();
+    assert_eq!(
+        app.post("notifyUserNewChatMessage", &form, Encoding::Multipart)
+            .await
+            .status,
+        200
+    );
+    let c = config(&app, "tinyqueue00001").await;
+    assert_eq!(c["queue"]["full"], true);
+    assert_eq!(c["queue"]["length"], 1);
+    assert_eq!(c["open"], true);
+    assert_eq!(c["online"], false);
+}

@@ -43,11 +43,11 @@ impl ApiKeyRow {
         conn: &mut DbConnection,
         prefix: &str,
     ) -> Result<Option<ApiKeyRow>, ApiError> {
-        Ok(api_keys::table
+        Ok(on_backend!(conn, |c| api_keys::table
             .filter(api_keys::prefix.eq(prefix))
             .select(ApiKeyRow::as_select())
-            .first(conn)
-            .optional()?)
+            .first(c)
+            .optional())?)
     }
 }
 

@@ -69,13 +69,13 @@ impl ChatAccount {
         tenant_id: i64,
         token: &str,
     ) -> Result<ChatAccount, ApiError> {
-        chat_accounts::table
+        on_backend!(conn, |c| chat_accounts::table
             .filter(chat_accounts::tenant_id.eq(tenant_id))
             .filter(chat_accounts::token.eq(token))
             .select(ChatAccount::as_select())
-            .first(conn)
-            .optional()?
-            .ok_or(ApiError::UnknownChatAccount)
+            .first(c)
+            .optional())?
+        .ok_or(ApiError::UnknownChatAccount)
     }
 
     pub fn first_of_tenant(

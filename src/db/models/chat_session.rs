@@ -47,13 +47,13 @@ impl ChatSession {
         chat_server: &str,
         chat_session_id: &str,
     ) -> Result<Option<ChatSession>, ApiError> {
-        Ok(chat_sessions::table
+        Ok(on_backend!(conn, |c| chat_sessions::table
             .filter(chat_sessions::tenant_id.eq(tenant_id))
             .filter(chat_sessions::chat_server.eq(chat_server))
             .filter(chat_sessions::chat_session_id.eq(chat_session_id))
             .select(ChatSession::as_select())
-            .first(conn)
-            .optional()?)
+            .first(c)
+            .optional())?)
     }
 
     /// Inserts the session unless a concurrent request already did: `None` then, and the

@@ -23,6 +23,12 @@ pub struct ContactDetails {
     pub phone: Option<String>,
 }
 
+impl ContactDetails {
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none() && self.email.is_none() && self.phone.is_none()
+    }
+}
+
 impl Customer {
     pub fn find_by_email(
         conn: &mut DbConnection,

@@ -34,12 +34,12 @@ impl Ticket {
 
     /// Marks the ticket updated by its customer (sorts it to the top of agents' lists).
     pub fn touch_by_customer(conn: &mut DbConnection, id: i64, at: i64) -> Result<(), ApiError> {
-        diesel::update(tickets::table.find(id))
+        on_backend!(conn, |c| diesel::update(tickets::table.find(id))
             .set((
                 tickets::updated_at.eq(at),
                 tickets::last_update_customer.eq(at),
             ))
-            .execute(conn)?;
+            .execute(c))?;
         Ok(())
     }
 
