@@ -20,6 +20,9 @@ pub struct ServerSettings {
     pub max_body_bytes: u64,
     /// HTTP worker threads; 0 = one per core.
     pub workers: usize,
+    /// How long a looked-up API key is trusted before it is read again (a revocation takes
+    /// at most this long to reach every instance); 0 = read it on every request.
+    pub api_key_cache_seconds: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -45,6 +48,7 @@ impl Settings {
             .set_default("server.port", 8080)?
             .set_default("server.max_body_bytes", 1024 * 1024)?
             .set_default("server.workers", 0)?
+            .set_default("server.api_key_cache_seconds", 5)?
             .set_default("database.url", "omnibridge.db")?
             .set_default("database.pool_size", 8)?
             .set_default("database.sqlite_synchronous", "FULL")?

@@ -2,6 +2,7 @@
 //! port 0 and ask which port they got.
 
 use std::net::TcpListener;
+use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::middleware::Logger;
@@ -10,6 +11,7 @@ use actix_web::{web, App, HttpServer};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::ApiError;
+use crate::extract::auth::KeyCache;
 use crate::routes;
 
 pub struct Application {
@@ -57,6 +59,9 @@ impl Application {
             n => n,
         };
         let db = web::Data::new(db);
+        let keys = web::Data::new(KeyCache::new(Duration::from_secs(
+            settings.server.api_key_cache_seconds,
+        )));
         let settings = web::Data::new(settings);
         let server = HttpServer::new(move || {
             App::new()
@@ -66,6 +71,7 @@ impl Application {
                         .custom_request_replace("method", |req| req.method().to_string()),
                 )
                 .app_data(db.clone())
+                .app_data(keys.clone())
                 .app_data(settings.clone())
                 .configure(routes::configure)
                 .default_service(web::to(routes::not_found))

@@ -116,6 +116,14 @@ fn ip_rule(value: &str) -> Result<(), ValidationError> {
 /// Deserializes and validates a wire struct from the request's fields: every failing field
 /// in one error.
 pub fn parse<T: DeserializeOwned + Validate>(fields: Fields) -> Result<T, ApiError> {
+    // No database stores a NUL in text (Postgres refuses it): refuse it here, by name.
+    if let Some((name, _)) = fields.iter().find(|(_, v)| v.contains('\0')) {
+        return Err(ApiError::validation(
+            name,
+            "nul",
+            Some("contains a NUL character"),
+        ));
+    }
     let object = fields
         .into_iter()
         .map(|(k, v)| (k, serde_json::Value::String(v)))

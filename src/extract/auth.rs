@@ -1,7 +1,10 @@
 //! The API key: from the `apiKey` header or query parameter, to the tenant it belongs to.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
 
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 
@@ -41,18 +44,67 @@ fn presented_key(req: &HttpRequest) -> Option<String> {
         .map(|(_, v)| v)
 }
 
-pub async fn authenticate(req: &HttpRequest) -> Result<AuthContext, ApiError> {
-    let presented = presented_key(req).ok_or(ApiError::Unauthorized)?;
-    let (prefix, _) = keys::split(&presented).ok_or(ApiError::Unauthorized)?;
+/// Recently read key rows, so a busy chat server's every request does not cost a database
+/// round trip. A revocation takes effect everywhere within the time to live
+/// (`server.api_key_cache_seconds`; 0 turns the cache off). Only keys that exist are kept,
+/// and the whole cache is dropped when it grows past `MAX_CACHED_KEYS`.
+pub struct KeyCache {
+    ttl: Duration,
+    rows: RwLock<HashMap<String, (Instant, ApiKeyRow)>>,
+}
+
+const MAX_CACHED_KEYS: usize = 10_000;
+
+impl KeyCache {
+    pub fn new(ttl: Duration) -> KeyCache {
+        KeyCache {
+            ttl,
+            rows: RwLock::new(HashMap::new()),
+        }
+    }
+
+    fn get(&self, prefix: &str) -> Option<ApiKeyRow> {
+        let rows = self.rows.read().unwrap_or_else(|e| e.into_inner());
+        rows.get(prefix)
+            .filter(|(at, _)| at.elapsed() < self.ttl)
+            .map(|(_, row)| row.clone())
+    }
+
+    fn put(&self, row: &ApiKeyRow) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let mut rows = self.rows.write().unwrap_or_else(|e| e.into_inner());
+        if rows.len() >= MAX_CACHED_KEYS {
+            rows.clear();
+        }
+        rows.insert(row.prefix.clone(), (Instant::now(), row.clone()));
+    }
+}
+
+async fn find_key(req: &HttpRequest, prefix: &str) -> Result<Option<ApiKeyRow>, ApiError> {
+    let cache = req.app_data::<web::Data<KeyCache>>();
+    if let Some(row) = cache.and_then(|c| c.get(prefix)) {
+        return Ok(Some(row));
+    }
     let db = req
         .app_data::<web::Data<Db>>()
         .ok_or_else(|| ApiError::Internal("no database in app data".into()))?
         .clone();
-    let prefix = prefix.to_owned();
+    let owned = prefix.to_owned();
     let row = db
-        .read(move |conn| ApiKeyRow::find_by_prefix(conn, &prefix))
-        .await?
-        .ok_or(ApiError::Unauthorized)?;
+        .read(move |conn| ApiKeyRow::find_by_prefix(conn, &owned))
+        .await?;
+    if let (Some(cache), Some(row)) = (cache, &row) {
+        cache.put(row);
+    }
+    Ok(row)
+}
+
+pub async fn authenticate(req: &HttpRequest) -> Result<AuthContext, ApiError> {
+    let presented = presented_key(req).ok_or(ApiError::Unauthorized)?;
+    let (prefix, _) = keys::split(&presented).ok_or(ApiError::Unauthorized)?;
+    let row = find_key(req, prefix).await?.ok_or(ApiError::Unauthorized)?;
     if row.revoked_at.is_some() || !keys::verify(&presented, &row.key_hash) {
         return Err(ApiError::Unauthorized);
     }

@@ -1,7 +1,7 @@
 use omnibridge::domain::permission::Permission;
 use omnibridge::services::admin::{self, ChatAccountOptions};
 
-use crate::helpers::{answer, spawn_app, Encoding, CHAT_SERVER};
+use crate::helpers::{answer, spawn_app, spawn_app_with, Encoding, Options, CHAT_SERVER};
 
 #[tokio::test]
 async fn a_missing_or_unknown_key_is_a_401_on_every_endpoint() {
@@ -71,23 +71,45 @@ async fn a_key_without_api_chat_is_a_403_naming_it() {
 }
 
 #[tokio::test]
-async fn a_revoked_key_is_a_401() {
-    let app = spawn_app().await;
+async fn a_revoked_key_is_a_401_once_the_key_cache_has_expired() {
+    let app = spawn_app_with(Options {
+        api_key_cache_seconds: 1,
+        ..Options::default()
+    })
+    .await;
     let created = admin::create_api_key(&app.db, app.tenant_id, &[Permission::ApiChat]).unwrap();
     let form = vec![("chatAccountToken", app.chat_token.clone())];
-    assert_eq!(
-        app.post_as(&created.key, "requestChatQueue", &form, Encoding::Json)
-            .await
-            .status,
-        200
-    );
+    let before = app
+        .post_as(&created.key, "requestChatQueue", &form, Encoding::Json)
+        .await;
+    assert_eq!(before.status, 200);
     assert!(admin::revoke_api_key(&app.db, app.tenant_id, created.id).unwrap());
-    assert_eq!(
-        app.post_as(&created.key, "requestChatQueue", &form, Encoding::Json)
-            .await
-            .status,
-        401
-    );
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let after = app
+        .post_as(&created.key, "requestChatQueue", &form, Encoding::Json)
+        .await;
+    assert_eq!(after.status, 401);
+    assert_eq!(after.body["code"], "unauthorized");
+}
+
+#[tokio::test]
+async fn without_a_key_cache_a_revocation_is_immediate() {
+    let app = spawn_app_with(Options {
+        api_key_cache_seconds: 0,
+        ..Options::default()
+    })
+    .await;
+    let created = admin::create_api_key(&app.db, app.tenant_id, &[Permission::ApiChat]).unwrap();
+    let form = vec![("chatAccountToken", app.chat_token.clone())];
+    let before = app
+        .post_as(&created.key, "requestChatQueue", &form, Encoding::Json)
+        .await;
+    assert_eq!(before.status, 200);
+    assert!(admin::revoke_api_key(&app.db, app.tenant_id, created.id).unwrap());
+    let after = app
+        .post_as(&created.key, "requestChatQueue", &form, Encoding::Json)
+        .await;
+    assert_eq!(after.status, 401);
 }
 
 #[tokio::test]

@@ -91,6 +91,7 @@ pub struct TestApp {
 pub struct Options {
     pub max_body_bytes: u64,
     pub max_attachment_bytes: u64,
+    pub api_key_cache_seconds: u64,
 }
 
 impl Default for Options {
@@ -98,6 +99,7 @@ impl Default for Options {
         Options {
             max_body_bytes: 1024 * 1024,
             max_attachment_bytes: 20 * 1024 * 1024,
+            api_key_cache_seconds: 5,
         }
     }
 }
@@ -128,6 +130,7 @@ fn build_app(options: Options) -> TestApp {
             port: 0,
             max_body_bytes: options.max_body_bytes,
             workers: 2,
+            api_key_cache_seconds: options.api_key_cache_seconds,
         },
         database: DatabaseSettings {
             url: url.clone(),

@@ -203,6 +203,18 @@ async fn garbage_never_gets_a_500() {
 }
 
 #[tokio::test]
+async fn a_nul_character_is_a_400_naming_the_field_on_both_databases() {
+    let app = spawn_app().await;
+    for encoding in crate::helpers::ENCODINGS {
+        let form = app.message_form("session-nul-0001", "hello\u{0}world");
+        let a = app.post("notifyUserNewChatMessage", &form, encoding).await;
+        assert_eq!(a.status, 400, "{encoding:?}: {}", a.body);
+        assert_eq!(a.field_codes("message"), vec!["nul"]);
+    }
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM messages"), 0);
+}
+
+#[tokio::test]
 async fn health_and_ready_need_no_key() {
     let app = spawn_app().await;
     for path in ["/health", "/ready"] {
