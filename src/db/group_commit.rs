@@ -8,7 +8,8 @@
 //! hears back only after that commit: a 200 still means committed.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Weak};
+use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 
@@ -17,6 +18,8 @@ use crate::error::ApiError;
 
 /// Most writes one transaction takes.
 const MAX_BATCH: usize = 256;
+/// How often the checkpointer copies the write-ahead log back into the database.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 
 /// Tells a caller how its write ended, once the batch's commit is known.
 type Completion = Box<dyn FnOnce(Option<&str>) + Send>;
@@ -28,12 +31,27 @@ pub struct GroupWriter {
 
 impl GroupWriter {
     pub fn start(manager: &ConnectionManager) -> Result<GroupWriter, ApiError> {
-        let mut conn = r2d2::ManageConnection::connect(manager)
-            .map_err(|e| ApiError::ServiceUnavailable(e.to_string()))?;
+        let connect = || {
+            r2d2::ManageConnection::connect(manager)
+                .map_err(|e| ApiError::ServiceUnavailable(e.to_string()))
+        };
+        let mut conn = connect()?;
+        // Checkpoints move to their own thread (below), so a commit never waits for one.
+        conn.batch_execute("PRAGMA wal_autocheckpoint = 0")?;
+        let mut checkpoint_conn = connect()?;
         let (jobs, queue) = mpsc::channel::<Job>();
+        let alive = Arc::new(());
+        let watch = Arc::downgrade(&alive);
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || run(&mut conn, queue))
+            .spawn(move || {
+                run(&mut conn, queue);
+                drop(alive);
+            })
+            .map_err(ApiError::from)?;
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || checkpoint(&mut checkpoint_conn, watch))
             .map_err(ApiError::from)?;
         Ok(GroupWriter { jobs })
     }
@@ -109,6 +127,17 @@ fn run(conn: &mut DbConnection, queue: mpsc::Receiver<Job>) {
         let error = commit.err();
         for done in completions {
             done(error.as_deref());
+        }
+    }
+}
+
+/// Copies committed pages from the write-ahead log into the database while the writer goes
+/// on (a PASSIVE checkpoint never blocks writers or readers), until the writer has stopped.
+fn checkpoint(conn: &mut DbConnection, writer: Weak<()>) {
+    while writer.upgrade().is_some() {
+        std::thread::sleep(CHECKPOINT_EVERY);
+        if let Err(e) = conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE)") {
+            log::warn!("sqlite checkpoint failed: {e}");
         }
     }
 }
