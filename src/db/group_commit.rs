@@ -18,34 +18,41 @@ use crate::error::ApiError;
 
 /// Most writes one transaction takes.
 const MAX_BATCH: usize = 256;
+/// Most writes waiting for the writer; past that, callers get a 503 at once.
+const MAX_QUEUED: usize = 4096;
 /// How often the checkpointer copies the write-ahead log back into the database.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 
-/// Tells a caller how its write ended, once the batch's commit is known.
+/// Tells a caller how its write ended, once the batch's fate is known: `None` = committed.
 type Completion = Box<dyn FnOnce(Option<&str>) + Send>;
-type Job = Box<dyn FnOnce(&mut DbConnection) -> Completion + Send>;
+/// Runs one write; `Err` means the transaction itself is no longer usable.
+type Job = Box<dyn FnOnce(&mut DbConnection) -> Result<Completion, (Completion, String)> + Send>;
 
 pub struct GroupWriter {
-    jobs: mpsc::Sender<Job>,
+    jobs: mpsc::SyncSender<Job>,
 }
 
 impl GroupWriter {
     pub fn start(manager: &ConnectionManager) -> Result<GroupWriter, ApiError> {
-        let connect = || {
-            r2d2::ManageConnection::connect(manager)
-                .map_err(|e| ApiError::ServiceUnavailable(e.to_string()))
+        let connect = {
+            let manager = manager.clone();
+            move || -> Result<DbConnection, ApiError> {
+                let mut conn = r2d2::ManageConnection::connect(&manager)
+                    .map_err(|e| ApiError::ServiceUnavailable(e.to_string()))?;
+                // Checkpoints run on their own thread (below): a commit never waits for one.
+                conn.batch_execute("PRAGMA wal_autocheckpoint = 0")?;
+                Ok(conn)
+            }
         };
-        let mut conn = connect()?;
-        // Checkpoints move to their own thread (below), so a commit never waits for one.
-        conn.batch_execute("PRAGMA wal_autocheckpoint = 0")?;
+        let conn = connect()?;
         let mut checkpoint_conn = connect()?;
-        let (jobs, queue) = mpsc::channel::<Job>();
+        let (jobs, queue) = mpsc::sync_channel::<Job>(MAX_QUEUED);
         let alive = Arc::new(());
         let watch = Arc::downgrade(&alive);
         std::thread::Builder::new()
             .name("sqlite-writer".into())
             .spawn(move || {
-                run(&mut conn, queue);
+                run(conn, queue, connect);
                 drop(alive);
             })
             .map_err(ApiError::from)?;
@@ -64,47 +71,75 @@ impl GroupWriter {
     {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |conn: &mut DbConnection| {
-            let result = in_savepoint(conn, &mut f);
-            Box::new(move |commit_error: Option<&str>| {
+            let (result, broken) = in_savepoint(conn, &mut f);
+            let done: Completion = Box::new(move |commit_error: Option<&str>| {
                 let outcome = match commit_error {
                     None => result,
-                    Some(e) => Err(ApiError::ServiceUnavailable(format!("commit failed: {e}"))),
+                    Some(e) => Err(ApiError::ServiceUnavailable(format!("not committed: {e}"))),
                 };
                 let _ = tx.send(outcome);
-            }) as Completion
+            });
+            match broken {
+                None => Ok(done),
+                Some(reason) => Err((done, reason)),
+            }
         });
-        self.jobs
-            .send(job)
-            .map_err(|_| ApiError::ServiceUnavailable("the writer has stopped".into()))?;
+        self.jobs.try_send(job).map_err(|e| match e {
+            mpsc::TrySendError::Full(_) => {
+                ApiError::ServiceUnavailable("too many writes waiting".into())
+            }
+            mpsc::TrySendError::Disconnected(_) => {
+                ApiError::ServiceUnavailable("the writer has stopped".into())
+            }
+        })?;
         rx.await
-            .map_err(|_| ApiError::ServiceUnavailable("the writer has stopped".into()))?
+            .map_err(|_| ApiError::ServiceUnavailable("the write was not run".into()))?
     }
 }
 
-/// One write in its own savepoint: its failure (or panic) undoes only its own changes.
+/// One write in its own savepoint: its failure (or panic) undoes only its own changes. The
+/// second value says why the whole transaction became unusable, if it did (a savepoint
+/// statement failed: SQLite may have rolled everything back already).
 fn in_savepoint<T>(
     conn: &mut DbConnection,
     f: &mut impl FnMut(&mut DbConnection) -> Result<T, ApiError>,
-) -> Result<T, ApiError> {
+) -> (Result<T, ApiError>, Option<String>) {
     let mut attempt = 0;
     loop {
         attempt += 1;
-        conn.batch_execute("SAVEPOINT write")?;
+        if let Err(e) = conn.batch_execute("SAVEPOINT write") {
+            return broken_transaction(e);
+        }
         let result = catch_unwind(AssertUnwindSafe(|| f(conn)))
             .unwrap_or_else(|_| Err(ApiError::Internal("a write panicked".into())));
-        if result.is_ok() {
-            conn.batch_execute("RELEASE write")?;
-            return result;
+        let end = if result.is_ok() {
+            "RELEASE write"
+        } else {
+            "ROLLBACK TO write; RELEASE write"
+        };
+        if let Err(e) = conn.batch_execute(end) {
+            return broken_transaction(e);
         }
-        conn.batch_execute("ROLLBACK TO write; RELEASE write")?;
         match result {
             Err(ApiError::Conflict) if attempt < WRITE_ATTEMPTS => continue,
-            other => return other,
+            other => return (other, None),
         }
     }
 }
 
-fn run(conn: &mut DbConnection, queue: mpsc::Receiver<Job>) {
+fn broken_transaction<T>(e: diesel::result::Error) -> (Result<T, ApiError>, Option<String>) {
+    let reason = e.to_string();
+    (
+        Err(ApiError::ServiceUnavailable(reason.clone())),
+        Some(reason),
+    )
+}
+
+fn run(
+    mut conn: DbConnection,
+    queue: mpsc::Receiver<Job>,
+    connect: impl Fn() -> Result<DbConnection, ApiError>,
+) {
     // Ends when every `Db` holding the writer is gone.
     while let Ok(first) = queue.recv() {
         let mut batch = vec![first];
@@ -117,16 +152,54 @@ fn run(conn: &mut DbConnection, queue: mpsc::Receiver<Job>) {
         if let Err(e) = conn.batch_execute("BEGIN IMMEDIATE") {
             // Dropping the jobs unrun answers their callers 503.
             log::error!("sqlite writer could not begin a transaction: {e}");
+            recover(&mut conn, &connect);
             continue;
         }
-        let completions: Vec<Completion> = batch.into_iter().map(|job| job(conn)).collect();
-        let commit = conn.batch_execute("COMMIT").map_err(|e| e.to_string());
-        if commit.is_err() {
-            let _ = conn.batch_execute("ROLLBACK");
+        let mut completions = Vec::with_capacity(batch.len());
+        let mut broken = None;
+        for job in batch {
+            if broken.is_some() {
+                break; // the rest are dropped unrun: 503
+            }
+            match job(&mut conn) {
+                Ok(done) => completions.push(done),
+                Err((done, reason)) => {
+                    completions.push(done);
+                    broken = Some(reason);
+                }
+            }
         }
-        let error = commit.err();
+        let error = match broken {
+            Some(reason) => {
+                let _ = conn.batch_execute("ROLLBACK");
+                Some(reason)
+            }
+            None => conn.batch_execute("COMMIT").err().map(|e| {
+                let _ = conn.batch_execute("ROLLBACK");
+                e.to_string()
+            }),
+        };
+        if let Some(reason) = &error {
+            log::error!(
+                "sqlite writer: batch of {} not committed: {reason}",
+                completions.len()
+            );
+            recover(&mut conn, &connect);
+        }
         for done in completions {
             done(error.as_deref());
+        }
+    }
+}
+
+/// After a failure, make sure no transaction is left open: if the connection cannot tell,
+/// open a new one.
+fn recover(conn: &mut DbConnection, connect: &impl Fn() -> Result<DbConnection, ApiError>) {
+    let _ = conn.batch_execute("ROLLBACK");
+    if conn.batch_execute("BEGIN IMMEDIATE; ROLLBACK").is_err() {
+        match connect() {
+            Ok(fresh) => *conn = fresh,
+            Err(e) => log::error!("sqlite writer could not reconnect: {e}"),
         }
     }
 }

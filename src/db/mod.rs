@@ -103,8 +103,15 @@ impl r2d2::ManageConnection for ConnectionManager {
             .map_err(diesel::r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+    /// A connection a panic unwound through, or one left inside a transaction, never goes
+    /// back into the pool (its next user would write into a transaction nobody commits).
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        use diesel::r2d2::R2D2Connection;
+        std::thread::panicking()
+            || match conn {
+                DbConnection::Pg(c) => c.is_broken(),
+                DbConnection::Sqlite(c) => c.is_broken(),
+            }
     }
 }
 
@@ -134,7 +141,9 @@ impl Db {
             .max_size(pool_size)
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(10))
-            .test_on_check_out(false)
+            // A Postgres restart leaves dead connections behind: check before use. A SQLite
+            // file does not go away under us.
+            .test_on_check_out(dialect == Dialect::Postgres)
             .build(manager.clone())?;
         Ok(Db {
             pool,

@@ -139,7 +139,8 @@ diesel::table! {
         additional_data -> Text,
         used_predefined_user_input -> Bool,
         external_address_overwrite -> Text,
-        dedupe_key -> Nullable<Text>,
+        idempotency_key -> Nullable<Text>,
+        retry_key -> Nullable<Text>,
         created_at -> BigInt,
     }
 }

@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use validator::{Validate, ValidationError};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldErrors};
 
 /// `S`: a chat server's hookpoint base.
 pub static CHAT_SERVER: LazyLock<Regex> =
@@ -116,13 +116,14 @@ fn ip_rule(value: &str) -> Result<(), ValidationError> {
 /// Deserializes and validates a wire struct from the request's fields: every failing field
 /// in one error.
 pub fn parse<T: DeserializeOwned + Validate>(fields: Fields) -> Result<T, ApiError> {
-    // No database stores a NUL in text (Postgres refuses it): refuse it here, by name.
-    if let Some((name, _)) = fields.iter().find(|(_, v)| v.contains('\0')) {
-        return Err(ApiError::validation(
-            name,
-            "nul",
-            Some("contains a NUL character"),
-        ));
+    // No database stores a NUL in text (Postgres refuses it): such fields fail by name, along
+    // with whatever else fails.
+    let mut errors = FieldErrors::default();
+    for (name, _) in fields.iter().filter(|(_, v)| v.contains('\0')) {
+        errors.add(name, "nul");
+        errors
+            .hints
+            .insert(name.clone(), "contains a NUL character".into());
     }
     let object = fields
         .into_iter()
@@ -130,9 +131,20 @@ pub fn parse<T: DeserializeOwned + Validate>(fields: Fields) -> Result<T, ApiErr
         .collect();
     let wire: T = serde_json::from_value(serde_json::Value::Object(object))
         .map_err(|e| ApiError::MalformedBody(format!("unreadable fields: {e}")))?;
-    wire.validate()
-        .map_err(|e| ApiError::Validation(e.into()))?;
-    Ok(wire)
+    if let Err(invalid) = wire.validate() {
+        let invalid = FieldErrors::from(invalid);
+        for (field, codes) in invalid.codes {
+            for code in codes {
+                errors.add(&field, &code);
+            }
+        }
+        errors.hints.extend(invalid.hints);
+    }
+    if errors.is_empty() {
+        Ok(wire)
+    } else {
+        Err(ApiError::Validation(errors))
+    }
 }
 
 fn present(value: Option<String>) -> String {
@@ -142,7 +154,11 @@ fn present(value: Option<String>) -> String {
 
 #[derive(Debug, Deserialize, Validate)]
 pub struct RequestChatConfig {
-    #[validate(required, length(min = 5), regex(path = *CHAT_SERVER, code = "pattern"))]
+    #[validate(
+        required,
+        length(min = 5, max = 255),
+        regex(path = *CHAT_SERVER, code = "pattern")
+    )]
     pub chatServer: Option<String>,
     #[validate(required, length(min = 10), regex(path = *TOKEN, code = "pattern"))]
     pub chatAccountToken: Option<String>,
@@ -150,7 +166,11 @@ pub struct RequestChatConfig {
 
 #[derive(Debug, Deserialize, Validate)]
 pub struct NotifyUserNewChatMessage {
-    #[validate(required, length(min = 5), regex(path = *CHAT_SERVER, code = "pattern"))]
+    #[validate(
+        required,
+        length(min = 5, max = 255),
+        regex(path = *CHAT_SERVER, code = "pattern")
+    )]
     pub chatServer: Option<String>,
     #[validate(
         required,
@@ -178,13 +198,13 @@ pub struct NotifyUserNewChatMessage {
     #[serde(default, deserialize_with = "empty_as_none")]
     pub externalAddressOverwrite: Option<String>,
     #[serde(default, deserialize_with = "empty_as_none")]
-    #[validate(regex(path = *CUSTOMER_NAME, code = "pattern"))]
+    #[validate(length(max = 255), regex(path = *CUSTOMER_NAME, code = "pattern"))]
     pub customerName: Option<String>,
     #[serde(default, deserialize_with = "empty_as_none")]
-    #[validate(email(code = "email"))]
+    #[validate(length(max = 254), email(code = "email"))]
     pub emailAddress: Option<String>,
     #[serde(default, deserialize_with = "empty_as_none")]
-    #[validate(regex(path = *PHONE_WITH_PLUS, code = "pattern"))]
+    #[validate(length(max = 32), regex(path = *PHONE_WITH_PLUS, code = "pattern"))]
     pub phoneNumber: Option<String>,
 }
 
@@ -235,7 +255,11 @@ impl From<NotifyUserNewChatMessage> for NewChatMessage {
 
 #[derive(Debug, Deserialize, Validate)]
 pub struct NotifyUserNewChatEvent {
-    #[validate(required, length(min = 5), regex(path = *CHAT_SERVER, code = "pattern"))]
+    #[validate(
+        required,
+        length(min = 5, max = 255),
+        regex(path = *CHAT_SERVER, code = "pattern")
+    )]
     pub chatServer: Option<String>,
     #[validate(required, length(min = 10), regex(path = *SESSION_ID, code = "pattern"))]
     pub chatSessionID: Option<String>,
@@ -262,7 +286,11 @@ impl NotifyUserNewChatEvent {
 
 #[derive(Debug, Deserialize, Validate)]
 pub struct NotifyUserVisited {
-    #[validate(required, length(min = 5), regex(path = *CHAT_SERVER, code = "pattern"))]
+    #[validate(
+        required,
+        length(min = 5, max = 255),
+        regex(path = *CHAT_SERVER, code = "pattern")
+    )]
     pub chatServer: Option<String>,
     #[validate(required, length(min = 10), regex(path = *SESSION_ID, code = "pattern"))]
     pub chatSessionID: Option<String>,
@@ -282,7 +310,11 @@ impl NotifyUserVisited {
 
 #[derive(Debug, Deserialize, Validate)]
 pub struct NotifyUserEndChat {
-    #[validate(required, length(min = 5), regex(path = *CHAT_SERVER, code = "pattern"))]
+    #[validate(
+        required,
+        length(min = 5, max = 255),
+        regex(path = *CHAT_SERVER, code = "pattern")
+    )]
     pub chatServer: Option<String>,
     #[validate(required, length(min = 10), regex(path = *SESSION_ID, code = "pattern"))]
     pub chatSessionID: Option<String>,
@@ -300,7 +332,11 @@ impl From<NotifyUserEndChat> for SessionRef {
 /// addAttachment's query string.
 #[derive(Debug, Deserialize, Validate)]
 pub struct AddAttachmentQuery {
-    #[validate(required, length(min = 5), regex(path = *CHAT_SERVER, code = "pattern"))]
+    #[validate(
+        required,
+        length(min = 5, max = 255),
+        regex(path = *CHAT_SERVER, code = "pattern")
+    )]
     pub chatServer: Option<String>,
     #[validate(
         required,
@@ -311,7 +347,7 @@ pub struct AddAttachmentQuery {
     #[validate(required, length(min = 10), regex(path = *TOKEN, code = "pattern"))]
     pub chatAccountToken: Option<String>,
     #[serde(default, deserialize_with = "empty_as_none")]
-    #[validate(regex(path = *PHONE_OPTIONAL_PLUS, code = "pattern"))]
+    #[validate(length(max = 32), regex(path = *PHONE_OPTIONAL_PLUS, code = "pattern"))]
     pub phoneNumber: Option<String>,
     #[serde(default, deserialize_with = "empty_as_none")]
     #[validate(custom(function = positive_message_number_rule))]
@@ -348,11 +384,19 @@ impl From<AddAttachmentQuery> for NewAttachmentTarget {
 
 #[derive(Debug, Deserialize, Validate)]
 pub struct CheckOriginAndIp {
-    #[validate(required, length(min = 5), regex(path = *CHAT_SERVER, code = "pattern"))]
+    #[validate(
+        required,
+        length(min = 5, max = 255),
+        regex(path = *CHAT_SERVER, code = "pattern")
+    )]
     pub chatServer: Option<String>,
     #[validate(required, length(min = 10), regex(path = *TOKEN, code = "pattern"))]
     pub chatAccountToken: Option<String>,
-    #[validate(required, length(min = 1), regex(path = *HOSTNAME, code = "pattern"))]
+    #[validate(
+        required,
+        length(min = 1, max = 253),
+        regex(path = *HOSTNAME, code = "pattern")
+    )]
     pub origin: Option<String>,
     #[validate(required, length(min = 5), custom(function = ip_rule))]
     pub ip: Option<String>,

@@ -1,9 +1,10 @@
 //! A request's text fields from `multipart/form-data`, `application/x-www-form-urlencoded`
 //! or `application/json` alike, never reading more than the limit.
 
+use actix_web::error::PayloadError;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{web, HttpRequest};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use futures_util::StreamExt;
@@ -123,28 +124,10 @@ pub async fn read_fields(
         BodyKind::Json => json_fields(&read_body(payload, limit).await?),
         BodyKind::UrlEncoded => urlencoded_fields(&read_body(payload, limit).await?),
         BodyKind::Multipart => {
-            // Keep the first bytes: a form with no fields at all (no bytes, or `--boundary--`)
-            // is a valid empty body that actix-multipart reports as incomplete.
-            let head = Rc::new(RefCell::new(Vec::new()));
-            let seen = head.clone();
-            let payload = payload.map(move |chunk| {
-                if let Ok(bytes) = &chunk {
-                    let mut seen = seen.borrow_mut();
-                    let room = EMPTY_MULTIPART_PEEK.saturating_sub(seen.len());
-                    seen.extend_from_slice(&bytes[..room.min(bytes.len())]);
-                }
-                chunk
-            });
-            let mut multipart = actix_multipart::Multipart::new(req.headers(), payload);
+            let mut body = BoundedMultipart::new(req, payload, limit);
             let mut fields = Fields::new();
-            let mut total: u64 = 0;
             let mut parts = 0;
-            while let Some(part) = multipart.next().await {
-                let mut part = match part {
-                    Ok(part) => part,
-                    Err(_) if parts == 0 && is_empty_multipart(req, &head.borrow()) => break,
-                    Err(e) => return Err(multipart_error(e)),
-                };
+            while let Some(mut part) = body.next_part().await? {
                 parts += 1;
                 if parts > MAX_MULTIPART_FIELDS {
                     return Err(ApiError::MalformedBody(format!(
@@ -157,11 +140,7 @@ pub async fn read_fields(
                     .is_some_and(|cd| cd.get_filename().is_some());
                 let mut value = Vec::new();
                 while let Some(chunk) = part.next().await {
-                    let chunk = chunk.map_err(multipart_error)?;
-                    total += chunk.len() as u64;
-                    if total > limit {
-                        return Err(ApiError::PayloadTooLarge(limit));
-                    }
+                    let chunk = chunk.map_err(|e| body.error(e))?;
                     if !is_file {
                         value.extend_from_slice(&chunk);
                     }
@@ -179,26 +158,90 @@ pub async fn read_fields(
     }
 }
 
-const EMPTY_MULTIPART_PEEK: usize = 128;
+/// A multipart body read under a limit on its raw bytes, part headers and preamble included
+/// (actix-multipart buffers those whole, so counting only field contents is not enough).
+pub struct BoundedMultipart {
+    multipart: actix_multipart::Multipart,
+    head: Rc<RefCell<Vec<u8>>>,
+    overflowed: Rc<Cell<bool>>,
+    boundary: Option<String>,
+    limit: u64,
+    parts: usize,
+}
 
-fn is_empty_multipart(req: &HttpRequest, head: &[u8]) -> bool {
-    if head.trim_ascii().is_empty() {
-        return true;
+impl BoundedMultipart {
+    pub fn new(req: &HttpRequest, payload: web::Payload, limit: u64) -> BoundedMultipart {
+        let head = Rc::new(RefCell::new(Vec::new()));
+        let overflowed = Rc::new(Cell::new(false));
+        let (seen, over) = (head.clone(), overflowed.clone());
+        let mut total: u64 = 0;
+        let payload = payload.map(move |chunk| {
+            let bytes = chunk?;
+            total += bytes.len() as u64;
+            if total > limit {
+                over.set(true);
+                return Err(PayloadError::Overflow);
+            }
+            let mut seen = seen.borrow_mut();
+            let room = EMPTY_MULTIPART_PEEK.saturating_sub(seen.len());
+            seen.extend_from_slice(&bytes[..room.min(bytes.len())]);
+            Ok(bytes)
+        });
+        let boundary = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|ct| {
+                ct.split(';')
+                    .find_map(|p| p.trim().strip_prefix("boundary="))
+            })
+            .map(|b| b.trim_matches('"').to_owned());
+        BoundedMultipart {
+            multipart: actix_multipart::Multipart::new(req.headers(), payload),
+            head,
+            overflowed,
+            boundary,
+            limit,
+            parts: 0,
+        }
     }
-    let boundary = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|ct| {
-            ct.split(';')
-                .find_map(|p| p.trim().strip_prefix("boundary="))
-        })
-        .map(|b| b.trim_matches('"').to_owned());
-    match boundary {
-        Some(b) if !b.is_empty() => head.trim_ascii() == format!("--{b}--").as_bytes(),
-        _ => false,
+
+    /// The next part; `None` at the end, also for a valid empty form (no bytes at all, or
+    /// only `--boundary--`), which actix-multipart reports as incomplete.
+    pub async fn next_part(&mut self) -> Result<Option<actix_multipart::Field>, ApiError> {
+        match self.multipart.next().await {
+            None => Ok(None),
+            Some(Ok(part)) => {
+                self.parts += 1;
+                Ok(Some(part))
+            }
+            Some(Err(_)) if self.parts == 0 && !self.overflowed.get() && self.is_empty_form() => {
+                Ok(None)
+            }
+            Some(Err(e)) => Err(self.error(e)),
+        }
+    }
+
+    pub fn error(&self, err: actix_multipart::MultipartError) -> ApiError {
+        if self.overflowed.get() {
+            ApiError::PayloadTooLarge(self.limit)
+        } else {
+            multipart_error(err)
+        }
+    }
+
+    fn is_empty_form(&self) -> bool {
+        let head = self.head.borrow();
+        let head = head.trim_ascii();
+        head.is_empty()
+            || self
+                .boundary
+                .as_ref()
+                .is_some_and(|b| !b.is_empty() && head == format!("--{b}--").as_bytes())
     }
 }
+
+const EMPTY_MULTIPART_PEEK: usize = 128;
 
 pub fn multipart_error(err: actix_multipart::MultipartError) -> ApiError {
     ApiError::MalformedBody(format!("broken multipart body: {err}"))

@@ -14,7 +14,7 @@ use crate::db::models::customer::ContactDetails;
 use crate::db::{now_millis, Db};
 use crate::domain::chat_requests::NewAttachmentTarget;
 use crate::error::ApiError;
-use crate::services::chat::{open_session, FirstContact};
+use crate::services::chat::{open_session, ticket_title, FirstContact};
 
 const SNIFF_BYTES: usize = 8192;
 const MAX_NAME_CHARS: usize = 200;
@@ -190,11 +190,9 @@ pub async fn store(
     if let Some(parent) = final_path.parent() {
         tokio::fs::create_dir_all(parent).await?;
     }
-    let temp_path = received.temp.keep();
+    let temp_path = received.temp.path.clone().unwrap_or_default();
     tokio::fs::rename(&temp_path, &final_path).await?;
-    let mut placed = TempFile {
-        path: Some(final_path),
-    };
+    received.temp.keep();
 
     let (size, sha256, content_type) = (
         received.size,
@@ -209,7 +207,7 @@ pub async fn store(
                 phone: target.phone_number.clone(),
                 ..ContactDetails::default()
             };
-            let title = format!("Attachment: {name}");
+            let title = ticket_title(&format!("Attachment: {name}"));
             let first = FirstContact {
                 title: &title,
                 channel_id: 8,
@@ -241,8 +239,16 @@ pub async fn store(
             )?;
             Ok((opened.session.ticket_id, id, opened.created))
         })
-        .await?;
-    placed.keep();
+        .await;
+    // The file goes only when the write certainly failed. Were this future dropped while the
+    // write is under way, the write may still commit: the file must then stay.
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            let _ = tokio::fs::remove_file(&final_path).await;
+            return Err(e);
+        }
+    };
     Ok(AttachmentOutcome {
         ticket_id: outcome.0,
         attachment_id: outcome.1,

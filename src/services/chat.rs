@@ -147,13 +147,13 @@ pub struct MessageOutcome {
     pub duplicate: bool,
 }
 
-/// How a retry is recognised: the `Idempotency-Key` header, else an explicit messageNumber
-/// with the same text. Without either, every message is new.
-pub fn dedupe_key(
+/// How a retry is recognised: the `Idempotency-Key` header (checked here), and an explicit
+/// messageNumber with the same text (its retry key). Without either, every message is new.
+pub fn retry_keys(
     idempotency_key: Option<&str>,
     message_number: Option<i32>,
     text: &str,
-) -> Result<Option<String>, ApiError> {
+) -> Result<(Option<String>, Option<String>), ApiError> {
     if let Some(key) = idempotency_key {
         if key.is_empty()
             || key.len() > MAX_IDEMPOTENCY_KEY
@@ -165,9 +165,10 @@ pub fn dedupe_key(
                 Some("1 to 200 visible ASCII characters"),
             ));
         }
-        return Ok(Some(format!("idem:{key}")));
     }
-    Ok(message_number.map(|n| format!("num:{n}:{}", hex::encode(Sha256::digest(text.as_bytes())))))
+    let retry =
+        message_number.map(|n| format!("{n}:{}", hex::encode(Sha256::digest(text.as_bytes()))));
+    Ok((idempotency_key.map(str::to_owned), retry))
 }
 
 pub async fn record_message(
@@ -176,7 +177,8 @@ pub async fn record_message(
     msg: NewChatMessage,
     idempotency_key: Option<String>,
 ) -> Result<MessageOutcome, ApiError> {
-    let dedupe = dedupe_key(idempotency_key.as_deref(), msg.message_number, &msg.message)?;
+    let (idempotency_key, retry_key) =
+        retry_keys(idempotency_key.as_deref(), msg.message_number, &msg.message)?;
     let contact = ContactDetails {
         name: msg.customer_name.clone(),
         email: msg.email_address.clone(),
@@ -214,7 +216,8 @@ pub async fn record_message(
                 additional_data: &msg.additional_data,
                 used_predefined_user_input: msg.used_predefined_user_input,
                 external_address_overwrite: &msg.external_address_overwrite,
-                dedupe_key: dedupe.as_deref(),
+                idempotency_key: idempotency_key.as_deref(),
+                retry_key: retry_key.as_deref(),
                 created_at: now,
             },
         )?;
@@ -321,15 +324,14 @@ mod tests {
     }
 
     #[test]
-    fn retries_are_recognised_by_key_or_by_number_and_text() {
-        assert_eq!(
-            dedupe_key(Some("abc"), Some(3), "x").unwrap().unwrap(),
-            "idem:abc"
-        );
-        let a = dedupe_key(None, Some(3), "hello").unwrap();
-        assert_eq!(a, dedupe_key(None, Some(3), "hello").unwrap());
-        assert_ne!(a, dedupe_key(None, Some(3), "hello!").unwrap());
-        assert_eq!(dedupe_key(None, None, "hello").unwrap(), None);
-        assert!(dedupe_key(Some("bad key"), None, "x").is_err());
+    fn retries_are_recognised_by_key_and_by_number_and_text() {
+        let (key, retry) = retry_keys(Some("abc"), Some(3), "x").unwrap();
+        assert_eq!(key.as_deref(), Some("abc"));
+        assert!(retry.unwrap().starts_with("3:"));
+        let a = retry_keys(None, Some(3), "hello").unwrap();
+        assert_eq!(a, retry_keys(None, Some(3), "hello").unwrap());
+        assert_ne!(a, retry_keys(None, Some(3), "hello!").unwrap());
+        assert_eq!(retry_keys(None, None, "hello").unwrap(), (None, None));
+        assert!(retry_keys(Some("bad key"), None, "x").is_err());
     }
 }

@@ -115,9 +115,20 @@ async fn without_a_key_cache_a_revocation_is_immediate() {
 #[tokio::test]
 async fn keys_are_stored_only_as_hashes() {
     let app = spawn_app().await;
+    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+        app.api_key.as_bytes(),
+    ));
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM api_keys WHERE key_hash = '{sha}'"
+        )),
+        1
+    );
+    // The secret part of the key appears nowhere.
     let secret_part = &app.api_key[15..];
     let stored = app.count(&format!(
-        "SELECT COUNT(*) AS n FROM api_keys WHERE key_hash LIKE '%{secret_part}%' OR prefix LIKE '%{secret_part}%'"
+        "SELECT COUNT(*) AS n FROM api_keys WHERE key_hash LIKE '%{secret_part}%' \
+         OR prefix LIKE '%{secret_part}%' OR permissions LIKE '%{secret_part}%'"
     ));
     assert_eq!(stored, 0);
 }

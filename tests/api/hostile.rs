@@ -151,6 +151,57 @@ async fn an_oversize_streamed_body_is_a_413_on_every_content_type() {
 }
 
 #[tokio::test]
+async fn an_endless_multipart_part_header_is_a_413_not_a_memory_leak() {
+    let app = spawn_app_with(Options {
+        max_body_bytes: 64 * 1024,
+        ..Options::default()
+    })
+    .await;
+    for endpoint in ["notifyUserEndChat", "addAttachment"] {
+        let head = format!(
+            "POST /api/v2/chat/{endpoint}?chatServer=chat.example.com&chatSessionID=session-0000001\
+             &chatAccountToken=acmewebchat0001 HTTP/1.1\r\nHost: x\r\napiKey: {}\r\n\
+             Content-Type: multipart/form-data; boundary=B\r\nTransfer-Encoding: chunked\r\n\
+             Connection: close\r\n\r\n",
+            app.api_key
+        );
+        // One part whose header never ends: 8 MiB of it, far past every limit.
+        let mut body = String::from("--B\r\nContent-Disposition: form-data; name=\"x\"; ");
+        body.push_str(&"a".repeat(8 * 1024 * 1024));
+        let chunked = format!("{:x}\r\n{body}\r\n0\r\n\r\n", body.len());
+        let (status, text) = raw_http(&app, &head, chunked.as_bytes()).await;
+        // Either our raw limit (413) or actix-multipart's own cap on a part's header (400)
+        // ends it; what matters is that it ends, long before the 8 MiB are buffered.
+        let tail = &text[text.len().saturating_sub(300)..];
+        match endpoint {
+            "notifyUserEndChat" => assert_eq!(status, 413, "{endpoint}: {tail}"),
+            _ => assert!(status == 413 || status == 400, "{endpoint}: {tail}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn fields_too_long_for_an_index_are_a_400_not_a_500() {
+    let app = spawn_app().await;
+    let mut form = app.message_form("session-long-001", "hello");
+    form[0].1 = format!("chat.{}.example.com", "a".repeat(20_000));
+    form.push(("phoneNumber", format!("+{}", "1".repeat(20_000))));
+    form.push(("customerName", "A".repeat(20_000)));
+    let a = app
+        .post(
+            "notifyUserNewChatMessage",
+            &form,
+            crate::helpers::Encoding::UrlEncoded,
+        )
+        .await;
+    assert_eq!(a.status, 400, "{}", a.body);
+    for field in ["chatServer", "phoneNumber", "customerName"] {
+        assert_eq!(a.field_codes(field), vec!["length"], "{field}");
+    }
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM tickets"), 0);
+}
+
+#[tokio::test]
 async fn garbage_never_gets_a_500() {
     let app = spawn_app().await;
     let bodies: [(&str, &[u8]); 8] = [
@@ -206,10 +257,12 @@ async fn garbage_never_gets_a_500() {
 async fn a_nul_character_is_a_400_naming_the_field_on_both_databases() {
     let app = spawn_app().await;
     for encoding in crate::helpers::ENCODINGS {
-        let form = app.message_form("session-nul-0001", "hello\u{0}world");
+        let mut form = app.message_form("session-nul-0001", "hello\u{0}world");
+        form.push(("phoneNumber", "12345".into()));
         let a = app.post("notifyUserNewChatMessage", &form, encoding).await;
         assert_eq!(a.status, 400, "{encoding:?}: {}", a.body);
         assert_eq!(a.field_codes("message"), vec!["nul"]);
+        assert_eq!(a.field_codes("phoneNumber"), vec!["pattern"]);
     }
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM messages"), 0);
 }

@@ -85,3 +85,28 @@ async fn a_malformed_idempotency_key_is_a_400() {
     assert_eq!(a.field_codes("Idempotency-Key"), vec!["pattern"]);
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM messages"), 0);
 }
+
+#[tokio::test]
+async fn the_same_number_and_text_is_a_duplicate_whatever_idempotency_key_comes_with_it() {
+    let app = spawn_app().await;
+    let mut form = app.message_form("session-idem-006", "second try");
+    form.push(("messageNumber", "4".into()));
+    let mut answers = Vec::new();
+    for key in [Some("first-key"), Some("second-key"), None] {
+        let mut request = app
+            .client
+            .post(app.url("notifyUserNewChatMessage"))
+            .header("apiKey", &app.api_key);
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        let a = crate::helpers::answer(request.form(&form).send().await.unwrap()).await;
+        assert_eq!(a.status, 200, "{}", a.body);
+        answers.push(a);
+    }
+    assert_eq!(answers[0].body["duplicate"], false);
+    assert_eq!(answers[1].body["duplicate"], true);
+    assert_eq!(answers[2].body["duplicate"], true);
+    assert_eq!(answers[1].body["messageID"], answers[0].body["messageID"]);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM messages"), 1);
+}

@@ -132,10 +132,13 @@ CREATE TABLE messages (
     additional_data TEXT NOT NULL,
     used_predefined_user_input BOOLEAN NOT NULL,
     external_address_overwrite TEXT NOT NULL,
-    -- "idem:<Idempotency-Key>" or "num:<messageNumber>:<sha256 of text>"; NULL never collides.
-    dedupe_key TEXT,
+    -- How a retry is recognised (NULLs never collide): the Idempotency-Key header, and
+    -- "<messageNumber>:<sha256 of the text>" when the chat server sent an explicit number.
+    idempotency_key TEXT,
+    retry_key TEXT,
     created_at BIGINT NOT NULL,
-    UNIQUE (session_id, dedupe_key)
+    UNIQUE (session_id, idempotency_key),
+    UNIQUE (session_id, retry_key)
 );
 CREATE INDEX messages_ticket ON messages (ticket_id, id);
 

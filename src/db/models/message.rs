@@ -18,7 +18,8 @@ pub struct NewMessage<'a> {
     pub additional_data: &'a str,
     pub used_predefined_user_input: bool,
     pub external_address_overwrite: &'a str,
-    pub dedupe_key: Option<&'a str>,
+    pub idempotency_key: Option<&'a str>,
+    pub retry_key: Option<&'a str>,
     pub created_at: i64,
 }
 
@@ -44,16 +45,15 @@ pub struct Inserted {
 }
 
 impl Message {
-    /// Stores the message unless one with the same dedupe key is already in its session:
-    /// then that one's id comes back with `duplicate`, and nothing is stored twice.
+    /// Stores the message unless it repeats one of its session (same idempotency key, or same
+    /// retry key): then that one's id comes back with `duplicate`, and nothing is stored twice.
     pub fn insert_once(
         conn: &mut DbConnection,
         new: &NewMessage<'_>,
     ) -> Result<Inserted, ApiError> {
         let id: Option<i64> = on_backend!(conn, |c| diesel::insert_into(messages::table)
             .values(new)
-            .on_conflict((messages::session_id, messages::dedupe_key))
-            .do_nothing()
+            .on_conflict_do_nothing()
             .returning(messages::id)
             .get_result(c)
             .optional())?;
@@ -63,11 +63,18 @@ impl Message {
                 duplicate: false,
             });
         }
-        let id = messages::table
+        let same_key = messages::idempotency_key
+            .eq(new.idempotency_key)
+            .and(messages::idempotency_key.is_not_null());
+        let same_retry = messages::retry_key
+            .eq(new.retry_key)
+            .and(messages::retry_key.is_not_null());
+        let id = on_backend!(conn, |c| messages::table
             .filter(messages::session_id.eq(new.session_id))
-            .filter(messages::dedupe_key.eq(new.dedupe_key))
+            .filter(same_key.or(same_retry))
             .select(messages::id)
-            .first(conn)?;
+            .order(messages::id)
+            .first(c))?;
         Ok(Inserted {
             id,
             duplicate: true,

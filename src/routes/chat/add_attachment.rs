@@ -8,7 +8,7 @@ use crate::db::Db;
 use crate::domain::chat_requests::{parse, AddAttachmentQuery, Fields, NewAttachmentTarget};
 use crate::error::ApiError;
 use crate::extract::body::{
-    body_kind, check_declared_length, json_fields, multipart_error, urlencoded_fields,
+    body_kind, check_declared_length, json_fields, urlencoded_fields, BoundedMultipart,
 };
 use crate::extract::{read_body, BodyKind, ChatAuth};
 use crate::routes::result;
@@ -64,18 +64,13 @@ async fn receive(
     match body_kind(req)? {
         BodyKind::Multipart => {
             check_declared_length(req, limit + MULTIPART_OVERHEAD)?;
-            let mut multipart = actix_multipart::Multipart::new(req.headers(), payload);
+            let mut body = BoundedMultipart::new(req, payload, limit + MULTIPART_OVERHEAD);
             let mut received = None;
-            while let Some(part) = multipart.next().await {
-                let mut part = part.map_err(multipart_error)?;
+            while let Some(mut part) = body.next_part().await? {
                 if part.name() != Some("file") || received.is_some() {
-                    // Other parts are ignored, but still bounded.
-                    let mut skipped = 0u64;
+                    // Other parts are read past (the raw limit bounds them).
                     while let Some(chunk) = part.next().await {
-                        skipped += chunk.map_err(multipart_error)?.len() as u64;
-                        if skipped > MULTIPART_OVERHEAD {
-                            return Err(ApiError::PayloadTooLarge(limit));
-                        }
+                        chunk.map_err(|e| body.error(e))?;
                     }
                     continue;
                 }
@@ -84,7 +79,7 @@ async fn receive(
                     .and_then(|cd| cd.get_filename().map(str::to_owned));
                 let mut sink = FileSink::create(dir, limit).await?;
                 while let Some(chunk) = part.next().await {
-                    sink.write(&chunk.map_err(multipart_error)?).await?;
+                    sink.write(&chunk.map_err(|e| body.error(e))?).await?;
                 }
                 received = Some((sink.finish().await?, claimed));
             }
