@@ -75,6 +75,9 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("no route for this method and path")]
     NotFound,
+    /// An id that does not exist in the key's tenant (or does elsewhere: same answer).
+    #[error("{0}")]
+    Missing(String),
     #[error("the database is unavailable: {0}")]
     ServiceUnavailable(String),
     /// A write lost a race (unique violation, serialization failure): the caller retries it.
@@ -95,7 +98,7 @@ impl ApiError {
             ApiError::MalformedBody(_) => "malformed_body",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
-            ApiError::NotFound => "not_found",
+            ApiError::NotFound | ApiError::Missing(_) => "not_found",
             ApiError::ServiceUnavailable(_) | ApiError::Conflict => "service_unavailable",
             ApiError::Internal(_) => "internal_error",
         }
@@ -116,9 +119,10 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::UnknownChatAccount | ApiError::UnknownChatSession | ApiError::NotFound => {
-                StatusCode::NOT_FOUND
-            }
+            ApiError::UnknownChatAccount
+            | ApiError::UnknownChatSession
+            | ApiError::NotFound
+            | ApiError::Missing(_) => StatusCode::NOT_FOUND,
             ApiError::Validation(_) | ApiError::MalformedBody(_) => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -47,6 +47,10 @@ enum Command {
         #[command(subcommand)]
         action: ApiKeyAction,
     },
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
     Domain {
         #[command(subcommand)]
         action: DomainAction,
@@ -116,6 +120,9 @@ enum ApiKeyAction {
         /// A permission name (API_CHAT, TICKET_READ, ...); repeat for more.
         #[arg(long = "permission", required = true)]
         permissions: Vec<Permission>,
+        /// The agent (user id) the key acts as; without it, "Agent Anonymous".
+        #[arg(long)]
+        user: Option<i64>,
     },
     /// Revoke a key: it is refused (401) from then on.
     Revoke {
@@ -123,6 +130,19 @@ enum ApiKeyAction {
         tenant: i64,
         #[arg(long)]
         id: i64,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Add an agent.
+    Create {
+        #[arg(long)]
+        tenant: i64,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
     },
 }
 
@@ -177,12 +197,19 @@ fn serve(settings: Settings, demo: bool) -> ExitCode {
             Err(e) => return fail(&format!("database: {e}")),
         };
         match admin::ensure_demo(&db) {
-            Ok(d) => println!(
-                "{}",
-                json!({"demo": true, "tenantId": d.tenant_id, "apiKey": d.api_key,
-                       "chatAccountToken": d.chat_account_token,
-                       "listening": format!("http://{}:{}", settings.server.host, settings.server.port)})
-            ),
+            Ok(d) => {
+                println!(
+                    "{}",
+                    json!({"demo": true, "tenantId": d.tenant_id, "apiKey": d.api_key,
+                           "chatAccountToken": d.chat_account_token,
+                           "listening": format!("http://{}:{}", settings.server.host, settings.server.port)})
+                );
+                // For people: the two values as a line to paste into another shell.
+                eprintln!(
+                    "export API_KEY={} CHAT_ACCOUNT_TOKEN={}",
+                    d.api_key, d.chat_account_token
+                );
+            }
             Err(e) => return fail(&format!("demo: {e}")),
         }
     }
@@ -238,9 +265,10 @@ fn admin_command(settings: &Settings, command: Command) -> Result<Value, ApiErro
                 ApiKeyAction::Create {
                     tenant,
                     permissions,
+                    user,
                 },
         } => {
-            let created = admin::create_api_key(&db, tenant, &permissions)?;
+            let created = admin::create_agent_api_key(&db, tenant, user, &permissions)?;
             json!({"apiKeyId": created.id, "apiKey": created.key})
         }
         Command::ApiKey {
@@ -248,6 +276,16 @@ fn admin_command(settings: &Settings, command: Command) -> Result<Value, ApiErro
         } => {
             let revoked = admin::revoke_api_key(&db, tenant, id)?;
             json!({"apiKeyId": id, "revoked": revoked})
+        }
+        Command::User {
+            action:
+                UserAction::Create {
+                    tenant,
+                    name,
+                    email,
+                },
+        } => {
+            json!({"userId": admin::create_user(&db, tenant, &name, &email)?})
         }
         Command::Domain {
             action: DomainAction::Allow { tenant, domain },

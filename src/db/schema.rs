@@ -103,6 +103,28 @@ diesel::table! {
         last_update_customer -> Nullable<BigInt>,
         closed_at -> Nullable<BigInt>,
         deleted_at -> Nullable<BigInt>,
+        last_update_agent -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    ticket_tags (ticket_id, tag) {
+        ticket_id -> BigInt,
+        tenant_id -> BigInt,
+        tag -> Text,
+    }
+}
+
+diesel::table! {
+    ticket_events (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        ticket_id -> BigInt,
+        kind -> Text,
+        old_value -> Nullable<Text>,
+        new_value -> Nullable<Text>,
+        user_id -> Nullable<BigInt>,
+        created_at -> BigInt,
     }
 }
 
@@ -179,6 +201,8 @@ diesel::joinable!(tickets -> customers (customer_id));
 diesel::joinable!(chat_sessions -> tickets (ticket_id));
 diesel::joinable!(messages -> tickets (ticket_id));
 diesel::joinable!(attachments -> tickets (ticket_id));
+diesel::joinable!(ticket_tags -> tickets (ticket_id));
+diesel::joinable!(ticket_events -> tickets (ticket_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
@@ -193,4 +217,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     messages,
     chat_events,
     attachments,
+    ticket_tags,
+    ticket_events,
 );

@@ -3,5 +3,6 @@
 
 pub mod access;
 pub mod chat_requests;
+pub mod fields;
 pub mod permission;
 pub mod service_hours;

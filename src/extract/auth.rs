@@ -132,3 +132,16 @@ impl FromRequest for ChatAuth {
         })
     }
 }
+
+/// Any valid key; the handler names the permission it needs (`auth.require(...)`).
+pub struct Auth(pub AuthContext);
+
+impl FromRequest for Auth {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { Ok(Auth(authenticate(&req).await?)) })
+    }
+}

@@ -3,5 +3,5 @@
 pub mod auth;
 pub mod body;
 
-pub use auth::{AuthContext, ChatAuth};
+pub use auth::{Auth, AuthContext, ChatAuth};
 pub use body::{read_body, read_fields, BodyKind};

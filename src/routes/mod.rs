@@ -1,7 +1,10 @@
 //! The routing table.
 
 pub mod chat;
+pub mod file;
 pub mod health;
+pub mod ticket;
+pub mod user;
 
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
@@ -12,7 +15,10 @@ use crate::error::ApiError;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health::health))
         .route("/ready", web::get().to(health::ready))
-        .service(web::scope("/api/v2/chat").configure(chat::configure));
+        .service(web::scope("/api/v2/chat").configure(chat::configure))
+        .configure(ticket::configure)
+        .configure(user::configure)
+        .route("/api/v2/file/{id}", web::get().to(file::download));
 }
 
 /// Omnidesk's result envelope, `{"type": "result", "message": ..., ...extra}`.
@@ -41,4 +47,19 @@ pub async fn method_not_allowed() -> HttpResponse {
         "code": "method_not_allowed",
         "message": "this path does not take this method"
     }))
+}
+
+/// Omnidesk's list envelope.
+pub fn list(items: impl Serialize, start: i64, limit: i64, total: i64) -> HttpResponse {
+    HttpResponse::Ok().json(json!({
+        "type": "list", "itemStart": start, "itemLimit": limit, "itemTotal": total, "items": items,
+    }))
+}
+
+/// A numeric id from the path; anything else names nothing, so it is a 404.
+pub fn path_id(raw: &str, what: &str) -> Result<i64, ApiError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| ApiError::Missing(format!("no {what} {raw}")))
 }

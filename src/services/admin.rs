@@ -5,6 +5,7 @@ use crate::db::models::api_key::ApiKeyRow;
 use crate::db::models::blocked_ip::BlockedIp;
 use crate::db::models::chat_account::{ChatAccount, NewChatAccount};
 use crate::db::models::tenant::Tenant;
+use crate::db::models::user::User;
 use crate::db::{now_millis, Db};
 use crate::domain::access::{normalize_domain, parse_cidr};
 use crate::domain::chat_requests::TOKEN;
@@ -163,7 +164,27 @@ pub fn create_api_key(
     tenant_id: i64,
     permissions: &[Permission],
 ) -> Result<CreatedApiKey, ApiError> {
+    create_agent_api_key(db, tenant_id, None, permissions)
+}
+
+/// A key that acts as one agent of the tenant (or as "Agent Anonymous" without one).
+pub fn create_agent_api_key(
+    db: &Db,
+    tenant_id: i64,
+    user_id: Option<i64>,
+    permissions: &[Permission],
+) -> Result<CreatedApiKey, ApiError> {
     require_tenant(db, tenant_id)?;
+    if let Some(user_id) = user_id {
+        db.read_blocking(|conn| User::find(conn, tenant_id, user_id))
+            .map_err(|_| {
+                invalid(
+                    "user",
+                    "unknown",
+                    format!("no user {user_id} in tenant {tenant_id}"),
+                )
+            })?;
+    }
     if permissions.is_empty() {
         return Err(invalid(
             "permission",
@@ -174,7 +195,7 @@ pub fn create_api_key(
     let new = keys::generate();
     let perms = Permission::join(permissions);
     let id = db.write_blocking(|conn| {
-        ApiKeyRow::create(conn, tenant_id, &new.prefix, &new.hash, &perms)
+        ApiKeyRow::create(conn, tenant_id, user_id, &new.prefix, &new.hash, &perms)
     })?;
     Ok(CreatedApiKey { id, key: new.key })
 }
@@ -228,4 +249,22 @@ pub fn ensure_demo(db: &Db) -> Result<Demo, ApiError> {
         api_key,
         chat_account_token,
     })
+}
+
+/// An agent of the tenant (for bootstrapping; the agent API manages them afterwards).
+pub fn create_user(db: &Db, tenant_id: i64, name: &str, email: &str) -> Result<i64, ApiError> {
+    require_tenant(db, tenant_id)?;
+    let email = email.trim().to_lowercase();
+    if !validator::ValidateEmail::validate_email(&email) {
+        return Err(invalid(
+            "email",
+            "email",
+            format!("{email:?} is not an e-mail address"),
+        ));
+    }
+    db.write_blocking(|conn| User::create(conn, tenant_id, name, &email, false, true))
+        .map_err(|e| match e {
+            ApiError::Conflict => invalid("email", "taken", "another agent has this e-mail".into()),
+            other => other,
+        })
 }

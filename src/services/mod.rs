@@ -8,3 +8,4 @@ pub mod chat;
 pub mod chat_config;
 pub mod keys;
 pub mod queue;
+pub mod tickets;

@@ -281,6 +281,34 @@ impl TestApp {
         answer(request.send().await.expect("request sent")).await
     }
 
+    /// An agent of the tenant and a key that acts as them with these permissions.
+    pub fn agent(&self, name: &str, permissions: &[Permission]) -> (i64, String) {
+        let email = format!("{}@agents.example", name.to_lowercase());
+        let user = admin::create_user(&self.db, self.tenant_id, name, &email).expect("user");
+        let key = admin::create_agent_api_key(&self.db, self.tenant_id, Some(user), permissions)
+            .expect("agent key")
+            .key;
+        (user, key)
+    }
+
+    /// A request to the agent API (`path` below `/api/v2/`), with a JSON body if given.
+    pub async fn agent_call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        key: &str,
+        body: Option<serde_json::Value>,
+    ) -> Answer {
+        let mut request = self
+            .client
+            .request(method, format!("{}/api/v2/{path}", self.address))
+            .header("apiKey", key);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        answer(request.send().await.expect("request sent")).await
+    }
+
     /// A valid notifyUserNewChatMessage form for the session.
     pub fn message_form(&self, session: &str, text: &str) -> Form {
         vec![

@@ -13,4 +13,6 @@ mod idempotency;
 mod origin_and_ip;
 mod queue;
 mod race;
+mod tickets;
+mod users;
 mod validation;

@@ -21,12 +21,14 @@ impl ApiKeyRow {
     pub fn create(
         conn: &mut DbConnection,
         tenant_id: i64,
+        user_id: Option<i64>,
         prefix: &str,
         key_hash: &str,
         permissions: &str,
     ) -> Result<i64, ApiError> {
         let row = (
             api_keys::tenant_id.eq(tenant_id),
+            api_keys::user_id.eq(user_id),
             api_keys::prefix.eq(prefix),
             api_keys::key_hash.eq(key_hash),
             api_keys::permissions.eq(permissions),

@@ -31,3 +31,49 @@ impl Attachment {
         Ok(id)
     }
 }
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = attachments)]
+pub struct AttachmentRow {
+    pub id: i64,
+    pub tenant_id: i64,
+    pub ticket_id: i64,
+    pub message_number: Option<i32>,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub storage_key: String,
+    pub created_at: i64,
+}
+
+impl Attachment {
+    pub fn of_ticket(
+        conn: &mut DbConnection,
+        ticket_id: i64,
+    ) -> Result<Vec<AttachmentRow>, ApiError> {
+        Ok(on_backend!(conn, |c| attachments::table
+            .filter(attachments::ticket_id.eq(ticket_id))
+            .order(attachments::id)
+            .select(AttachmentRow::as_select())
+            .load(c))?)
+    }
+
+    /// An attachment of the tenant, on a ticket that is not deleted.
+    pub fn find(
+        conn: &mut DbConnection,
+        tenant_id: i64,
+        id: i64,
+    ) -> Result<AttachmentRow, ApiError> {
+        use crate::db::schema::tickets;
+        on_backend!(conn, |c| attachments::table
+            .inner_join(tickets::table)
+            .filter(attachments::id.eq(id))
+            .filter(attachments::tenant_id.eq(tenant_id))
+            .filter(tickets::deleted_at.is_null())
+            .select(AttachmentRow::as_select())
+            .first(c)
+            .optional())?
+        .ok_or_else(|| ApiError::Missing(format!("no file {id}")))
+    }
+}

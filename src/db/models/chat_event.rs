@@ -41,3 +41,25 @@ impl ChatEvent {
         Ok(urls.into_iter().flatten().collect())
     }
 }
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = chat_events)]
+pub struct ChatEventRow {
+    pub id: i64,
+    pub kind: String,
+    pub url: Option<String>,
+    pub created_at: i64,
+}
+
+impl ChatEvent {
+    pub fn of_ticket(
+        conn: &mut DbConnection,
+        ticket_id: i64,
+    ) -> Result<Vec<ChatEventRow>, ApiError> {
+        Ok(crate::on_backend!(conn, |c| chat_events::table
+            .filter(chat_events::ticket_id.eq(ticket_id))
+            .order(chat_events::id)
+            .select(ChatEventRow::as_select())
+            .load(c))?)
+    }
+}

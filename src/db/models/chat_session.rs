@@ -6,6 +6,7 @@ use crate::error::ApiError;
 use crate::on_backend;
 
 pub const STATE_WAITING: &str = "waiting";
+pub const STATE_ACTIVE: &str = "active";
 pub const STATE_ENDED: &str = "ended";
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -156,5 +157,34 @@ impl ChatSession {
             .into_iter()
             .filter_map(|(entered, picked)| picked.map(|p| (p - entered).max(0)))
             .collect())
+    }
+}
+
+impl ChatSession {
+    pub fn of_ticket(
+        conn: &mut DbConnection,
+        ticket_id: i64,
+    ) -> Result<Option<ChatSession>, ApiError> {
+        Ok(on_backend!(conn, |c| chat_sessions::table
+            .filter(chat_sessions::ticket_id.eq(ticket_id))
+            .select(ChatSession::as_select())
+            .first(c)
+            .optional())?)
+    }
+
+    /// An agent picks a waiting chat up: it leaves the queue, and its wait feeds the
+    /// estimates. `false` when it was not waiting.
+    pub fn pick_up(conn: &mut DbConnection, ticket_id: i64, at: i64) -> Result<bool, ApiError> {
+        let changed = on_backend!(conn, |c| diesel::update(
+            chat_sessions::table
+                .filter(chat_sessions::ticket_id.eq(ticket_id))
+                .filter(chat_sessions::state.eq(STATE_WAITING)),
+        )
+        .set((
+            chat_sessions::state.eq(STATE_ACTIVE),
+            chat_sessions::picked_up_at.eq(at),
+        ))
+        .execute(c))?;
+        Ok(changed == 1)
     }
 }

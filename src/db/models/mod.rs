@@ -11,4 +11,6 @@ pub mod customer;
 pub mod message;
 pub mod tenant;
 pub mod ticket;
+pub mod ticket_event;
+pub mod ticket_tag;
 pub mod user;

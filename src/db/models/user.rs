@@ -1,18 +1,112 @@
 use diesel::prelude::*;
 
 use crate::db::schema::users;
-use crate::db::DbConnection;
+use crate::db::{now_millis, DbConnection};
 use crate::error::ApiError;
+use crate::on_backend;
 
-/// Agents. Managed by the agent API; the chat side only needs to know how many are online.
-pub struct User;
+/// An agent.
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: i64,
+    #[serde(skip)]
+    pub tenant_id: i64,
+    pub name: String,
+    pub email: String,
+    pub is_online: bool,
+    pub email_notifications: bool,
+    #[serde(skip)]
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UserChanges {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub is_online: Option<bool>,
+    pub email_notifications: Option<bool>,
+}
 
 impl User {
     pub fn count_online(conn: &mut DbConnection, tenant_id: i64) -> Result<i64, ApiError> {
-        Ok(users::table
+        Ok(on_backend!(conn, |c| users::table
             .filter(users::tenant_id.eq(tenant_id))
             .filter(users::is_online.eq(true))
             .count()
-            .get_result(conn)?)
+            .get_result(c))?)
+    }
+
+    pub fn create(
+        conn: &mut DbConnection,
+        tenant_id: i64,
+        name: &str,
+        email: &str,
+        is_online: bool,
+        email_notifications: bool,
+    ) -> Result<i64, ApiError> {
+        let row = (
+            users::tenant_id.eq(tenant_id),
+            users::name.eq(name),
+            users::email.eq(email),
+            users::is_online.eq(is_online),
+            users::email_notifications.eq(email_notifications),
+            users::created_at.eq(now_millis()),
+        );
+        Ok(on_backend!(conn, |c| diesel::insert_into(users::table)
+            .values(row)
+            .returning(users::id)
+            .get_result(c))?)
+    }
+
+    pub fn find(conn: &mut DbConnection, tenant_id: i64, id: i64) -> Result<User, ApiError> {
+        on_backend!(conn, |c| users::table
+            .filter(users::id.eq(id))
+            .filter(users::tenant_id.eq(tenant_id))
+            .select(User::as_select())
+            .first(c)
+            .optional())?
+        .ok_or_else(|| ApiError::Missing(format!("no user {id}")))
+    }
+
+    pub fn list(
+        conn: &mut DbConnection,
+        tenant_id: i64,
+        start: i64,
+        limit: i64,
+    ) -> Result<(Vec<User>, i64), ApiError> {
+        let rows = on_backend!(conn, |c| users::table
+            .filter(users::tenant_id.eq(tenant_id))
+            .order(users::id)
+            .offset(start)
+            .limit(limit)
+            .select(User::as_select())
+            .load(c))?;
+        let total = on_backend!(conn, |c| users::table
+            .filter(users::tenant_id.eq(tenant_id))
+            .count()
+            .get_result(c))?;
+        Ok((rows, total))
+    }
+
+    pub fn update(&self, conn: &mut DbConnection, changes: &UserChanges) -> Result<(), ApiError> {
+        let row = (
+            users::name.eq(changes.name.as_ref().unwrap_or(&self.name)),
+            users::email.eq(changes.email.as_ref().unwrap_or(&self.email)),
+            users::is_online.eq(changes.is_online.unwrap_or(self.is_online)),
+            users::email_notifications.eq(changes
+                .email_notifications
+                .unwrap_or(self.email_notifications)),
+        );
+        on_backend!(conn, |c| diesel::update(users::table.find(self.id))
+            .set(row)
+            .execute(c))?;
+        Ok(())
+    }
+
+    pub fn delete(&self, conn: &mut DbConnection) -> Result<(), ApiError> {
+        on_backend!(conn, |c| diesel::delete(users::table.find(self.id))
+            .execute(c))?;
+        Ok(())
     }
 }

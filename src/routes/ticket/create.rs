@@ -1,0 +1,42 @@
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use crate::config::Settings;
+use crate::db::Db;
+use crate::domain::fields::FieldReader;
+use crate::domain::permission::Permission;
+use crate::error::ApiError;
+use crate::extract::{read_fields, Auth};
+use crate::routes::item;
+use crate::services::tickets::{self, PRIORITIES};
+
+pub async fn handle(
+    Auth(auth): Auth,
+    req: HttpRequest,
+    payload: web::Payload,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Permission::TicketCreate)?;
+    let mut f = FieldReader::new(read_fields(&req, payload, settings.server.max_body_bytes).await?);
+    let title = f.text("title", true, 1, 255);
+    let customer_id = f.int("customerID", true, 1, i64::MAX);
+    let channel_id = f
+        .int("channelID", false, 1, i64::from(i32::MAX))
+        .unwrap_or(1) as i32;
+    let priority = f.one_of("priority", false, &PRIORITIES);
+    f.finish()?;
+    let (Some(title), Some(customer_id)) = (title, customer_id) else {
+        return Err(ApiError::Internal("validated fields missing".into()));
+    };
+    let ticket = tickets::create(
+        &db,
+        auth.tenant_id,
+        title,
+        customer_id,
+        channel_id,
+        priority.unwrap_or_else(|| "medium".into()),
+        auth.user_id,
+    )
+    .await?;
+    Ok(item(ticket))
+}

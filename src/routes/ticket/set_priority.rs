@@ -1,0 +1,34 @@
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use crate::config::Settings;
+use crate::db::Db;
+use crate::domain::fields::FieldReader;
+use crate::domain::permission::Permission;
+use crate::error::ApiError;
+use crate::extract::{read_fields, Auth};
+use crate::routes::item;
+use crate::services::tickets::{self, TicketChanges, PRIORITIES};
+
+pub async fn handle(
+    Auth(auth): Auth,
+    req: HttpRequest,
+    payload: web::Payload,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Permission::TicketUpdate)?;
+    let mut f = FieldReader::new(read_fields(&req, payload, settings.server.max_body_bytes).await?);
+    let ticket_id = f.int("ticketID", true, 1, i64::MAX);
+    let priority = f.one_of("priority", true, &PRIORITIES);
+    f.finish()?;
+    let Some(ticket_id) = ticket_id else {
+        return Err(ApiError::Internal("validated fields missing".into()));
+    };
+    let changes = TicketChanges {
+        priority,
+        ..TicketChanges::default()
+    };
+    Ok(item(
+        tickets::update(&db, auth.tenant_id, ticket_id, changes, auth.user_id).await?,
+    ))
+}

@@ -1,0 +1,360 @@
+//! Tickets as agents work them: their JSON shape, their timeline, and the changes agents make
+//! (each change is a timeline event; assigning a waiting chat picks it up).
+
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::db::models::attachment::Attachment;
+use crate::db::models::chat_event::ChatEvent;
+use crate::db::models::chat_session::ChatSession;
+use crate::db::models::message::Message;
+use crate::db::models::ticket::{TicketFilter, TicketRow};
+use crate::db::models::ticket_event::TicketEvent;
+use crate::db::models::ticket_tag::TicketTag;
+use crate::db::models::user::User;
+use crate::db::{now_millis, Db, DbConnection};
+use crate::error::ApiError;
+use crate::services::chat::iso;
+
+pub const STATUSES: [&str; 5] = ["new", "open", "pending", "solved", "closed"];
+pub const PRIORITIES: [&str; 4] = ["low", "medium", "high", "urgent"];
+
+pub fn channel_name(channel_id: i32) -> &'static str {
+    match channel_id {
+        1 => "email",
+        8 => "chat",
+        _ => "other",
+    }
+}
+
+/// A ticket in Omnidesk's agent shape, with its chat session if it has one.
+#[derive(Debug, Serialize)]
+pub struct TicketView {
+    pub id: i64,
+    pub title: String,
+    pub status: String,
+    pub priority: String,
+    pub channel_id: i32,
+    pub channel_name: &'static str,
+    pub direction: String,
+    pub customer_id: i64,
+    pub assigned_user_id: Option<i64>,
+    pub assigned_group_id: Option<i64>,
+    pub tags: Vec<String>,
+    pub created_at: String,
+    pub last_update: String,
+    pub last_update_agent: Option<String>,
+    pub last_update_customer: Option<String>,
+    pub closed_at: Option<String>,
+    pub source_url: String,
+    pub chat_server: Option<String>,
+    pub chat_session_id: Option<String>,
+    pub chat_state: Option<String>,
+    pub picked_up_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<Vec<Value>>,
+}
+
+fn view(conn: &mut DbConnection, row: TicketRow) -> Result<TicketView, ApiError> {
+    let session = ChatSession::of_ticket(conn, row.id)?;
+    Ok(TicketView {
+        tags: TicketTag::of_ticket(conn, row.id)?,
+        id: row.id,
+        title: row.title,
+        status: row.status,
+        priority: row.priority,
+        channel_id: row.channel_id,
+        channel_name: channel_name(row.channel_id),
+        direction: row.direction,
+        customer_id: row.customer_id,
+        assigned_user_id: row.assigned_user_id,
+        assigned_group_id: None,
+        created_at: iso(row.created_at),
+        last_update: iso(row.updated_at),
+        last_update_agent: row.last_update_agent.map(iso),
+        last_update_customer: row.last_update_customer.map(iso),
+        closed_at: row.closed_at.map(iso),
+        source_url: row.source_url,
+        chat_server: session.as_ref().map(|s| s.chat_server.clone()),
+        chat_session_id: session.as_ref().map(|s| s.chat_session_id.clone()),
+        chat_state: session.as_ref().map(|s| s.state.clone()),
+        picked_up_at: session.and_then(|s| s.picked_up_at).map(iso),
+        timeline: None,
+    })
+}
+
+/// Everything that happened on the ticket, in time order: messages and notes, attachments,
+/// chat events (typing, visited pages, the end) and the ticket's own changes.
+fn timeline(conn: &mut DbConnection, ticket_id: i64) -> Result<Vec<Value>, ApiError> {
+    let mut entries: Vec<(i64, u8, i64, Value)> = Vec::new();
+    for m in Message::of_ticket(conn, ticket_id)? {
+        let kind = if m.author == "note" {
+            "note"
+        } else {
+            "message"
+        };
+        entries.push((m.created_at, 0, m.id, json!({
+            "type": kind, "id": m.id, "author": m.author, "message": m.body,
+            "message_number": m.message_number, "url": m.url, "additional_data": m.additional_data,
+            "created_at": iso(m.created_at),
+        })));
+    }
+    for a in Attachment::of_ticket(conn, ticket_id)? {
+        entries.push((
+            a.created_at,
+            1,
+            a.id,
+            json!({
+                "type": "attachment", "id": a.id, "file_name": a.file_name,
+                "content_type": a.content_type, "size": a.size_bytes, "sha256": a.sha256,
+                "message_number": a.message_number, "url": format!("/api/v2/file/{}", a.id),
+                "created_at": iso(a.created_at),
+            }),
+        ));
+    }
+    for e in ChatEvent::of_ticket(conn, ticket_id)? {
+        entries.push((
+            e.created_at,
+            2,
+            e.id,
+            json!({
+                "type": "event", "event": e.kind, "url": e.url, "created_at": iso(e.created_at),
+            }),
+        ));
+    }
+    for e in TicketEvent::of_ticket(conn, ticket_id)? {
+        entries.push((
+            e.created_at,
+            3,
+            e.id,
+            json!({
+                "type": "event", "event": e.kind, "from": e.old_value, "to": e.new_value,
+                "user_id": e.user_id, "created_at": iso(e.created_at),
+            }),
+        ));
+    }
+    entries.sort_by_key(|(at, source, id, _)| (*at, *source, *id));
+    Ok(entries.into_iter().map(|(_, _, _, v)| v).collect())
+}
+
+pub async fn get(db: &Db, tenant_id: i64, id: i64, history: bool) -> Result<TicketView, ApiError> {
+    db.read(move |conn| {
+        let row = TicketRow::find(conn, tenant_id, id)?;
+        let mut ticket = view(conn, row)?;
+        if history {
+            ticket.timeline = Some(timeline(conn, id)?);
+        }
+        Ok(ticket)
+    })
+    .await
+}
+
+pub async fn list(
+    db: &Db,
+    tenant_id: i64,
+    filter: TicketFilter,
+    start: i64,
+    limit: i64,
+) -> Result<(Vec<TicketView>, i64), ApiError> {
+    db.read(move |conn| {
+        let (rows, total) = TicketRow::list(conn, tenant_id, &filter, start, limit)?;
+        let views = rows
+            .into_iter()
+            .map(|row| view(conn, row))
+            .collect::<Result<_, _>>()?;
+        Ok((views, total))
+    })
+    .await
+}
+
+/// What an agent may change on a ticket with `PUT`; absent fields stay as they are.
+#[derive(Debug, Clone, Default)]
+pub struct TicketChanges {
+    pub title: Option<String>,
+    pub priority: Option<String>,
+    /// `Some(None)` unassigns.
+    pub assigned_user_id: Option<Option<i64>>,
+    pub tags: Option<Vec<String>>,
+}
+
+fn record(
+    conn: &mut DbConnection,
+    row: &TicketRow,
+    kind: &str,
+    old: Option<&str>,
+    new: Option<&str>,
+    actor: Option<i64>,
+    at: i64,
+) -> Result<(), ApiError> {
+    TicketEvent::record(conn, row.tenant_id, row.id, kind, old, new, actor, at)
+}
+
+fn apply_changes(
+    conn: &mut DbConnection,
+    row: &TicketRow,
+    changes: &TicketChanges,
+    actor: Option<i64>,
+) -> Result<(), ApiError> {
+    let at = now_millis();
+    if let Some(title) = changes.title.as_deref().filter(|t| *t != row.title) {
+        TicketRow::set_title(conn, row.id, title, at)?;
+        record(conn, row, "title", Some(&row.title), Some(title), actor, at)?;
+    }
+    if let Some(priority) = changes.priority.as_deref().filter(|p| *p != row.priority) {
+        TicketRow::set_priority(conn, row.id, priority, at)?;
+        record(
+            conn,
+            row,
+            "priority",
+            Some(&row.priority),
+            Some(priority),
+            actor,
+            at,
+        )?;
+    }
+    if let Some(assignee) = changes
+        .assigned_user_id
+        .filter(|a| *a != row.assigned_user_id)
+    {
+        if let Some(user_id) = assignee {
+            User::find(conn, row.tenant_id, user_id).map_err(|_| {
+                ApiError::validation("assignedUserID", "unknown", Some("no such user"))
+            })?;
+        }
+        TicketRow::set_assignee(conn, row.id, assignee, at)?;
+        let (old, new) = (
+            row.assigned_user_id.map(|u| u.to_string()),
+            assignee.map(|u| u.to_string()),
+        );
+        record(
+            conn,
+            row,
+            "assignment",
+            old.as_deref(),
+            new.as_deref(),
+            actor,
+            at,
+        )?;
+        if assignee.is_some() && ChatSession::pick_up(conn, row.id, at)? {
+            record(conn, row, "picked_up", None, new.as_deref(), actor, at)?;
+        }
+    }
+    if let Some(tags) = &changes.tags {
+        let old = TicketTag::of_ticket(conn, row.id)?;
+        let mut new = tags.clone();
+        new.sort();
+        new.dedup();
+        if old != new {
+            TicketTag::replace(conn, row.tenant_id, row.id, &new)?;
+            record(
+                conn,
+                row,
+                "tags",
+                Some(&old.join(",")),
+                Some(&new.join(",")),
+                actor,
+                at,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn update(
+    db: &Db,
+    tenant_id: i64,
+    id: i64,
+    changes: TicketChanges,
+    actor: Option<i64>,
+) -> Result<TicketView, ApiError> {
+    db.write(move |conn| {
+        let row = TicketRow::find(conn, tenant_id, id)?;
+        apply_changes(conn, &row, &changes, actor)?;
+        let updated = TicketRow::find(conn, tenant_id, id)?;
+        view(conn, updated)
+    })
+    .await
+}
+
+pub async fn set_status(
+    db: &Db,
+    tenant_id: i64,
+    id: i64,
+    status: String,
+    actor: Option<i64>,
+) -> Result<TicketView, ApiError> {
+    db.write(move |conn| {
+        let row = TicketRow::find(conn, tenant_id, id)?;
+        if row.status != status {
+            let at = now_millis();
+            let closed_at = match status.as_str() {
+                "solved" | "closed" => row.closed_at.or(Some(at)),
+                _ => None,
+            };
+            TicketRow::set_field_status(conn, id, &status, closed_at, at)?;
+            record(
+                conn,
+                &row,
+                "status",
+                Some(&row.status),
+                Some(&status),
+                actor,
+                at,
+            )?;
+        }
+        let updated = TicketRow::find(conn, tenant_id, id)?;
+        view(conn, updated)
+    })
+    .await
+}
+
+pub async fn delete(db: &Db, tenant_id: i64, id: i64, actor: Option<i64>) -> Result<(), ApiError> {
+    db.write(move |conn| {
+        let row = TicketRow::find(conn, tenant_id, id)?;
+        let at = now_millis();
+        TicketRow::soft_delete(conn, id, at)?;
+        record(conn, &row, "deleted", None, None, actor, at)
+    })
+    .await
+}
+
+/// A new empty ticket for a customer of the tenant (an agent starting a conversation).
+pub async fn create(
+    db: &Db,
+    tenant_id: i64,
+    title: String,
+    customer_id: i64,
+    channel_id: i32,
+    priority: String,
+    actor: Option<i64>,
+) -> Result<TicketView, ApiError> {
+    db.write(move |conn| {
+        let customer = crate::db::models::customer::Customer::find(conn, customer_id)
+            .ok()
+            .filter(|c| c.tenant_id == tenant_id)
+            .ok_or_else(|| {
+                ApiError::validation("customerID", "unknown", Some("no such customer"))
+            })?;
+        let at = now_millis();
+        let id = crate::db::models::ticket::Ticket::create(
+            conn,
+            &crate::db::models::ticket::NewTicket {
+                tenant_id,
+                customer_id: customer.id,
+                title: &title,
+                status: "open",
+                priority: &priority,
+                channel_id,
+                direction: "outbound",
+                source_url: "",
+                created_at: at,
+                updated_at: at,
+                last_update_customer: None,
+            },
+        )?;
+        TicketEvent::record(conn, tenant_id, id, "created", None, None, actor, at)?;
+        let row = TicketRow::find(conn, tenant_id, id)?;
+        view(conn, row)
+    })
+    .await
+}
