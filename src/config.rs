@@ -10,6 +10,22 @@ pub struct Settings {
     pub server: ServerSettings,
     pub database: DatabaseSettings,
     pub attachments: AttachmentSettings,
+    pub delivery: DeliverySettings,
+}
+
+/// Calls back to chat servers (agents' replies): how often the outbox is polled and how
+/// failed calls are retried.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DeliverySettings {
+    pub poll_interval_ms: u64,
+    /// First retry after about this long; each next one waits twice as long (with jitter).
+    pub backoff_base_ms: u64,
+    pub backoff_max_ms: u64,
+    /// After this many failed attempts a delivery is `failed` (kept, with its last answer).
+    pub max_attempts: i32,
+    pub timeout_ms: u64,
+    /// How long a claimed delivery stays with the instance that claimed it.
+    pub lease_seconds: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -53,7 +69,13 @@ impl Settings {
             .set_default("database.pool_size", 8)?
             .set_default("database.sqlite_synchronous", "FULL")?
             .set_default("attachments.dir", "data/attachments")?
-            .set_default("attachments.max_bytes", 20 * 1024 * 1024)?;
+            .set_default("attachments.max_bytes", 20 * 1024 * 1024)?
+            .set_default("delivery.poll_interval_ms", 500)?
+            .set_default("delivery.backoff_base_ms", 1000)?
+            .set_default("delivery.backoff_max_ms", 600_000)?
+            .set_default("delivery.max_attempts", 20)?
+            .set_default("delivery.timeout_ms", 10_000)?
+            .set_default("delivery.lease_seconds", 60)?;
         if let Some(file) = file {
             builder = builder.add_source(config::File::from(file).required(true));
         }

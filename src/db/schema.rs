@@ -164,6 +164,29 @@ diesel::table! {
         idempotency_key -> Nullable<Text>,
         retry_key -> Nullable<Text>,
         created_at -> BigInt,
+        user_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    deliveries (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        ticket_id -> BigInt,
+        message_id -> Nullable<BigInt>,
+        chat_account_id -> BigInt,
+        kind -> Text,
+        url -> Text,
+        body -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> BigInt,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<BigInt>,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        delivered_at -> Nullable<BigInt>,
+        created_at -> BigInt,
     }
 }
 
@@ -219,4 +242,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     attachments,
     ticket_tags,
     ticket_events,
+    deliveries,
 );

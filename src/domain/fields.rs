@@ -138,6 +138,10 @@ impl FieldReader {
         Some(items)
     }
 
+    pub fn peek(&self, name: &str) -> Option<&str> {
+        self.fields.get(name).map(String::as_str)
+    }
+
     pub fn has(&self, name: &str) -> bool {
         self.fields.contains_key(name)
     }

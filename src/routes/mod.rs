@@ -3,6 +3,7 @@
 pub mod chat;
 pub mod file;
 pub mod health;
+pub mod message;
 pub mod ticket;
 pub mod user;
 
@@ -18,7 +19,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::scope("/api/v2/chat").configure(chat::configure))
         .configure(ticket::configure)
         .configure(user::configure)
-        .route("/api/v2/file/{id}", web::get().to(file::download));
+        .route("/api/v2/file/{id}", web::get().to(file::download))
+        .route("/api/v2/message", web::post().to(message::create));
 }
 
 /// Omnidesk's result envelope, `{"type": "result", "message": ..., ...extra}`.

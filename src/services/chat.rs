@@ -219,6 +219,7 @@ pub async fn record_message(
                 idempotency_key: idempotency_key.as_deref(),
                 retry_key: retry_key.as_deref(),
                 created_at: now,
+                user_id: None,
             },
         )?;
         if !inserted.duplicate {

@@ -6,6 +6,8 @@ pub mod admin;
 pub mod attachments;
 pub mod chat;
 pub mod chat_config;
+pub mod delivery;
 pub mod keys;
 pub mod queue;
+pub mod replies;
 pub mod tickets;

@@ -1,12 +1,15 @@
 //! Tickets as agents work them: their JSON shape, their timeline, and the changes agents make
 //! (each change is a timeline event; assigning a waiting chat picks it up).
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::db::models::attachment::Attachment;
 use crate::db::models::chat_event::ChatEvent;
 use crate::db::models::chat_session::ChatSession;
+use crate::db::models::delivery::Delivery;
 use crate::db::models::message::Message;
 use crate::db::models::ticket::{TicketFilter, TicketRow};
 use crate::db::models::ticket_event::TicketEvent;
@@ -87,17 +90,30 @@ fn view(conn: &mut DbConnection, row: TicketRow) -> Result<TicketView, ApiError>
 /// chat events (typing, visited pages, the end) and the ticket's own changes.
 fn timeline(conn: &mut DbConnection, ticket_id: i64) -> Result<Vec<Value>, ApiError> {
     let mut entries: Vec<(i64, u8, i64, Value)> = Vec::new();
+    let deliveries: HashMap<i64, Delivery> = Delivery::of_ticket(conn, ticket_id)?
+        .into_iter()
+        .filter_map(|d| d.message_id.map(|m| (m, d)))
+        .collect();
     for m in Message::of_ticket(conn, ticket_id)? {
         let kind = if m.author == "note" {
             "note"
         } else {
             "message"
         };
-        entries.push((m.created_at, 0, m.id, json!({
-            "type": kind, "id": m.id, "author": m.author, "message": m.body,
-            "message_number": m.message_number, "url": m.url, "additional_data": m.additional_data,
+        let delivery = deliveries.get(&m.id).map(|d| {
+            json!({
+                "id": d.id, "state": d.state, "attempts": d.attempts,
+                "last_status": d.last_status, "last_error": d.last_error,
+                "delivered_at": d.delivered_at.map(iso),
+            })
+        });
+        let entry = json!({
+            "type": kind, "id": m.id, "author": m.author, "user_id": m.user_id,
+            "message": m.body, "message_number": m.message_number, "url": m.url,
+            "additional_data": m.additional_data, "delivery": delivery,
             "created_at": iso(m.created_at),
-        })));
+        });
+        entries.push((m.created_at, 0, m.id, entry));
     }
     for a in Attachment::of_ticket(conn, ticket_id)? {
         entries.push((

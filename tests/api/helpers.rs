@@ -9,7 +9,9 @@ use std::sync::{Mutex, OnceLock};
 
 use diesel::prelude::*;
 use diesel::Connection;
-use omnibridge::config::{AttachmentSettings, DatabaseSettings, ServerSettings, Settings};
+use omnibridge::config::{
+    AttachmentSettings, DatabaseSettings, DeliverySettings, ServerSettings, Settings,
+};
 use omnibridge::db::Db;
 use omnibridge::domain::permission::Permission;
 use omnibridge::services::admin::{self, ChatAccountOptions};
@@ -84,6 +86,7 @@ pub struct TestApp {
     pub attachments_dir: PathBuf,
     handle: actix_web::dev::ServerHandle,
     server_thread: Option<std::thread::JoinHandle<()>>,
+    settings: Settings,
     pg_database: Option<String>,
     _dir: tempfile::TempDir,
 }
@@ -141,18 +144,17 @@ fn build_app(options: Options) -> TestApp {
             dir: attachments_dir.clone(),
             max_bytes: options.max_attachment_bytes,
         },
+        // Fast retries, so delivery tests take milliseconds.
+        delivery: DeliverySettings {
+            poll_interval_ms: 20,
+            backoff_base_ms: 30,
+            backoff_max_ms: 200,
+            max_attempts: 8,
+            timeout_ms: 2000,
+            lease_seconds: 5,
+        },
     };
-    let db = omnibridge::startup::connect_database(&settings).expect("database");
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let (tx, rx) = std::sync::mpsc::channel();
-    let server_thread = std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let app = Application::with_listener(settings, db, listener).expect("build app");
-            tx.send((app.port(), app.handle())).expect("report port");
-            app.run_until_stopped().await.expect("server ran");
-        })
-    });
-    let (port, handle) = rx.recv().expect("server started");
+    let (port, handle, server_thread) = start_server(settings.clone());
 
     let db = Db::connect(&url, 2, "NORMAL").expect("test pool");
     let tenant_id = admin::create_tenant(&db, "Acme").expect("tenant");
@@ -180,8 +182,119 @@ fn build_app(options: Options) -> TestApp {
         attachments_dir,
         handle,
         server_thread: Some(server_thread),
+        settings,
         pg_database,
         _dir: dir,
+    }
+}
+
+type ServerParts = (
+    u16,
+    actix_web::dev::ServerHandle,
+    std::thread::JoinHandle<()>,
+);
+
+fn start_server(settings: Settings) -> ServerParts {
+    let db = omnibridge::startup::connect_database(&settings).expect("database");
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let server_thread = std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let app = Application::with_listener(settings, db, listener).expect("build app");
+            tx.send((app.port(), app.handle())).expect("report port");
+            app.run_until_stopped().await.expect("server ran");
+        })
+    });
+    let (port, handle) = rx.recv().expect("server started");
+    (port, handle, server_thread)
+}
+
+impl TestApp {
+    /// Stops omnibridge and starts it again on the same database (on a new port).
+    pub async fn restart(&mut self) {
+        let handle = self.handle.clone();
+        let thread = self.server_thread.take();
+        let settings = self.settings.clone();
+        let (port, handle, server_thread) = tokio::task::spawn_blocking(move || {
+            block_on(handle.stop(false));
+            if let Some(t) = thread {
+                let _ = t.join();
+            }
+            start_server(settings)
+        })
+        .await
+        .expect("restart");
+        self.port = port;
+        self.address = format!("http://127.0.0.1:{port}");
+        self.handle = handle;
+        self.server_thread = Some(server_thread);
+    }
+}
+
+/// A chat server for delivery tests: records what it receives and answers 503 to its first
+/// `fail_first` requests.
+pub struct FakeChatServer {
+    pub base: String,
+    pub received: std::sync::Arc<Mutex<Vec<(actix_web::http::header::HeaderMap, String)>>>,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl FakeChatServer {
+    pub fn start(fail_first: usize) -> FakeChatServer {
+        FakeChatServer::start_on(TcpListener::bind("127.0.0.1:0").expect("bind"), fail_first)
+    }
+
+    pub fn start_on(listener: TcpListener, fail_first: usize) -> FakeChatServer {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let port = listener.local_addr().unwrap().port();
+        let received = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let seen = received.clone();
+        let count = std::sync::Arc::new(AtomicUsize::new(0));
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server = actix_web::HttpServer::new(move || {
+                    let seen = seen.clone();
+                    let count = count.clone();
+                    actix_web::App::new().default_service(actix_web::web::to(
+                        move |req: actix_web::HttpRequest, body: String| {
+                            let (seen, count) = (seen.clone(), count.clone());
+                            async move {
+                                let n = count.fetch_add(1, Ordering::SeqCst);
+                                seen.lock().unwrap().push((req.headers().clone(), body));
+                                if n < fail_first {
+                                    actix_web::HttpResponse::ServiceUnavailable().body("busy")
+                                } else {
+                                    actix_web::HttpResponse::Ok().body("ok")
+                                }
+                            }
+                        },
+                    ))
+                })
+                .workers(1)
+                .listen(listener)
+                .expect("listen")
+                .run();
+                tx.send(server.handle()).unwrap();
+                let _ = server.await;
+            })
+        });
+        FakeChatServer {
+            base: format!("http://127.0.0.1:{port}"),
+            received,
+            handle: rx.recv().unwrap(),
+        }
+    }
+
+    pub fn requests(&self) -> Vec<(actix_web::http::header::HeaderMap, String)> {
+        self.received.lock().unwrap().clone()
+    }
+}
+
+impl Drop for FakeChatServer {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        let _ = std::thread::spawn(move || block_on(handle.stop(false))).join();
     }
 }
 

@@ -13,6 +13,7 @@ mod idempotency;
 mod origin_and_ip;
 mod queue;
 mod race;
+mod replies;
 mod tickets;
 mod users;
 mod validation;

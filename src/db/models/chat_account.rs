@@ -78,6 +78,16 @@ impl ChatAccount {
         .ok_or(ApiError::UnknownChatAccount)
     }
 
+    pub fn find(conn: &mut DbConnection, tenant_id: i64, id: i64) -> Result<ChatAccount, ApiError> {
+        on_backend!(conn, |c| chat_accounts::table
+            .filter(chat_accounts::id.eq(id))
+            .filter(chat_accounts::tenant_id.eq(tenant_id))
+            .select(ChatAccount::as_select())
+            .first(c)
+            .optional())?
+        .ok_or_else(|| ApiError::Missing(format!("no chat account {id}")))
+    }
+
     pub fn first_of_tenant(
         conn: &mut DbConnection,
         tenant_id: i64,

@@ -21,6 +21,8 @@ pub struct NewMessage<'a> {
     pub idempotency_key: Option<&'a str>,
     pub retry_key: Option<&'a str>,
     pub created_at: i64,
+    /// The agent who wrote it; `None` for the customer's messages.
+    pub user_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
@@ -37,6 +39,7 @@ pub struct Message {
     pub used_predefined_user_input: bool,
     pub external_address_overwrite: String,
     pub created_at: i64,
+    pub user_id: Option<i64>,
 }
 
 pub struct Inserted {

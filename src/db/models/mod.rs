@@ -8,6 +8,7 @@ pub mod chat_account;
 pub mod chat_event;
 pub mod chat_session;
 pub mod customer;
+pub mod delivery;
 pub mod message;
 pub mod tenant;
 pub mod ticket;

@@ -43,6 +43,17 @@ impl Ticket {
         Ok(())
     }
 
+    /// Marks the ticket updated by an agent.
+    pub fn touch_by_agent(conn: &mut DbConnection, id: i64, at: i64) -> Result<(), ApiError> {
+        on_backend!(conn, |c| diesel::update(tickets::table.find(id))
+            .set((
+                tickets::updated_at.eq(at),
+                tickets::last_update_agent.eq(at)
+            ))
+            .execute(c))?;
+        Ok(())
+    }
+
     pub fn customer_id(conn: &mut DbConnection, id: i64) -> Result<i64, ApiError> {
         Ok(tickets::table
             .find(id)

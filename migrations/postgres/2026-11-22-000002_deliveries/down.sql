@@ -1,0 +1,2 @@
+DROP TABLE deliveries;
+ALTER TABLE messages DROP COLUMN user_id;

@@ -1,0 +1,237 @@
+//! Calls back to chat servers: agents' replies go to `{chatServer}/messageForCustomer`.
+//!
+//! Every call is a row in `deliveries`, written in the transaction that stores what it
+//! delivers, so it survives restarts of omnibridge and of the chat server. A worker claims due
+//! rows under a lease, POSTs their JSON body signed with the chat account's secret
+//! (`X-Omnibridge-Signature: sha256=<hex HMAC-SHA256 of the body>`), and retries failures
+//! with exponential backoff and jitter until a 2xx answer or `max_attempts`. Delivery is at
+//! least once: a chat server recognises repeats by `X-Omnibridge-Delivery`.
+
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use hmac::{Hmac, Mac};
+use rand::Rng;
+use sha2::Sha256;
+
+use crate::config::DeliverySettings;
+use crate::db::models::chat_account::ChatAccount;
+use crate::db::models::delivery::{Delivery, DELIVERED, FAILED, QUEUED};
+use crate::db::{now_millis, Db};
+use crate::error::ApiError;
+
+const CLAIM_BATCH: i64 = 32;
+const MAX_ERROR_CHARS: usize = 500;
+
+/// `{chatServer}/{path}`; a chatServer without a scheme is reached over HTTPS.
+pub fn endpoint(chat_server: &str, path: &str) -> String {
+    let base = chat_server.trim_end_matches('/');
+    if base.contains("://") {
+        format!("{base}/{path}")
+    } else {
+        format!("https://{base}/{path}")
+    }
+}
+
+pub fn sign(secret: &str, body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key");
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// Milliseconds to wait after the `attempts`-th failure: base·2^(attempts-1), capped, with up
+/// to ±25 % jitter so many failed deliveries do not all come back at once.
+pub fn backoff_ms(attempts: i32, settings: &DeliverySettings) -> i64 {
+    let exp = (attempts.max(1) - 1).min(30) as u32;
+    let delay = settings
+        .backoff_base_ms
+        .saturating_mul(1u64 << exp)
+        .min(settings.backoff_max_ms) as f64;
+    let jitter = rand::rng().random_range(0.75..=1.25);
+    (delay * jitter) as i64
+}
+
+/// Starts the delivery worker on the current actix system; it stops with the server.
+pub fn spawn_worker(db: Db, settings: DeliverySettings) {
+    actix_web::rt::spawn(async move {
+        let client = match reqwest::Client::builder()
+            .timeout(Duration::from_millis(settings.timeout_ms))
+            .user_agent(concat!("omnibridge/", env!("CARGO_PKG_VERSION")))
+            .build()
+        {
+            Ok(client) => client,
+            Err(e) => {
+                log::error!("delivery worker cannot start its HTTP client: {e}");
+                return;
+            }
+        };
+        loop {
+            let claimed = match claim(&db, &settings).await {
+                Ok(claimed) => claimed,
+                Err(e) => {
+                    log::warn!("delivery worker could not claim work: {e}");
+                    (String::new(), Vec::new())
+                }
+            };
+            let (owner, batch) = claimed;
+            let full = batch.len() as i64 == CLAIM_BATCH;
+            join_all(
+                batch
+                    .into_iter()
+                    .map(|d| attempt(&db, &client, &settings, &owner, d)),
+            )
+            .await;
+            if !full {
+                actix_web::rt::time::sleep(Duration::from_millis(settings.poll_interval_ms)).await;
+            }
+        }
+    });
+}
+
+async fn claim(db: &Db, settings: &DeliverySettings) -> Result<(String, Vec<Delivery>), ApiError> {
+    let owner = uuid::Uuid::new_v4().to_string();
+    let lease = settings.lease_seconds as i64 * 1000;
+    let token = owner.clone();
+    let batch = db
+        .write(move |conn| {
+            let now = now_millis();
+            Delivery::claim(conn, &token, now, now + lease, CLAIM_BATCH)
+        })
+        .await?;
+    Ok((owner, batch))
+}
+
+async fn attempt(
+    db: &Db,
+    client: &reqwest::Client,
+    settings: &DeliverySettings,
+    owner: &str,
+    d: Delivery,
+) {
+    let (tenant, account_id) = (d.tenant_id, d.chat_account_id);
+    let secret = db
+        .read(move |conn| ChatAccount::find(conn, tenant, account_id).map(|a| a.secret))
+        .await;
+    let outcome = match secret {
+        Ok(secret) => {
+            let signature = sign(&secret, d.body.as_bytes());
+            client
+                .post(&d.url)
+                .header("Content-Type", "application/json")
+                .header("X-Omnibridge-Signature", signature)
+                .header("X-Omnibridge-Delivery", d.id.to_string())
+                .body(d.body.clone())
+                .send()
+                .await
+        }
+        Err(e) => {
+            log::error!("delivery {} has no chat account: {e}", d.id);
+            return;
+        }
+    };
+    let attempts = d.attempts + 1;
+    let now = now_millis();
+    let (state, next, status, error, delivered) = match outcome {
+        Ok(response) if response.status().is_success() => (
+            DELIVERED,
+            now,
+            Some(response.status().as_u16() as i32),
+            None,
+            Some(now),
+        ),
+        other => {
+            let (status, error) = match other {
+                Ok(response) => {
+                    let status = response.status().as_u16() as i32;
+                    let text = response.text().await.unwrap_or_default();
+                    (
+                        Some(status),
+                        text.chars().take(MAX_ERROR_CHARS).collect::<String>(),
+                    )
+                }
+                Err(e) => (None, e.to_string().chars().take(MAX_ERROR_CHARS).collect()),
+            };
+            let state = if attempts >= settings.max_attempts {
+                FAILED
+            } else {
+                QUEUED
+            };
+            log::info!(
+                "delivery {} attempt {attempts} failed ({status:?}): {error}",
+                d.id
+            );
+            (
+                state,
+                now + backoff_ms(attempts, settings),
+                status,
+                Some(error),
+                None,
+            )
+        }
+    };
+    let owner = owner.to_owned();
+    let recorded = db
+        .write(move |conn| {
+            Delivery::record_attempt(
+                conn,
+                d.id,
+                &owner,
+                state,
+                attempts,
+                next,
+                status,
+                error.as_deref(),
+                delivered,
+            )
+        })
+        .await;
+    if let Err(e) = recorded {
+        // The lease runs out and the delivery is tried again: at least once.
+        log::warn!("delivery {}: outcome not recorded: {e}", d.id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_default_to_https_and_keep_a_given_scheme() {
+        assert_eq!(
+            endpoint("chat.example.com:8443", "messageForCustomer"),
+            "https://chat.example.com:8443/messageForCustomer"
+        );
+        assert_eq!(
+            endpoint("http://127.0.0.1:9000/hooks/", "x"),
+            "http://127.0.0.1:9000/hooks/x"
+        );
+    }
+
+    #[test]
+    fn signatures_are_hmac_sha256_hex() {
+        // RFC 4231 test case 2.
+        assert_eq!(
+            sign("Jefe", b"what do ya want for nothing?"),
+            "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn backoff_doubles_within_jitter_and_is_capped() {
+        let s = DeliverySettings {
+            poll_interval_ms: 10,
+            backoff_base_ms: 1000,
+            backoff_max_ms: 8000,
+            max_attempts: 5,
+            timeout_ms: 1000,
+            lease_seconds: 1,
+        };
+        for (attempts, expected) in [(1, 1000.0), (2, 2000.0), (3, 4000.0), (9, 8000.0)] {
+            let got = backoff_ms(attempts, &s) as f64;
+            assert!(
+                got >= expected * 0.75 && got <= expected * 1.25,
+                "{attempts}: {got}"
+            );
+        }
+    }
+}
