@@ -83,6 +83,8 @@ diesel::table! {
         phone -> Nullable<Text>,
         created_at -> BigInt,
         updated_at -> BigInt,
+        deleted_at -> Nullable<BigInt>,
+        purged_at -> Nullable<BigInt>,
     }
 }
 
@@ -215,6 +217,7 @@ diesel::table! {
         sha256 -> Text,
         storage_key -> Text,
         created_at -> BigInt,
+        purged_at -> Nullable<BigInt>,
     }
 }
 

@@ -1,6 +1,7 @@
 //! The routing table.
 
 pub mod chat;
+pub mod customer;
 pub mod file;
 pub mod health;
 pub mod message;
@@ -19,6 +20,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::scope("/api/v2/chat").configure(chat::configure))
         .configure(ticket::configure)
         .configure(user::configure)
+        .configure(customer::configure)
         .route("/api/v2/file/{id}", web::get().to(file::download))
         .route("/api/v2/message", web::post().to(message::create));
 }

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod attachments;
 pub mod chat;
 pub mod chat_config;
+pub mod customers;
 pub mod delivery;
 pub mod keys;
 pub mod queue;

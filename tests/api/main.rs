@@ -5,6 +5,7 @@ mod attachments;
 mod auth;
 mod chat_config;
 mod chat_message;
+mod customers;
 mod events;
 mod fixtures;
 mod helpers;

@@ -71,6 +71,7 @@ impl Attachment {
             .filter(attachments::id.eq(id))
             .filter(attachments::tenant_id.eq(tenant_id))
             .filter(tickets::deleted_at.is_null())
+            .filter(attachments::purged_at.is_null())
             .select(AttachmentRow::as_select())
             .first(c)
             .optional())?

@@ -124,3 +124,128 @@ impl Customer {
         Ok(())
     }
 }
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);
+
+/// A customer as the agent API shows it.
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = customers)]
+pub struct CustomerRow {
+    pub id: i64,
+    #[serde(skip)]
+    pub tenant_id: i64,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    #[serde(skip)]
+    pub created_at: i64,
+    #[serde(skip)]
+    pub updated_at: i64,
+    #[serde(skip)]
+    pub purged_at: Option<i64>,
+}
+
+impl CustomerRow {
+    /// A customer of the tenant that is not deleted.
+    pub fn find(conn: &mut DbConnection, tenant_id: i64, id: i64) -> Result<CustomerRow, ApiError> {
+        on_backend!(conn, |c| customers::table
+            .filter(customers::id.eq(id))
+            .filter(customers::tenant_id.eq(tenant_id))
+            .filter(customers::deleted_at.is_null())
+            .select(CustomerRow::as_select())
+            .first(c)
+            .optional())?
+        .ok_or_else(|| ApiError::Missing(format!("no customer {id}")))
+    }
+
+    /// A customer of the tenant, deleted or not (a deleted customer can still be purged).
+    pub fn find_including_deleted(
+        conn: &mut DbConnection,
+        tenant_id: i64,
+        id: i64,
+    ) -> Result<CustomerRow, ApiError> {
+        on_backend!(conn, |c| customers::table
+            .filter(customers::id.eq(id))
+            .filter(customers::tenant_id.eq(tenant_id))
+            .select(CustomerRow::as_select())
+            .first(c)
+            .optional())?
+        .ok_or_else(|| ApiError::Missing(format!("no customer {id}")))
+    }
+
+    /// One page of the tenant's customers, oldest first; `query` matches name, e-mail or phone.
+    pub fn list(
+        conn: &mut DbConnection,
+        tenant_id: i64,
+        query: Option<&str>,
+        start: i64,
+        limit: i64,
+    ) -> Result<(Vec<CustomerRow>, i64), ApiError> {
+        macro_rules! filtered {
+            () => {{
+                let mut q = customers::table
+                    .filter(customers::tenant_id.eq(tenant_id))
+                    .filter(customers::deleted_at.is_null())
+                    .into_boxed();
+                if let Some(text) = query {
+                    let like = format!("%{}%", text.to_lowercase());
+                    q = q.filter(
+                        customers::email
+                            .like(like.clone())
+                            .or(customers::phone.like(like.clone()))
+                            .or(lower(customers::name).like(like.clone())),
+                    );
+                }
+                q
+            }};
+        }
+        let rows = on_backend!(conn, |c| filtered!()
+            .order(customers::id)
+            .offset(start)
+            .limit(limit)
+            .select(CustomerRow::as_select())
+            .load(c))?;
+        let total = on_backend!(conn, |c| filtered!().count().get_result(c))?;
+        Ok((rows, total))
+    }
+
+    pub fn update(
+        conn: &mut DbConnection,
+        id: i64,
+        name: Option<&str>,
+        email: Option<&str>,
+        phone: Option<&str>,
+    ) -> Result<(), ApiError> {
+        on_backend!(conn, |c| diesel::update(customers::table.find(id))
+            .set((
+                customers::name.eq(name),
+                customers::email.eq(email),
+                customers::phone.eq(phone),
+                customers::updated_at.eq(now_millis()),
+            ))
+            .execute(c))?;
+        Ok(())
+    }
+
+    /// Gone from lists; its tickets stay.
+    pub fn soft_delete(conn: &mut DbConnection, id: i64) -> Result<(), ApiError> {
+        on_backend!(conn, |c| diesel::update(customers::table.find(id))
+            .set(customers::deleted_at.eq(now_millis()))
+            .execute(c))?;
+        Ok(())
+    }
+
+    /// Erases the personal data; the anonymous row stays for the tickets' statistics.
+    pub fn erase(conn: &mut DbConnection, id: i64, at: i64) -> Result<(), ApiError> {
+        on_backend!(conn, |c| diesel::update(customers::table.find(id))
+            .set((
+                customers::name.eq(None::<String>),
+                customers::email.eq(None::<String>),
+                customers::phone.eq(None::<String>),
+                customers::purged_at.eq(at),
+                customers::updated_at.eq(at),
+            ))
+            .execute(c))?;
+        Ok(())
+    }
+}

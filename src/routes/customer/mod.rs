@@ -1,0 +1,164 @@
+//! `/api/v2/customer`: the tenant's customers.
+
+use std::sync::LazyLock;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use regex::Regex;
+use serde_json::json;
+
+use crate::config::Settings;
+use crate::db::models::customer::CustomerRow;
+use crate::db::Db;
+use crate::domain::chat_requests::PHONE_WITH_PLUS;
+use crate::domain::fields::{paging, FieldReader};
+use crate::domain::permission::Permission;
+use crate::error::ApiError;
+use crate::extract::{read_fields, Auth};
+use crate::routes::{item, list, method_not_allowed, path_id, result};
+use crate::services::customers;
+
+const MAX_LIMIT: i64 = 99;
+static QUERY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[0-9a-zA-Z ]+$").expect("valid pattern"));
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/api/v2/customer")
+            .route(web::get().to(list_customers))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/api/v2/customer/{id}/purgeData")
+            .route(web::delete().to(purge_customer))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/api/v2/customer/{id}")
+            .route(web::get().to(get_customer))
+            .route(web::put().to(update_customer))
+            .route(web::delete().to(delete_customer))
+            .default_service(web::to(method_not_allowed)),
+    );
+}
+
+async fn list_customers(
+    Auth(auth): Auth,
+    req: HttpRequest,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Permission::CustomerRead)?;
+    let mut q = FieldReader::from_query(req.query_string())?;
+    let (start, limit) = paging(&mut q, MAX_LIMIT);
+    let query = q.text("query", false, 1, 100);
+    q.finish()?;
+    if query.as_deref().is_some_and(|t| !QUERY.is_match(t)) {
+        return Err(ApiError::validation(
+            "query",
+            "pattern",
+            Some("letters, digits and spaces"),
+        ));
+    }
+    let tenant = auth.tenant_id;
+    let (rows, total) = db
+        .read(move |conn| CustomerRow::list(conn, tenant, query.as_deref(), start, limit))
+        .await?;
+    Ok(list(rows, start, limit, total))
+}
+
+async fn get_customer(
+    Auth(auth): Auth,
+    id: web::Path<String>,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Permission::CustomerRead)?;
+    let (id, tenant) = (path_id(&id, "customer")?, auth.tenant_id);
+    Ok(item(
+        db.read(move |conn| CustomerRow::find(conn, tenant, id))
+            .await?,
+    ))
+}
+
+async fn update_customer(
+    Auth(auth): Auth,
+    req: HttpRequest,
+    id: web::Path<String>,
+    payload: web::Payload,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Permission::CustomerCud)?;
+    let id = path_id(&id, "customer")?;
+    let mut f = FieldReader::new(read_fields(&req, payload, settings.server.max_body_bytes).await?);
+    let name = f.text("name", false, 1, 255);
+    let email = f
+        .text("email", false, 3, 254)
+        .map(|e| e.trim().to_lowercase());
+    let phone = f.text("phone", false, 2, 32);
+    f.finish()?;
+    if email
+        .as_deref()
+        .is_some_and(|e| !validator::ValidateEmail::validate_email(&e))
+    {
+        return Err(ApiError::validation("email", "email", None));
+    }
+    if phone
+        .as_deref()
+        .is_some_and(|p| !PHONE_WITH_PLUS.is_match(p))
+    {
+        return Err(ApiError::validation(
+            "phone",
+            "pattern",
+            Some("+ and digits"),
+        ));
+    }
+    let tenant = auth.tenant_id;
+    let customer = db
+        .write(move |conn| {
+            let current = CustomerRow::find(conn, tenant, id)?;
+            CustomerRow::update(
+                conn,
+                id,
+                name.as_deref().or(current.name.as_deref()),
+                email.as_deref().or(current.email.as_deref()),
+                phone.as_deref().or(current.phone.as_deref()),
+            )?;
+            CustomerRow::find(conn, tenant, id)
+        })
+        .await
+        .map_err(|e| match e {
+            ApiError::Conflict => ApiError::validation(
+                "email",
+                "taken",
+                Some("another customer has this e-mail or phone"),
+            ),
+            other => other,
+        })?;
+    Ok(item(customer))
+}
+
+async fn delete_customer(
+    Auth(auth): Auth,
+    id: web::Path<String>,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Permission::CustomerCud)?;
+    let (id, tenant) = (path_id(&id, "customer")?, auth.tenant_id);
+    db.write(move |conn| {
+        CustomerRow::find(conn, tenant, id)?;
+        CustomerRow::soft_delete(conn, id)
+    })
+    .await?;
+    Ok(result("Customer deleted.", json!({"customerID": id})))
+}
+
+async fn purge_customer(
+    Auth(auth): Auth,
+    id: web::Path<String>,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Permission::CustomerCud)?;
+    let id = path_id(&id, "customer")?;
+    let outcome = customers::purge(&db, &settings.attachments.dir, auth.tenant_id, id).await?;
+    Ok(result("Customer data purged.", outcome))
+}

@@ -1,0 +1,117 @@
+//! Customers as agents manage them, and `purgeData`: a customer's personal data erased, their
+//! tickets kept as anonymous shells for statistics.
+
+use std::path::Path;
+
+use diesel::prelude::*;
+
+use crate::db::models::customer::CustomerRow;
+use crate::db::schema::{attachments, chat_events, deliveries, messages, tickets};
+use crate::db::{now_millis, Db, DbConnection};
+use crate::error::ApiError;
+use crate::on_backend;
+
+const PURGED: &str = "[purged]";
+
+#[derive(Debug, serde::Serialize)]
+pub struct PurgeOutcome {
+    #[serde(rename = "customerID")]
+    pub customer_id: i64,
+    pub tickets: usize,
+    pub messages: usize,
+    pub files: usize,
+}
+
+/// Erases in one transaction: the customer's name, e-mail and phone; the texts of every
+/// message on their tickets (and of their pending deliveries, which are cancelled); those
+/// tickets' titles and source urls; visited urls; attachments' names and hashes. Then the
+/// attachments' bytes are removed from disk.
+pub async fn purge(
+    db: &Db,
+    dir: &Path,
+    tenant_id: i64,
+    customer_id: i64,
+) -> Result<PurgeOutcome, ApiError> {
+    let (outcome, files) = db
+        .write(move |conn| purge_rows(conn, tenant_id, customer_id))
+        .await?;
+    for key in &files {
+        if let Err(e) = tokio::fs::remove_file(dir.join(key)).await {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                log::error!("purge of customer {customer_id}: file {key} not removed: {e}");
+            }
+        }
+    }
+    Ok(outcome)
+}
+
+fn purge_rows(
+    conn: &mut DbConnection,
+    tenant_id: i64,
+    customer_id: i64,
+) -> Result<(PurgeOutcome, Vec<String>), ApiError> {
+    let customer = CustomerRow::find_including_deleted(conn, tenant_id, customer_id)?;
+    let at = now_millis();
+    let ticket_ids: Vec<i64> = on_backend!(conn, |c| tickets::table
+        .filter(tickets::tenant_id.eq(tenant_id))
+        .filter(tickets::customer_id.eq(customer.id))
+        .select(tickets::id)
+        .load(c))?;
+    let messages = on_backend!(conn, |c| diesel::update(
+        messages::table.filter(messages::ticket_id.eq_any(&ticket_ids))
+    )
+    .set((
+        messages::body.eq(PURGED),
+        messages::url.eq(""),
+        messages::additional_data.eq(""),
+        messages::external_address_overwrite.eq(""),
+    ))
+    .execute(c))?;
+    on_backend!(conn, |c| diesel::update(
+        tickets::table.filter(tickets::id.eq_any(&ticket_ids))
+    )
+    .set((tickets::title.eq(PURGED), tickets::source_url.eq("")))
+    .execute(c))?;
+    on_backend!(conn, |c| diesel::update(
+        chat_events::table.filter(chat_events::ticket_id.eq_any(&ticket_ids))
+    )
+    .set(chat_events::url.eq(None::<String>))
+    .execute(c))?;
+    on_backend!(conn, |c| diesel::update(
+        deliveries::table
+            .filter(deliveries::ticket_id.eq_any(&ticket_ids))
+            .filter(deliveries::state.eq("queued"))
+    )
+    .set((
+        deliveries::state.eq("failed"),
+        deliveries::last_error.eq("cancelled: the customer's data was purged"),
+    ))
+    .execute(c))?;
+    on_backend!(conn, |c| diesel::update(
+        deliveries::table.filter(deliveries::ticket_id.eq_any(&ticket_ids))
+    )
+    .set(deliveries::body.eq("{}"))
+    .execute(c))?;
+    let files: Vec<String> = on_backend!(conn, |c| attachments::table
+        .filter(attachments::ticket_id.eq_any(&ticket_ids))
+        .filter(attachments::purged_at.is_null())
+        .select(attachments::storage_key)
+        .load(c))?;
+    on_backend!(conn, |c| diesel::update(
+        attachments::table.filter(attachments::ticket_id.eq_any(&ticket_ids))
+    )
+    .set((
+        attachments::file_name.eq(PURGED),
+        attachments::sha256.eq(""),
+        attachments::purged_at.eq(at),
+    ))
+    .execute(c))?;
+    CustomerRow::erase(conn, customer.id, at)?;
+    let outcome = PurgeOutcome {
+        customer_id: customer.id,
+        tickets: ticket_ids.len(),
+        messages,
+        files: files.len(),
+    };
+    Ok((outcome, files))
+}

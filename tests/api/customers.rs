@@ -1,0 +1,191 @@
+use omnibridge::domain::permission::Permission;
+use omnibridge::services::admin;
+use reqwest::Method;
+use serde_json::json;
+
+use crate::helpers::{answer, spawn_app, Encoding, TestApp, CHAT_SERVER};
+
+async fn customer_chat(app: &TestApp, session: &str, name: &str, email: &str) -> (i64, i64) {
+    let mut form = app.message_form(session, "My card number is 4111 1111 1111 1111");
+    form.push(("customerName", name.into()));
+    form.push(("emailAddress", email.into()));
+    let a = app
+        .post("notifyUserNewChatMessage", &form, Encoding::Multipart)
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let ticket = a.body["ticketID"].as_i64().unwrap();
+    let customer = app.count(&format!(
+        "SELECT customer_id AS n FROM tickets WHERE id = {ticket}"
+    ));
+    (customer, ticket)
+}
+
+#[tokio::test]
+async fn customers_are_listed_searched_updated_and_deleted() {
+    let app = spawn_app().await;
+    let (_, key) = app.agent(
+        "Alice",
+        &[Permission::CustomerRead, Permission::CustomerCud],
+    );
+    let (ann, _) = customer_chat(&app, "session-cust-001", "Ann Smith", "ann@example.com").await;
+    let (bob, _) = customer_chat(&app, "session-cust-002", "Bob Jones", "bob@example.com").await;
+
+    let all = app.agent_call(Method::GET, "customer", &key, None).await;
+    assert_eq!(all.status, 200, "{}", all.body);
+    assert_eq!(all.body["itemTotal"], 2);
+    let found = app
+        .agent_call(Method::GET, "customer?query=smith", &key, None)
+        .await;
+    assert_eq!(found.body["itemTotal"], 1);
+    assert_eq!(found.body["items"][0]["id"], ann);
+    let bad = app
+        .agent_call(
+            Method::GET,
+            "customer?query=a%25b&itemLimit=100",
+            &key,
+            None,
+        )
+        .await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+
+    let u = app
+        .agent_call(
+            Method::PUT,
+            &format!("customer/{bob}"),
+            &key,
+            Some(json!({"phone": "+441234"})),
+        )
+        .await;
+    assert_eq!(u.status, 200, "{}", u.body);
+    assert_eq!(u.body["item"]["phone"], "+441234");
+    assert_eq!(u.body["item"]["email"], "bob@example.com");
+    let taken = app
+        .agent_call(
+            Method::PUT,
+            &format!("customer/{bob}"),
+            &key,
+            Some(json!({"email": "ann@example.com"})),
+        )
+        .await;
+    assert_eq!(taken.status, 400, "{}", taken.body);
+    assert_eq!(taken.field_codes("email"), vec!["taken"]);
+
+    let d = app
+        .agent_call(Method::DELETE, &format!("customer/{bob}"), &key, None)
+        .await;
+    assert_eq!(d.status, 200);
+    assert_eq!(
+        app.agent_call(Method::GET, &format!("customer/{bob}"), &key, None)
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        app.agent_call(Method::GET, "customer", &key, None)
+            .await
+            .body["itemTotal"],
+        1
+    );
+
+    let other = admin::create_tenant(&app.db, "Other").unwrap();
+    let other_key = admin::create_api_key(&app.db, other, &Permission::ALL)
+        .unwrap()
+        .key;
+    assert_eq!(
+        app.agent_call(Method::GET, &format!("customer/{ann}"), &other_key, None)
+            .await
+            .status,
+        404
+    );
+    let reader = app.agent("Reader", &[Permission::CustomerRead]).1;
+    let f = app
+        .agent_call(Method::DELETE, &format!("customer/{ann}"), &reader, None)
+        .await;
+    assert_eq!(f.status, 403);
+}
+
+#[tokio::test]
+async fn purging_erases_personal_data_and_file_bytes_but_keeps_anonymous_tickets() {
+    let app = spawn_app().await;
+    let (_, key) = app.agent("Alice", &Permission::ALL);
+    let (ann, ticket) =
+        customer_chat(&app, "session-purge-01", "Ann Smith", "ann@example.com").await;
+    let mut visit = app.session_form("session-purge-01");
+    visit.push(("url", "https://shop.example.com/account/ann".into()));
+    app.post("notifyUserVisited", &visit, Encoding::Json).await;
+    let part = reqwest::multipart::Part::bytes(b"passport scan".to_vec()).file_name("passport.txt");
+    let up = app
+        .client
+        .post(app.url("addAttachment"))
+        .header("apiKey", &app.api_key)
+        .query(&[
+            ("chatServer", CHAT_SERVER),
+            ("chatSessionID", "session-purge-01"),
+            ("chatAccountToken", app.chat_token.as_str()),
+        ])
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
+    let file = answer(up).await.body["attachmentID"].as_i64().unwrap();
+    // Someone else's data stays.
+    let (_, other_ticket) =
+        customer_chat(&app, "session-purge-02", "Bob Jones", "bob@example.com").await;
+
+    let p = app
+        .agent_call(
+            Method::DELETE,
+            &format!("customer/{ann}/purgeData"),
+            &key,
+            None,
+        )
+        .await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert_eq!(p.body["tickets"], 1);
+    assert_eq!(p.body["files"], 1);
+
+    let c = app
+        .agent_call(Method::GET, &format!("customer/{ann}"), &key, None)
+        .await;
+    assert!(c.body["item"]["name"].is_null() && c.body["item"]["email"].is_null());
+    let t = app
+        .agent_call(
+            Method::GET,
+            &format!("ticket/{ticket}?getTicketHistory=true"),
+            &key,
+            None,
+        )
+        .await;
+    assert_eq!(t.status, 200, "the ticket shell stays");
+    let text = t.body.to_string();
+    for secret in ["4111", "Ann", "ann@example.com", "account/ann", "passport"] {
+        assert!(
+            !text.contains(secret),
+            "{secret} survived the purge: {text}"
+        );
+    }
+    let dl = app
+        .client
+        .get(format!("{}/api/v2/file/{file}", app.address))
+        .header("apiKey", &key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(dl.status(), 404);
+    let left = std::fs::read_dir(app.attachments_dir.join(app.tenant_id.to_string()))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(left, 0, "the file's bytes are gone");
+    let bob = app
+        .agent_call(
+            Method::GET,
+            &format!("ticket/{other_ticket}?getTicketHistory=true"),
+            &key,
+            None,
+        )
+        .await;
+    assert!(
+        bob.body.to_string().contains("4111"),
+        "another customer's data is untouched"
+    );
+}
