@@ -221,6 +221,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    views (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        name -> Text,
+        conditions -> Text,
+        sort_field -> Text,
+        sort_direction -> Text,
+        user_id -> Nullable<BigInt>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
 diesel::joinable!(api_keys -> tenants (tenant_id));
 diesel::joinable!(chat_accounts -> tenants (tenant_id));
 diesel::joinable!(tickets -> customers (customer_id));
@@ -246,4 +260,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     ticket_tags,
     ticket_events,
     deliveries,
+    views,
 );

@@ -6,3 +6,4 @@ pub mod chat_requests;
 pub mod fields;
 pub mod permission;
 pub mod service_hours;
+pub mod view;

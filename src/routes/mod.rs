@@ -7,6 +7,7 @@ pub mod health;
 pub mod message;
 pub mod ticket;
 pub mod user;
+pub mod view;
 
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
@@ -21,6 +22,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(ticket::configure)
         .configure(user::configure)
         .configure(customer::configure)
+        .configure(view::configure)
         .route("/api/v2/file/{id}", web::get().to(file::download))
         .route("/api/v2/message", web::post().to(message::create));
 }

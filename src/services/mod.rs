@@ -12,3 +12,4 @@ pub mod keys;
 pub mod queue;
 pub mod replies;
 pub mod tickets;
+pub mod views;

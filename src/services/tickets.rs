@@ -11,13 +11,16 @@ use crate::db::models::chat_event::ChatEvent;
 use crate::db::models::chat_session::ChatSession;
 use crate::db::models::delivery::Delivery;
 use crate::db::models::message::Message;
-use crate::db::models::ticket::{TicketFilter, TicketRow};
+use crate::db::models::ticket::TicketRow;
 use crate::db::models::ticket_event::TicketEvent;
 use crate::db::models::ticket_tag::TicketTag;
 use crate::db::models::user::User;
+use crate::db::models::view::ViewRow;
 use crate::db::{now_millis, Db, DbConnection};
+use crate::domain::view::{Filter, Sort};
 use crate::error::ApiError;
 use crate::services::chat::iso;
+use crate::services::views;
 
 pub const STATUSES: [&str; 5] = ["new", "open", "pending", "solved", "closed"];
 pub const PRIORITIES: [&str; 4] = ["low", "medium", "high", "urgent"];
@@ -165,20 +168,33 @@ pub async fn get(db: &Db, tenant_id: i64, id: i64, history: bool) -> Result<Tick
     .await
 }
 
+/// One page of tickets: the explicit filters, and those of a view if one is applied (the
+/// view's sort then orders the page).
+#[allow(clippy::too_many_arguments)]
 pub async fn list(
     db: &Db,
     tenant_id: i64,
-    filter: TicketFilter,
+    me: Option<i64>,
+    mut filters: Vec<Filter>,
+    view_id: Option<i64>,
     start: i64,
     limit: i64,
 ) -> Result<(Vec<TicketView>, i64), ApiError> {
     db.read(move |conn| {
-        let (rows, total) = TicketRow::list(conn, tenant_id, &filter, start, limit)?;
-        let views = rows
+        let mut sort = Sort::default();
+        if let Some(view_id) = view_id {
+            let view = ViewRow::find(conn, tenant_id, view_id)?;
+            filters.extend(views::stored_conditions(&view)?);
+            sort = views::stored_sort(&view);
+        }
+        let filters = views::resolve_me(filters, me)?;
+        let (rows, total) =
+            TicketRow::list(conn, tenant_id, &filters, sort, now_millis(), start, limit)?;
+        let items = rows
             .into_iter()
             .map(|row| view(conn, row))
             .collect::<Result<_, _>>()?;
-        Ok((views, total))
+        Ok((items, total))
     })
     .await
 }

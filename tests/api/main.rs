@@ -18,3 +18,4 @@ mod replies;
 mod tickets;
 mod users;
 mod validation;
+mod views;

@@ -15,3 +15,4 @@ pub mod ticket;
 pub mod ticket_event;
 pub mod ticket_tag;
 pub mod user;
+pub mod view;

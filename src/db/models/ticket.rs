@@ -2,6 +2,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::tickets;
 use crate::db::DbConnection;
+use crate::domain::view::{Direction, Filter, Sort, SortField, TimeField, Who};
 use crate::error::ApiError;
 use crate::on_backend;
 
@@ -83,14 +84,6 @@ pub struct TicketRow {
     pub closed_at: Option<i64>,
 }
 
-/// What a ticket list is narrowed to; every field optional.
-#[derive(Debug, Clone, Default)]
-pub struct TicketFilter {
-    pub status: Option<String>,
-    pub assigned_user_id: Option<i64>,
-    pub channel_id: Option<i32>,
-}
-
 impl TicketRow {
     /// A live (not deleted) ticket of the tenant.
     pub fn find(conn: &mut DbConnection, tenant_id: i64, id: i64) -> Result<TicketRow, ApiError> {
@@ -104,38 +97,139 @@ impl TicketRow {
         .ok_or_else(|| ApiError::Missing(format!("no ticket {id}")))
     }
 
-    /// One page of the tenant's live tickets, newest update first, and how many there are.
+    /// One page of the tenant's live tickets that pass every filter, in the given order, and
+    /// how many pass. `Who::Me` must have been resolved to a user before.
+    #[allow(clippy::too_many_arguments)]
     pub fn list(
         conn: &mut DbConnection,
         tenant_id: i64,
-        filter: &TicketFilter,
+        filters: &[Filter],
+        sort: Sort,
+        now: i64,
         start: i64,
         limit: i64,
     ) -> Result<(Vec<TicketRow>, i64), ApiError> {
+        use crate::db::schema::{chat_sessions, ticket_tags};
+        use diesel::dsl::not;
         macro_rules! filtered {
             () => {{
                 let mut q = tickets::table
                     .filter(tickets::tenant_id.eq(tenant_id))
                     .filter(tickets::deleted_at.is_null())
                     .into_boxed();
-                if let Some(status) = &filter.status {
-                    q = q.filter(tickets::status.eq(status.clone()));
-                }
-                if let Some(user) = filter.assigned_user_id {
-                    q = q.filter(tickets::assigned_user_id.eq(user));
-                }
-                if let Some(channel) = filter.channel_id {
-                    q = q.filter(tickets::channel_id.eq(channel));
+                for f in filters {
+                    q = match f {
+                        Filter::Status {
+                            negate: false,
+                            values,
+                        } => q.filter(tickets::status.eq_any(values.clone())),
+                        Filter::Status {
+                            negate: true,
+                            values,
+                        } => q.filter(tickets::status.ne_all(values.clone())),
+                        Filter::Priority {
+                            negate: false,
+                            values,
+                        } => q.filter(tickets::priority.eq_any(values.clone())),
+                        Filter::Priority {
+                            negate: true,
+                            values,
+                        } => q.filter(tickets::priority.ne_all(values.clone())),
+                        Filter::Channel {
+                            negate: false,
+                            values,
+                        } => q.filter(tickets::channel_id.eq_any(values.clone())),
+                        Filter::Channel {
+                            negate: true,
+                            values,
+                        } => q.filter(tickets::channel_id.ne_all(values.clone())),
+                        Filter::AssignedTo { negate, who } => {
+                            let Who::User(user) = who else {
+                                return Err(ApiError::Internal("unresolved `me` in a view".into()));
+                            };
+                            if *negate {
+                                q.filter(
+                                    tickets::assigned_user_id
+                                        .ne(*user)
+                                        .or(tickets::assigned_user_id.is_null()),
+                                )
+                            } else {
+                                q.filter(tickets::assigned_user_id.eq(*user))
+                            }
+                        }
+                        Filter::Assigned(true) => q.filter(tickets::assigned_user_id.is_not_null()),
+                        Filter::Assigned(false) => q.filter(tickets::assigned_user_id.is_null()),
+                        Filter::Tag { negate, tag } => {
+                            let tagged = ticket_tags::table
+                                .filter(ticket_tags::tenant_id.eq(tenant_id))
+                                .filter(ticket_tags::tag.eq(tag.clone()))
+                                .select(ticket_tags::ticket_id);
+                            if *negate {
+                                q.filter(not(tickets::id.eq_any(tagged)))
+                            } else {
+                                q.filter(tickets::id.eq_any(tagged))
+                            }
+                        }
+                        Filter::ChatState { negate, values } => {
+                            let in_state = chat_sessions::table
+                                .filter(chat_sessions::tenant_id.eq(tenant_id))
+                                .filter(chat_sessions::state.eq_any(values.clone()))
+                                .select(chat_sessions::ticket_id);
+                            if *negate {
+                                q.filter(not(tickets::id.eq_any(in_state)))
+                            } else {
+                                q.filter(tickets::id.eq_any(in_state))
+                            }
+                        }
+                        Filter::Time {
+                            field,
+                            newer,
+                            ago_ms,
+                        } => {
+                            let edge = now - ago_ms;
+                            match (field, newer) {
+                                (TimeField::Created, true) => {
+                                    q.filter(tickets::created_at.ge(edge))
+                                }
+                                (TimeField::Created, false) => {
+                                    q.filter(tickets::created_at.lt(edge))
+                                }
+                                (TimeField::LastUpdate, true) => {
+                                    q.filter(tickets::updated_at.ge(edge))
+                                }
+                                (TimeField::LastUpdate, false) => {
+                                    q.filter(tickets::updated_at.lt(edge))
+                                }
+                            }
+                        }
+                    };
                 }
                 q
             }};
         }
-        let rows = on_backend!(conn, |c| filtered!()
-            .order((tickets::updated_at.desc(), tickets::id.desc()))
-            .offset(start)
-            .limit(limit)
-            .select(TicketRow::as_select())
-            .load(c))?;
+        let rows = on_backend!(conn, |c| {
+            let q = filtered!();
+            let q = match (sort.field, sort.direction) {
+                (SortField::LastUpdate, Direction::Desc) => {
+                    q.order((tickets::updated_at.desc(), tickets::id.desc()))
+                }
+                (SortField::LastUpdate, Direction::Asc) => {
+                    q.order((tickets::updated_at.asc(), tickets::id.asc()))
+                }
+                (SortField::CreatedAt, Direction::Desc) => {
+                    q.order((tickets::created_at.desc(), tickets::id.desc()))
+                }
+                (SortField::CreatedAt, Direction::Asc) => {
+                    q.order((tickets::created_at.asc(), tickets::id.asc()))
+                }
+                (SortField::Id, Direction::Desc) => q.order(tickets::id.desc()),
+                (SortField::Id, Direction::Asc) => q.order(tickets::id.asc()),
+            };
+            q.offset(start)
+                .limit(limit)
+                .select(TicketRow::as_select())
+                .load(c)
+        })?;
         let total: i64 = on_backend!(conn, |c| filtered!().count().get_result(c))?;
         Ok((rows, total))
     }

@@ -1,0 +1,127 @@
+//! `/api/v2/view`: saved ticket filters.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
+
+use crate::config::Settings;
+use crate::db::models::view::ViewRow;
+use crate::db::Db;
+use crate::domain::fields::{paging, FieldReader};
+use crate::domain::permission::Permission;
+use crate::domain::view::{conditions_from_text, Sort};
+use crate::error::ApiError;
+use crate::extract::{read_fields, Auth};
+use crate::routes::{item, list, method_not_allowed, path_id, result};
+use crate::services::views::{self, ViewInput};
+
+const MAX_LIMIT: i64 = 9999;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/api/v2/view")
+            .route(web::get().to(list_views))
+            .route(web::post().to(create_view))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/api/v2/view/{id}")
+            .route(web::get().to(get_view))
+            .route(web::put().to(update_view))
+            .route(web::delete().to(delete_view))
+            .default_service(web::to(method_not_allowed)),
+    );
+}
+
+async fn list_views(
+    Auth(auth): Auth,
+    req: HttpRequest,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Permission::ViewRead)?;
+    let mut q = FieldReader::from_query(req.query_string())?;
+    let (start, limit) = paging(&mut q, MAX_LIMIT);
+    q.finish()?;
+    let tenant = auth.tenant_id;
+    let (rows, total) = db
+        .read(move |conn| ViewRow::list(conn, tenant, start, limit))
+        .await?;
+    let items: Vec<_> = rows.iter().map(views::to_json).collect();
+    Ok(list(items, start, limit, total))
+}
+
+async fn get_view(
+    Auth(auth): Auth,
+    id: web::Path<String>,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Permission::ViewRead)?;
+    let (id, tenant) = (path_id(&id, "view")?, auth.tenant_id);
+    let row = db.read(move |conn| ViewRow::find(conn, tenant, id)).await?;
+    Ok(item(views::to_json(&row)))
+}
+
+async fn create_view(
+    Auth(auth): Auth,
+    req: HttpRequest,
+    payload: web::Payload,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Permission::ViewCud)?;
+    let mut f = FieldReader::new(read_fields(&req, payload, settings.server.max_body_bytes).await?);
+    let name = f.text("name", true, 1, 255);
+    let conditions = f.text("conditions", false, 1, 65_536);
+    let sort = f.text("sort", false, 1, 200);
+    f.finish()?;
+    let input = ViewInput {
+        name: name.unwrap_or_default(),
+        conditions: match conditions {
+            Some(text) => conditions_from_text(&text)?,
+            None => Vec::new(),
+        },
+        sort: sort
+            .map(|s| Sort::parse(&s))
+            .transpose()?
+            .unwrap_or_default(),
+    };
+    Ok(item(
+        views::create(&db, auth.tenant_id, auth.user_id, input).await?,
+    ))
+}
+
+async fn update_view(
+    Auth(auth): Auth,
+    req: HttpRequest,
+    id: web::Path<String>,
+    payload: web::Payload,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Permission::ViewCud)?;
+    let id = path_id(&id, "view")?;
+    let mut f = FieldReader::new(read_fields(&req, payload, settings.server.max_body_bytes).await?);
+    let name = f.text("name", false, 1, 255);
+    let conditions = f.text("conditions", false, 1, 65_536);
+    let sort = f.text("sort", false, 1, 200);
+    f.finish()?;
+    let conditions = conditions.map(|t| conditions_from_text(&t)).transpose()?;
+    let sort = sort.map(|s| Sort::parse(&s)).transpose()?;
+    Ok(item(
+        views::update(&db, auth.tenant_id, id, name, conditions, sort).await?,
+    ))
+}
+
+async fn delete_view(
+    Auth(auth): Auth,
+    id: web::Path<String>,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Permission::ViewCud)?;
+    let (id, tenant) = (path_id(&id, "view")?, auth.tenant_id);
+    db.write(move |conn| {
+        ViewRow::find(conn, tenant, id)?;
+        ViewRow::delete(conn, id)
+    })
+    .await?;
+    Ok(result("View deleted.", json!({"viewID": id})))
+}

@@ -1,0 +1,138 @@
+//! Views: saved, named ticket filters, and the ticket lists they give.
+
+use serde_json::{json, Value};
+
+use crate::db::models::view::ViewRow;
+use crate::db::{now_millis, Db};
+use crate::domain::view::{parse_conditions, Condition, Direction, Filter, Sort, SortField, Who};
+use crate::error::ApiError;
+use crate::services::chat::iso;
+
+fn sort_names(sort: Sort) -> (&'static str, &'static str) {
+    let field = match sort.field {
+        SortField::LastUpdate => "last_update",
+        SortField::CreatedAt => "created_at",
+        SortField::Id => "id",
+    };
+    let direction = match sort.direction {
+        Direction::Asc => "asc",
+        Direction::Desc => "desc",
+    };
+    (field, direction)
+}
+
+pub fn stored_sort(row: &ViewRow) -> Sort {
+    Sort::parse(&format!("{} {}", row.sort_field, row.sort_direction)).unwrap_or_default()
+}
+
+pub fn stored_conditions(row: &ViewRow) -> Result<Vec<Filter>, ApiError> {
+    let conditions: Vec<Condition> = serde_json::from_str(&row.conditions).map_err(|e| {
+        ApiError::Internal(format!("view {} has unreadable conditions: {e}", row.id))
+    })?;
+    parse_conditions(&conditions)
+}
+
+pub fn to_json(row: &ViewRow) -> Value {
+    let conditions: Value = serde_json::from_str(&row.conditions).unwrap_or(Value::Null);
+    json!({
+        "id": row.id,
+        "name": row.name,
+        "conditions": conditions,
+        "sort": {"field": row.sort_field, "direction": row.sort_direction},
+        "user_id": row.user_id,
+        "created_at": iso(row.created_at),
+        "updated_at": iso(row.updated_at),
+    })
+}
+
+/// Replaces `me` with the key's agent; a key without one cannot use `me`.
+pub fn resolve_me(filters: Vec<Filter>, me: Option<i64>) -> Result<Vec<Filter>, ApiError> {
+    filters
+        .into_iter()
+        .map(|f| match f {
+            Filter::AssignedTo {
+                negate,
+                who: Who::Me,
+            } => match me {
+                Some(user) => Ok(Filter::AssignedTo {
+                    negate,
+                    who: Who::User(user),
+                }),
+                None => Err(ApiError::validation(
+                    "assignedUserID",
+                    "me",
+                    Some("`me` needs an API key that belongs to an agent"),
+                )),
+            },
+            other => Ok(other),
+        })
+        .collect()
+}
+
+pub struct ViewInput {
+    pub name: String,
+    pub conditions: Vec<Condition>,
+    pub sort: Sort,
+}
+
+pub async fn create(
+    db: &Db,
+    tenant_id: i64,
+    user_id: Option<i64>,
+    input: ViewInput,
+) -> Result<Value, ApiError> {
+    parse_conditions(&input.conditions)?;
+    let conditions =
+        serde_json::to_string(&input.conditions).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let (field, direction) = sort_names(input.sort);
+    db.write(move |conn| {
+        let id = ViewRow::create(
+            conn,
+            tenant_id,
+            &input.name,
+            &conditions,
+            field,
+            direction,
+            user_id,
+            now_millis(),
+        )?;
+        Ok(to_json(&ViewRow::find(conn, tenant_id, id)?))
+    })
+    .await
+}
+
+/// Changes what was sent; the rest stays.
+pub async fn update(
+    db: &Db,
+    tenant_id: i64,
+    id: i64,
+    name: Option<String>,
+    conditions: Option<Vec<Condition>>,
+    sort: Option<Sort>,
+) -> Result<Value, ApiError> {
+    if let Some(conditions) = &conditions {
+        parse_conditions(conditions)?;
+    }
+    let conditions = conditions
+        .map(|c| serde_json::to_string(&c))
+        .transpose()
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    db.write(move |conn| {
+        let row = ViewRow::find(conn, tenant_id, id)?;
+        let (field, direction) = match sort.map(sort_names) {
+            Some((f, d)) => (f.to_owned(), d.to_owned()),
+            None => (row.sort_field.clone(), row.sort_direction.clone()),
+        };
+        ViewRow::update(
+            conn,
+            id,
+            name.as_deref().unwrap_or(&row.name),
+            conditions.as_deref().unwrap_or(&row.conditions),
+            &field,
+            &direction,
+            now_millis(),
+        )?;
+        Ok(to_json(&ViewRow::find(conn, tenant_id, id)?))
+    })
+    .await
+}
