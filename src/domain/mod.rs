@@ -5,5 +5,6 @@ pub mod access;
 pub mod chat_requests;
 pub mod fields;
 pub mod permission;
+pub mod search;
 pub mod service_hours;
 pub mod view;

@@ -74,6 +74,10 @@ pub enum Filter {
         newer: bool,
         ago_ms: i64,
     },
+    /// Full text: every term (a prefix) in the title, a message, or the customer's contact.
+    Text {
+        terms: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

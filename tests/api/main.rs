@@ -15,6 +15,7 @@ mod origin_and_ip;
 mod queue;
 mod race;
 mod replies;
+mod search;
 mod tickets;
 mod users;
 mod validation;

@@ -2,6 +2,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::tickets;
 use crate::db::DbConnection;
+use crate::domain::search;
 use crate::domain::view::{Direction, Filter, Sort, SortField, TimeField, Who};
 use crate::error::ApiError;
 use crate::on_backend;
@@ -110,7 +111,9 @@ impl TicketRow {
         limit: i64,
     ) -> Result<(Vec<TicketRow>, i64), ApiError> {
         use crate::db::schema::{chat_sessions, ticket_tags};
-        use diesel::dsl::not;
+        use diesel::dsl::{not, sql};
+        use diesel::sql_types::{Bool, Text};
+        let postgres = matches!(conn, DbConnection::Pg(_));
         macro_rules! filtered {
             () => {{
                 let mut q = tickets::table
@@ -180,6 +183,33 @@ impl TicketRow {
                             } else {
                                 q.filter(tickets::id.eq_any(in_state))
                             }
+                        }
+                        Filter::Text { terms } => {
+                            // The same question to each dialect's index (see the search migrations).
+                            let (query, parts) = if postgres {
+                                (search::tsquery(terms), [
+                                    "(tickets.id IN (SELECT ticket_id FROM messages WHERE search @@ to_tsquery('simple', ",
+                                    ")) OR tickets.search @@ to_tsquery('simple', ",
+                                    ") OR tickets.customer_id IN (SELECT id FROM customers WHERE search @@ to_tsquery('simple', ",
+                                    ")))",
+                                ])
+                            } else {
+                                (search::fts5_query(terms), [
+                                    "(tickets.id IN (SELECT ticket_id FROM search_index WHERE search_index MATCH ",
+                                    " AND kind = 'm') OR tickets.id IN (SELECT ticket_id FROM search_index WHERE search_index MATCH ",
+                                    " AND kind = 't') OR tickets.customer_id IN (SELECT ref_id FROM search_index WHERE search_index MATCH ",
+                                    " AND kind = 'c'))",
+                                ])
+                            };
+                            q.filter(
+                                sql::<Bool>(parts[0])
+                                    .bind::<Text, _>(query.clone())
+                                    .sql(parts[1])
+                                    .bind::<Text, _>(query.clone())
+                                    .sql(parts[2])
+                                    .bind::<Text, _>(query.clone())
+                                    .sql(parts[3]),
+                            )
                         }
                         Filter::Time {
                             field,

@@ -3,6 +3,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use crate::db::Db;
 use crate::domain::fields::{paging, FieldReader};
 use crate::domain::permission::Permission;
+use crate::domain::search;
 use crate::domain::view::{Filter, Who};
 use crate::error::ApiError;
 use crate::extract::Auth;
@@ -40,14 +41,14 @@ pub async fn handle(
         filters.push(Filter::AssignedTo { negate: false, who });
     }
     let view = q.int("applyView", false, 1, i64::MAX);
-    if q.has("query") {
-        return Err(ApiError::validation(
-            "query",
-            "unsupported",
-            Some("full-text search is not available yet"),
-        ));
-    }
+    let text = q.text("query", false, 1, 500);
     q.finish()?;
+    if let Some(text) = text {
+        // Each word must match somewhere in the ticket: its title, a message, its customer.
+        for term in search::terms(&text)? {
+            filters.push(Filter::Text { terms: vec![term] });
+        }
+    }
     let (items, total) = tickets::list(
         &db,
         auth.tenant_id,
