@@ -51,6 +51,15 @@ enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// Fill a tenant with synthetic tickets, for benchmarks (deterministic).
+    Seed {
+        #[arg(long)]
+        tenant: i64,
+        #[arg(long, default_value_t = 1_000_000)]
+        tickets: usize,
+        #[arg(long, default_value_t = 20)]
+        agents: usize,
+    },
     Domain {
         #[command(subcommand)]
         action: DomainAction,
@@ -276,6 +285,15 @@ fn admin_command(settings: &Settings, command: Command) -> Result<Value, ApiErro
         } => {
             let revoked = admin::revoke_api_key(&db, tenant, id)?;
             json!({"apiKeyId": id, "revoked": revoked})
+        }
+        Command::Seed {
+            tenant,
+            tickets,
+            agents,
+        } => {
+            let started = std::time::Instant::now();
+            let seeded = omnibridge::services::seed::seed(&db, tenant, tickets, agents)?;
+            json!({"seeded": seeded, "seconds": started.elapsed().as_secs_f64()})
         }
         Command::User {
             action:

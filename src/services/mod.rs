@@ -11,5 +11,6 @@ pub mod delivery;
 pub mod keys;
 pub mod queue;
 pub mod replies;
+pub mod seed;
 pub mod tickets;
 pub mod views;

@@ -1,0 +1,12 @@
+DROP INDEX tickets_live_updated;
+DROP INDEX tickets_live_created;
+DROP INDEX tickets_live_status;
+DROP INDEX tickets_live_priority;
+DROP INDEX tickets_live_channel;
+DROP INDEX tickets_live_assignee;
+CREATE INDEX tickets_tenant_updated ON tickets (tenant_id, updated_at);
+CREATE INDEX tickets_tenant_status ON tickets (tenant_id, status, updated_at);
+CREATE INDEX tickets_tenant_assignee ON tickets (tenant_id, assigned_user_id, updated_at);
+CREATE INDEX tickets_tenant_channel ON tickets (tenant_id, channel_id, updated_at);
+CREATE INDEX tickets_tenant_created ON tickets (tenant_id, created_at);
+CREATE INDEX tickets_tenant_priority ON tickets (tenant_id, priority, updated_at);
