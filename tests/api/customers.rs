@@ -3,7 +3,7 @@ use omnibridge::services::admin;
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{answer, spawn_app, Encoding, TestApp, CHAT_SERVER};
+use crate::helpers::{spawn_app, Encoding, TestApp};
 
 async fn customer_chat(app: &TestApp, session: &str, name: &str, email: &str) -> (i64, i64) {
     let mut form = app.message_form(session, "My card number is 4111 1111 1111 1111");
@@ -113,21 +113,14 @@ async fn purging_erases_personal_data_and_file_bytes_but_keeps_anonymous_tickets
     let mut visit = app.session_form("session-purge-01");
     visit.push(("url", "https://shop.example.com/account/ann".into()));
     app.post("notifyUserVisited", &visit, Encoding::Json).await;
-    let part = reqwest::multipart::Part::bytes(b"passport scan".to_vec()).file_name("passport.txt");
     let up = app
-        .client
-        .post(app.url("addAttachment"))
-        .header("apiKey", &app.api_key)
-        .query(&[
-            ("chatServer", CHAT_SERVER),
-            ("chatSessionID", "session-purge-01"),
-            ("chatAccountToken", app.chat_token.as_str()),
-        ])
-        .multipart(reqwest::multipart::Form::new().part("file", part))
-        .send()
-        .await
-        .unwrap();
-    let file = answer(up).await.body["attachmentID"].as_i64().unwrap();
+        .upload(
+            "session-purge-01",
+            "passport.txt",
+            b"passport scan".to_vec(),
+        )
+        .await;
+    let file = up.body["attachmentID"].as_i64().unwrap();
     // Someone else's data stays.
     let (_, other_ticket) =
         customer_chat(&app, "session-purge-02", "Bob Jones", "bob@example.com").await;

@@ -422,6 +422,25 @@ impl TestApp {
         answer(request.send().await.expect("request sent")).await
     }
 
+    /// Uploads a file to the session (creating it if new) as a multipart `file` part.
+    pub async fn upload(&self, session: &str, name: &str, bytes: Vec<u8>) -> Answer {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned());
+        let response = self
+            .client
+            .post(self.url("addAttachment"))
+            .header("apiKey", &self.api_key)
+            .query(&[
+                ("chatServer", CHAT_SERVER),
+                ("chatSessionID", session),
+                ("chatAccountToken", self.chat_token.as_str()),
+            ])
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
+            .await
+            .expect("request sent");
+        answer(response).await
+    }
+
     /// A valid notifyUserNewChatMessage form for the session.
     pub fn message_form(&self, session: &str, text: &str) -> Form {
         vec![

@@ -3,7 +3,7 @@ use omnibridge::services::admin;
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{answer, spawn_app, Encoding, TestApp};
+use crate::helpers::{spawn_app, Encoding, TestApp};
 
 const ALL: [Permission; 14] = Permission::ALL;
 
@@ -22,22 +22,14 @@ async fn a_chat_ticket_shows_its_session_and_its_whole_history_in_time_order() {
     visit.push(("url", "https://shop.example.com/track".into()));
     app.post("notifyUserVisited", &visit, Encoding::Multipart)
         .await;
-    let part =
-        reqwest::multipart::Part::bytes(b"%PDF-1.4 receipt".to_vec()).file_name("receipt.pdf");
     let up = app
-        .client
-        .post(app.url("addAttachment"))
-        .header("apiKey", &app.api_key)
-        .query(&[
-            ("chatServer", crate::helpers::CHAT_SERVER),
-            ("chatSessionID", "session-agent-01"),
-            ("chatAccountToken", app.chat_token.as_str()),
-        ])
-        .multipart(reqwest::multipart::Form::new().part("file", part))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(up.status(), 200);
+        .upload(
+            "session-agent-01",
+            "receipt.pdf",
+            b"%PDF-1.4 receipt".to_vec(),
+        )
+        .await;
+    assert_eq!(up.status, 200, "{}", up.body);
     app.post(
         "notifyUserEndChat",
         &app.session_form("session-agent-01"),
@@ -348,21 +340,9 @@ async fn a_file_downloads_with_its_type_a_safe_name_and_nosniff() {
     let app = spawn_app().await;
     let (_, key) = app.agent("Alice", &ALL);
     let bytes: Vec<u8> = (0..300_000u32).map(|i| (i % 253) as u8).collect();
-    let part = reqwest::multipart::Part::bytes(bytes.clone()).file_name("../report \"final\".bin");
     let up = app
-        .client
-        .post(app.url("addAttachment"))
-        .header("apiKey", &app.api_key)
-        .query(&[
-            ("chatServer", crate::helpers::CHAT_SERVER),
-            ("chatSessionID", "session-file-dl1"),
-            ("chatAccountToken", app.chat_token.as_str()),
-        ])
-        .multipart(reqwest::multipart::Form::new().part("file", part))
-        .send()
-        .await
-        .unwrap();
-    let up = answer(up).await;
+        .upload("session-file-dl1", "../report \"final\".bin", bytes.clone())
+        .await;
     assert_eq!(up.status, 200, "{}", up.body);
     let id = up.body["attachmentID"].as_i64().unwrap();
 
