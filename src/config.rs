@@ -39,6 +39,9 @@ pub struct ServerSettings {
     /// How long a looked-up API key is trusted before it is read again (a revocation takes
     /// at most this long to reach every instance); 0 = read it on every request.
     pub api_key_cache_seconds: u64,
+    /// Ticket lists count matching tickets exactly up to `itemStart` + this many; past that
+    /// `itemTotal` is a lower bound and `itemTotalExact` is false. 0 = always count them all.
+    pub list_count_limit: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -65,6 +68,7 @@ impl Settings {
             .set_default("server.max_body_bytes", 1024 * 1024)?
             .set_default("server.workers", 0)?
             .set_default("server.api_key_cache_seconds", 5)?
+            .set_default("server.list_count_limit", 1000)?
             .set_default("database.url", "omnibridge.db")?
             .set_default("database.pool_size", 8)?
             .set_default("database.sqlite_synchronous", "FULL")?

@@ -106,6 +106,7 @@ diesel::table! {
         closed_at -> Nullable<BigInt>,
         deleted_at -> Nullable<BigInt>,
         last_update_agent -> Nullable<BigInt>,
+        chat_state -> Nullable<Text>,
     }
 }
 

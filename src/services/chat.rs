@@ -5,7 +5,7 @@ use sha2::{Digest, Sha256};
 
 use crate::db::models::chat_account::ChatAccount;
 use crate::db::models::chat_event::ChatEvent;
-use crate::db::models::chat_session::{ChatSession, NewChatSession, STATE_WAITING};
+use crate::db::models::chat_session::{ChatSession, NewChatSession, STATE_ENDED, STATE_WAITING};
 use crate::db::models::customer::{ContactDetails, Customer};
 use crate::db::models::message::{Message, NewMessage};
 use crate::db::models::ticket::{NewTicket, Ticket};
@@ -111,6 +111,7 @@ pub fn open_session(
             created_at: now,
             updated_at: now,
             last_update_customer: Some(now),
+            chat_state: Some(STATE_WAITING),
         },
     )?;
     let position = ChatSession::count_waiting(conn, account.id)? + 1;
@@ -305,6 +306,7 @@ pub async fn end_chat(
         let s = existing_session(conn, tenant_id, &session)?;
         let ended_now = ChatSession::end(conn, s.id, now)?;
         if ended_now {
+            Ticket::set_chat_state(conn, s.ticket_id, STATE_ENDED)?;
             ChatEvent::record(conn, tenant_id, s.ticket_id, s.id, "ended", None, now)?;
         }
         Ok((s.ticket_id, !ended_now))

@@ -140,6 +140,7 @@ fn insert_batch(
                 tickets::source_url.eq(""),
                 tickets::created_at.eq(p.created),
                 tickets::updated_at.eq(p.updated),
+                tickets::chat_state.eq(p.chat_state),
             )
         })
         .collect();

@@ -11,7 +11,7 @@ use crate::db::models::chat_event::ChatEvent;
 use crate::db::models::chat_session::ChatSession;
 use crate::db::models::delivery::Delivery;
 use crate::db::models::message::Message;
-use crate::db::models::ticket::TicketRow;
+use crate::db::models::ticket::{TicketRow, Total};
 use crate::db::models::ticket_event::TicketEvent;
 use crate::db::models::ticket_tag::TicketTag;
 use crate::db::models::user::User;
@@ -171,6 +171,7 @@ pub async fn get(db: &Db, tenant_id: i64, id: i64, history: bool) -> Result<Tick
 /// One page of tickets: the explicit filters, and those of a view if one is applied (the
 /// view's sort then orders the page).
 #[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments)]
 pub async fn list(
     db: &Db,
     tenant_id: i64,
@@ -179,7 +180,8 @@ pub async fn list(
     view_id: Option<i64>,
     start: i64,
     limit: i64,
-) -> Result<(Vec<TicketView>, i64), ApiError> {
+    count_limit: u32,
+) -> Result<(Vec<TicketView>, Total), ApiError> {
     db.read(move |conn| {
         let mut sort = Sort::default();
         if let Some(view_id) = view_id {
@@ -188,8 +190,16 @@ pub async fn list(
             sort = views::stored_sort(&view);
         }
         let filters = views::resolve_me(filters, me)?;
-        let (rows, total) =
-            TicketRow::list(conn, tenant_id, &filters, sort, now_millis(), start, limit)?;
+        let (rows, total) = TicketRow::list(
+            conn,
+            tenant_id,
+            &filters,
+            sort,
+            now_millis(),
+            start,
+            limit,
+            i64::from(count_limit),
+        )?;
         let items = rows
             .into_iter()
             .map(|row| view(conn, row))
@@ -382,6 +392,7 @@ pub async fn create(
                 created_at: at,
                 updated_at: at,
                 last_update_customer: None,
+                chat_state: None,
             },
         )?;
         TicketEvent::record(conn, tenant_id, id, "created", None, None, actor, at)?;

@@ -95,6 +95,7 @@ pub struct Options {
     pub max_body_bytes: u64,
     pub max_attachment_bytes: u64,
     pub api_key_cache_seconds: u64,
+    pub list_count_limit: u32,
 }
 
 impl Default for Options {
@@ -103,6 +104,7 @@ impl Default for Options {
             max_body_bytes: 1024 * 1024,
             max_attachment_bytes: 20 * 1024 * 1024,
             api_key_cache_seconds: 5,
+            list_count_limit: 1000,
         }
     }
 }
@@ -134,6 +136,7 @@ fn build_app(options: Options) -> TestApp {
             max_body_bytes: options.max_body_bytes,
             workers: 2,
             api_key_cache_seconds: options.api_key_cache_seconds,
+            list_count_limit: options.list_count_limit,
         },
         database: DatabaseSettings {
             url: url.clone(),

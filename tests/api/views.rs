@@ -3,7 +3,7 @@ use omnibridge::services::admin;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::{spawn_app, spawn_app_with, Encoding, Options, TestApp};
 
 async fn ticket(app: &TestApp, session: &str) -> i64 {
     let a = app.send_message(session, "hello").await;
@@ -288,4 +288,134 @@ async fn views_are_read_changed_and_deleted_within_their_tenant() {
             .status,
         404
     );
+}
+
+#[tokio::test]
+async fn chat_state_views_follow_the_session_from_waiting_to_active_to_ended() {
+    let app = spawn_app().await;
+    let (alice, key) = app.agent("Alice", &Permission::ALL);
+    let picked = ticket(&app, "session-state-001").await;
+    let ended = ticket(&app, "session-state-002").await;
+    let still_waiting = ticket(&app, "session-state-003").await;
+    let a = app
+        .agent_call(Method::GET, &format!("ticket/{picked}"), &key, None)
+        .await;
+    let customer = a.body["item"]["customer_id"].as_i64().unwrap();
+    let a = app
+        .agent_call(
+            Method::POST,
+            "ticket",
+            &key,
+            Some(json!({"title": "Phoned in", "customerID": customer, "channelID": 2})),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let not_chat = a.body["item"]["id"].as_i64().unwrap();
+
+    let in_state =
+        |state: &'static str| json!([{"field": "chat_state", "operator": "is", "value": state}]);
+    let waiting = view(&app, &key, "Waiting", in_state("waiting"), Some("id asc")).await;
+    let active = view(&app, &key, "Active", in_state("active"), Some("id asc")).await;
+    let ended_view = view(&app, &key, "Ended", in_state("ended"), Some("id asc")).await;
+    let not_waiting = view(
+        &app,
+        &key,
+        "Not waiting",
+        json!([{"field": "chat_state", "operator": "is_not", "value": "waiting"}]),
+        Some("id asc"),
+    )
+    .await;
+    assert_eq!(
+        apply(&app, &key, waiting).await,
+        [picked, ended, still_waiting]
+    );
+
+    // Assigning picks the chat up; the customer ending it ends it.
+    let a = app
+        .agent_call(
+            Method::PUT,
+            &format!("ticket/{picked}"),
+            &key,
+            Some(json!({"assignedUserID": alice})),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let a = app
+        .post(
+            "notifyUserEndChat",
+            &app.session_form("session-state-002"),
+            Encoding::Multipart,
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+
+    assert_eq!(apply(&app, &key, waiting).await, [still_waiting]);
+    assert_eq!(apply(&app, &key, active).await, [picked]);
+    assert_eq!(apply(&app, &key, ended_view).await, [ended]);
+    // A ticket that is no chat is in no chat state.
+    assert_eq!(
+        apply(&app, &key, not_waiting).await,
+        [picked, ended, not_chat]
+    );
+    let a = app
+        .agent_call(Method::GET, &format!("ticket/{picked}"), &key, None)
+        .await;
+    assert_eq!(a.body["item"]["chat_state"], "active", "{}", a.body);
+}
+
+#[tokio::test]
+async fn big_lists_count_exactly_up_to_the_count_limit_and_say_when_they_stop() {
+    let app = spawn_app_with(Options {
+        list_count_limit: 3,
+        ..Options::default()
+    })
+    .await;
+    let (_, key) = app.agent("Alice", &Permission::ALL);
+    for i in 0..7 {
+        ticket(&app, &format!("session-count-{i:03}")).await;
+    }
+    let page = |start: i64, limit: i64| {
+        let key = key.clone();
+        let app = &app;
+        async move {
+            let a = app
+                .agent_call(
+                    Method::GET,
+                    &format!("ticket?itemStart={start}&itemLimit={limit}"),
+                    &key,
+                    None,
+                )
+                .await;
+            assert_eq!(a.status, 200, "{}", a.body);
+            (
+                a.body["items"].as_array().unwrap().len(),
+                a.body["itemTotal"].as_i64().unwrap(),
+                a.body["itemTotalExact"].as_bool().unwrap(),
+            )
+        }
+    };
+    // Counting stops three past the page's start: at least 3, then at least 4.
+    assert_eq!(page(0, 2).await, (2, 3, false));
+    assert_eq!(page(1, 2).await, (2, 4, false));
+    // Near the end the count is exact again, and the last page knows it by itself.
+    assert_eq!(page(4, 2).await, (2, 7, true));
+    assert_eq!(page(6, 2).await, (1, 7, true));
+    assert_eq!(page(0, 20).await, (7, 7, true));
+    // Past the end: nothing, and still the true total.
+    assert_eq!(page(10, 2).await, (0, 7, true));
+
+    let exact = spawn_app_with(Options {
+        list_count_limit: 0,
+        ..Options::default()
+    })
+    .await;
+    let (_, key) = exact.agent("Alice", &Permission::ALL);
+    for i in 0..5 {
+        ticket(&exact, &format!("session-exact-{i:03}")).await;
+    }
+    let a = exact
+        .agent_call(Method::GET, "ticket?itemLimit=2", &key, None)
+        .await;
+    assert_eq!(a.body["itemTotal"], 5, "{}", a.body);
+    assert_eq!(a.body["itemTotalExact"], true, "{}", a.body);
 }

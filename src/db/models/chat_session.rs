@@ -1,5 +1,6 @@
 use diesel::prelude::*;
 
+use crate::db::models::ticket::Ticket;
 use crate::db::schema::chat_sessions;
 use crate::db::DbConnection;
 use crate::error::ApiError;
@@ -185,6 +186,9 @@ impl ChatSession {
             chat_sessions::picked_up_at.eq(at),
         ))
         .execute(c))?;
+        if changed == 1 {
+            Ticket::set_chat_state(conn, ticket_id, STATE_ACTIVE)?;
+        }
         Ok(changed == 1)
     }
 }

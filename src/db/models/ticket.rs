@@ -21,6 +21,8 @@ pub struct NewTicket<'a> {
     pub created_at: i64,
     pub updated_at: i64,
     pub last_update_customer: Option<i64>,
+    /// The chat session's state for a chat ticket (see `ChatSession`), else `None`.
+    pub chat_state: Option<&'a str>,
 }
 
 pub struct Ticket;
@@ -45,6 +47,14 @@ impl Ticket {
         Ok(())
     }
 
+    /// Keeps the ticket's copy of its chat session's state in step (views filter on it).
+    pub fn set_chat_state(conn: &mut DbConnection, id: i64, state: &str) -> Result<(), ApiError> {
+        on_backend!(conn, |c| diesel::update(tickets::table.find(id))
+            .set(tickets::chat_state.eq(state))
+            .execute(c))?;
+        Ok(())
+    }
+
     /// Marks the ticket updated by an agent.
     pub fn touch_by_agent(conn: &mut DbConnection, id: i64, at: i64) -> Result<(), ApiError> {
         on_backend!(conn, |c| diesel::update(tickets::table.find(id))
@@ -61,6 +71,26 @@ impl Ticket {
             .find(id)
             .select(tickets::customer_id)
             .first(conn)?)
+    }
+}
+
+/// How many tickets a list has: exact, or (when counting stopped at the count limit) at least.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Total {
+    pub count: i64,
+    pub exact: bool,
+}
+
+impl Total {
+    pub fn exact(count: i64) -> Total {
+        Total { count, exact: true }
+    }
+
+    pub fn at_least(count: i64) -> Total {
+        Total {
+            count,
+            exact: false,
+        }
     }
 }
 
@@ -99,7 +129,8 @@ impl TicketRow {
     }
 
     /// One page of the tenant's live tickets that pass every filter, in the given order, and
-    /// how many pass. `Who::Me` must have been resolved to a user before.
+    /// how many pass: exactly up to `start + count_limit`, a lower bound past that (0 counts
+    /// every time). `Who::Me` must have been resolved to a user before.
     #[allow(clippy::too_many_arguments)]
     pub fn list(
         conn: &mut DbConnection,
@@ -109,9 +140,10 @@ impl TicketRow {
         now: i64,
         start: i64,
         limit: i64,
-    ) -> Result<(Vec<TicketRow>, i64), ApiError> {
-        use crate::db::schema::{chat_sessions, ticket_tags};
-        use diesel::dsl::{not, sql};
+        count_limit: i64,
+    ) -> Result<(Vec<TicketRow>, Total), ApiError> {
+        use crate::db::schema::ticket_tags;
+        use diesel::dsl::{exists, not, sql};
         use diesel::sql_types::{Bool, Text};
         let postgres = matches!(conn, DbConnection::Pg(_));
         macro_rules! filtered {
@@ -163,27 +195,31 @@ impl TicketRow {
                         Filter::Assigned(true) => q.filter(tickets::assigned_user_id.is_not_null()),
                         Filter::Assigned(false) => q.filter(tickets::assigned_user_id.is_null()),
                         Filter::Tag { negate, tag } => {
-                            let tagged = ticket_tags::table
-                                .filter(ticket_tags::tenant_id.eq(tenant_id))
-                                .filter(ticket_tags::tag.eq(tag.clone()))
-                                .select(ticket_tags::ticket_id);
+                            // Correlated, so the planner can walk a list index and probe
+                            // the tag's primary key per ticket.
+                            let tagged = exists(
+                                ticket_tags::table
+                                    .filter(ticket_tags::ticket_id.eq(tickets::id))
+                                    .filter(ticket_tags::tag.eq(tag.clone())),
+                            );
                             if *negate {
-                                q.filter(not(tickets::id.eq_any(tagged)))
+                                q.filter(not(tagged))
                             } else {
-                                q.filter(tickets::id.eq_any(tagged))
+                                q.filter(tagged)
                             }
                         }
-                        Filter::ChatState { negate, values } => {
-                            let in_state = chat_sessions::table
-                                .filter(chat_sessions::tenant_id.eq(tenant_id))
-                                .filter(chat_sessions::state.eq_any(values.clone()))
-                                .select(chat_sessions::ticket_id);
-                            if *negate {
-                                q.filter(not(tickets::id.eq_any(in_state)))
-                            } else {
-                                q.filter(tickets::id.eq_any(in_state))
-                            }
-                        }
+                        Filter::ChatState {
+                            negate: false,
+                            values,
+                        } => q.filter(tickets::chat_state.eq_any(values.clone())),
+                        Filter::ChatState {
+                            negate: true,
+                            values,
+                        } => q.filter(
+                            tickets::chat_state
+                                .is_null()
+                                .or(tickets::chat_state.ne_all(values.clone())),
+                        ),
                         Filter::Text { terms } => {
                             // The same question to each dialect's index (see the search migrations).
                             let (query, parts) = if postgres {
@@ -260,7 +296,27 @@ impl TicketRow {
                 .select(TicketRow::as_select())
                 .load(c)
         })?;
-        let total: i64 = on_backend!(conn, |c| filtered!().count().get_result(c))?;
+        let page = rows.len() as i64;
+        let total = if page > 0 && page < limit || page == 0 && start == 0 {
+            // The page is the last one: it tells the total.
+            Total::exact(start + page)
+        } else if count_limit > 0 && page > 0 {
+            // Count on from the page's start, at most `count_limit` rows, reading only ids
+            // (in whatever index order is cheapest).
+            let ids: Vec<i64> = on_backend!(conn, |c| filtered!()
+                .select(tickets::id)
+                .offset(start)
+                .limit(count_limit + 1)
+                .load(c))?;
+            let counted = ids.len() as i64;
+            if counted > count_limit {
+                Total::at_least(start + count_limit)
+            } else {
+                Total::exact(start + counted)
+            }
+        } else {
+            Total::exact(on_backend!(conn, |c| filtered!().count().get_result(c))?)
+        };
         Ok((rows, total))
     }
 

@@ -1,4 +1,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
+
+use crate::config::Settings;
 
 use crate::db::Db;
 use crate::domain::fields::{paging, FieldReader};
@@ -7,7 +10,6 @@ use crate::domain::search;
 use crate::domain::view::{Filter, Who};
 use crate::error::ApiError;
 use crate::extract::Auth;
-use crate::routes::list;
 use crate::services::tickets::{self, STATUSES};
 
 const MAX_LIMIT: i64 = 9999;
@@ -16,6 +18,7 @@ pub async fn handle(
     Auth(auth): Auth,
     req: HttpRequest,
     db: web::Data<Db>,
+    settings: web::Data<Settings>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Permission::TicketRead)?;
     let mut q = FieldReader::from_query(req.query_string())?;
@@ -57,7 +60,15 @@ pub async fn handle(
         view,
         start,
         limit,
+        settings.server.list_count_limit,
     )
     .await?;
-    Ok(list(items, start, limit, total))
+    Ok(HttpResponse::Ok().json(json!({
+        "type": "list",
+        "itemStart": start,
+        "itemLimit": limit,
+        "itemTotal": total.count,
+        "itemTotalExact": total.exact,
+        "items": items,
+    })))
 }

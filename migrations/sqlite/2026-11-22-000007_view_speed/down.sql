@@ -1,0 +1,14 @@
+DROP INDEX tickets_live_updated;
+DROP INDEX tickets_live_created;
+DROP INDEX tickets_live_status;
+DROP INDEX tickets_live_assignee;
+DROP INDEX tickets_live_chat_state;
+DROP INDEX tickets_live_channel;
+CREATE INDEX tickets_live_updated ON tickets (tenant_id, updated_at) WHERE deleted_at IS NULL;
+CREATE INDEX tickets_live_created ON tickets (tenant_id, created_at) WHERE deleted_at IS NULL;
+CREATE INDEX tickets_live_status ON tickets (tenant_id, status, updated_at) WHERE deleted_at IS NULL;
+CREATE INDEX tickets_live_priority ON tickets (tenant_id, priority, updated_at) WHERE deleted_at IS NULL;
+CREATE INDEX tickets_live_channel ON tickets (tenant_id, channel_id, updated_at) WHERE deleted_at IS NULL;
+CREATE INDEX tickets_live_assignee ON tickets (tenant_id, assigned_user_id, updated_at) WHERE deleted_at IS NULL;
+CREATE INDEX chat_sessions_tenant_state ON chat_sessions (tenant_id, state, ticket_id);
+ALTER TABLE tickets DROP COLUMN chat_state;
