@@ -171,7 +171,6 @@ pub async fn get(db: &Db, tenant_id: i64, id: i64, history: bool) -> Result<Tick
 /// One page of tickets: the explicit filters, and those of a view if one is applied (the
 /// view's sort then orders the page).
 #[allow(clippy::too_many_arguments)]
-#[allow(clippy::too_many_arguments)]
 pub async fn list(
     db: &Db,
     tenant_id: i64,
