@@ -58,7 +58,11 @@ impl Application {
             0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
             n => n,
         };
-        crate::services::delivery::spawn_worker(db.clone(), settings.delivery.clone());
+        crate::services::delivery::spawn_worker(
+            db.clone(),
+            settings.delivery.clone(),
+            settings.attachments.dir.clone(),
+        );
         let db = web::Data::new(db);
         let keys = web::Data::new(KeyCache::new(Duration::from_secs(
             settings.server.api_key_cache_seconds,

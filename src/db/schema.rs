@@ -190,6 +190,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         delivered_at -> Nullable<BigInt>,
         created_at -> BigInt,
+        attachment_id -> Nullable<BigInt>,
     }
 }
 
@@ -219,6 +220,8 @@ diesel::table! {
         storage_key -> Text,
         created_at -> BigInt,
         purged_at -> Nullable<BigInt>,
+        author -> Text,
+        message_id -> Nullable<BigInt>,
     }
 }
 

@@ -13,7 +13,7 @@ use crate::domain::chat_requests::Fields;
 use crate::error::ApiError;
 
 /// Most text fields a multipart body may carry (hostile bodies send thousands).
-const MAX_MULTIPART_FIELDS: usize = 200;
+pub const MAX_MULTIPART_FIELDS: usize = 200;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyKind {

@@ -24,7 +24,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(customer::configure)
         .configure(view::configure)
         .route("/api/v2/file/{id}", web::get().to(file::download))
-        .route("/api/v2/message", web::post().to(message::create));
+        .route("/api/v2/message", web::post().to(message::create))
+        .route("/api/v2/message/typing", web::post().to(message::typing));
 }
 
 /// Omnidesk's result envelope, `{"type": "result", "message": ..., ...extra}`.

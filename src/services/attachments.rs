@@ -160,6 +160,50 @@ fn mime_extension(content_type: &str) -> Option<&'static str> {
     }
 }
 
+/// A received file in its permanent place under `attachments.dir`, not yet recorded.
+#[derive(Debug, Clone)]
+pub struct PlacedFile {
+    pub storage_key: String,
+    pub path: PathBuf,
+    pub file_name: String,
+    pub size: u64,
+    pub sha256: String,
+    pub content_type: String,
+}
+
+impl PlacedFile {
+    /// For when the record that would point at the file was not written.
+    pub async fn remove(&self) {
+        let _ = tokio::fs::remove_file(&self.path).await;
+    }
+}
+
+/// Moves a received file to `{dir}/{tenant}/{random key}`: the client's name is kept only as
+/// the (sanitized) name to show.
+pub async fn place(
+    dir: &Path,
+    tenant_id: i64,
+    mut received: ReceivedFile,
+    file_name: String,
+) -> Result<PlacedFile, ApiError> {
+    let storage_key = format!("{tenant_id}/{}", uuid::Uuid::new_v4());
+    let path = dir.join(&storage_key);
+    if let Some(parent) = path.parent() {
+        tokio::fs::create_dir_all(parent).await?;
+    }
+    let temp_path = received.temp.path.clone().unwrap_or_default();
+    tokio::fs::rename(&temp_path, &path).await?;
+    received.temp.keep();
+    Ok(PlacedFile {
+        storage_key,
+        path,
+        file_name,
+        size: received.size,
+        sha256: received.sha256,
+        content_type: received.content_type,
+    })
+}
+
 #[derive(Debug, Clone, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AttachmentOutcome {
@@ -182,23 +226,17 @@ pub async fn store(
     dir: &Path,
     account: ChatAccount,
     target: NewAttachmentTarget,
-    mut received: ReceivedFile,
+    received: ReceivedFile,
     file_name: String,
 ) -> Result<AttachmentOutcome, ApiError> {
-    let storage_key = format!("{}/{}", account.tenant_id, uuid::Uuid::new_v4());
-    let final_path = dir.join(&storage_key);
-    if let Some(parent) = final_path.parent() {
-        tokio::fs::create_dir_all(parent).await?;
-    }
-    let temp_path = received.temp.path.clone().unwrap_or_default();
-    tokio::fs::rename(&temp_path, &final_path).await?;
-    received.temp.keep();
-
-    let (size, sha256, content_type) = (
-        received.size,
-        received.sha256.clone(),
-        received.content_type.clone(),
+    let placed = place(dir, account.tenant_id, received, file_name).await?;
+    let (size, sha256, content_type, storage_key) = (
+        placed.size,
+        placed.sha256.clone(),
+        placed.content_type.clone(),
+        placed.storage_key.clone(),
     );
+    let file_name = placed.file_name.clone();
     let name = file_name.clone();
     let outcome = db
         .write(move |conn| {
@@ -235,6 +273,8 @@ pub async fn store(
                     sha256: &sha256,
                     storage_key: &storage_key,
                     created_at: now,
+                    author: "customer",
+                    message_id: None,
                 },
             )?;
             Ok((opened.session.ticket_id, id, opened.created))
@@ -245,7 +285,7 @@ pub async fn store(
     let outcome = match outcome {
         Ok(outcome) => outcome,
         Err(e) => {
-            let _ = tokio::fs::remove_file(&final_path).await;
+            placed.remove().await;
             return Err(e);
         }
     };
@@ -254,9 +294,9 @@ pub async fn store(
         attachment_id: outcome.1,
         ticket_created: outcome.2,
         file_name,
-        content_type: received.content_type,
-        size: received.size,
-        sha256: received.sha256,
+        content_type: placed.content_type,
+        size: placed.size,
+        sha256: placed.sha256,
     })
 }
 

@@ -1,4 +1,7 @@
-//! Calls back to chat servers: agents' replies go to `{chatServer}/messageForCustomer`.
+//! Calls back to chat servers: an agent's reply goes to `{chatServer}/messageForCustomer`,
+//! each file an agent attaches to `{chatServer}/uploadForCustomer` (the JSON body carries the
+//! bytes base64-encoded in `content`, read from the stored file when it is sent), and the
+//! agent's typing to `{chatServer}/typingIndicatorForCustomer`.
 //!
 //! Every call is a row in `deliveries`, written in the transaction that stores what it
 //! delivers, so it survives restarts of omnibridge and of the chat server. A worker claims due
@@ -7,18 +10,25 @@
 //! with exponential backoff and jitter until a 2xx answer or `max_attempts`. Delivery is at
 //! least once: a chat server recognises repeats by `X-Omnibridge-Delivery`.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use base64::Engine;
 use futures_util::future::join_all;
 use hmac::{Hmac, Mac};
 use rand::Rng;
 use sha2::Sha256;
 
 use crate::config::DeliverySettings;
+use crate::db::models::attachment::Attachment;
 use crate::db::models::chat_account::ChatAccount;
 use crate::db::models::delivery::{Delivery, DELIVERED, FAILED, QUEUED};
 use crate::db::{now_millis, Db};
 use crate::error::ApiError;
+
+pub const MESSAGE_FOR_CUSTOMER: &str = "messageForCustomer";
+pub const UPLOAD_FOR_CUSTOMER: &str = "uploadForCustomer";
+pub const TYPING_INDICATOR_FOR_CUSTOMER: &str = "typingIndicatorForCustomer";
 
 const CLAIM_BATCH: i64 = 32;
 const MAX_ERROR_CHARS: usize = 500;
@@ -52,7 +62,7 @@ pub fn backoff_ms(attempts: i32, settings: &DeliverySettings) -> i64 {
 }
 
 /// Starts the delivery worker on the current actix system; it stops with the server.
-pub fn spawn_worker(db: Db, settings: DeliverySettings) {
+pub fn spawn_worker(db: Db, settings: DeliverySettings, attachments_dir: PathBuf) {
     actix_web::rt::spawn(async move {
         let client = match reqwest::Client::builder()
             .timeout(Duration::from_millis(settings.timeout_ms))
@@ -78,7 +88,7 @@ pub fn spawn_worker(db: Db, settings: DeliverySettings) {
             join_all(
                 batch
                     .into_iter()
-                    .map(|d| attempt(&db, &client, &settings, &owner, d)),
+                    .map(|d| attempt(&db, &client, &settings, &attachments_dir, &owner, d)),
             )
             .await;
             if !full {
@@ -101,10 +111,33 @@ async fn claim(db: &Db, settings: &DeliverySettings) -> Result<(String, Vec<Deli
     Ok((owner, batch))
 }
 
+/// The exact bytes to send: the stored body, and for an upload the file's bytes added.
+/// `Err` when the file is gone (purged): sending can never succeed then.
+async fn body_of(db: &Db, dir: &Path, d: &Delivery) -> Result<Vec<u8>, String> {
+    let Some(attachment_id) = d.attachment_id else {
+        return Ok(d.body.clone().into_bytes());
+    };
+    let tenant = d.tenant_id;
+    let file = db
+        .read(move |conn| Attachment::find(conn, tenant, attachment_id))
+        .await
+        .map_err(|e| format!("attachment {attachment_id} is gone: {e}"))?;
+    let bytes = tokio::fs::read(dir.join(&file.storage_key))
+        .await
+        .map_err(|e| format!("attachment {attachment_id} cannot be read: {e}"))?;
+    let mut body: serde_json::Value =
+        serde_json::from_str(&d.body).map_err(|e| format!("stored body is not JSON: {e}"))?;
+    body["content"] = base64::engine::general_purpose::STANDARD
+        .encode(bytes)
+        .into();
+    Ok(body.to_string().into_bytes())
+}
+
 async fn attempt(
     db: &Db,
     client: &reqwest::Client,
     settings: &DeliverySettings,
+    dir: &Path,
     owner: &str,
     d: Delivery,
 ) {
@@ -112,34 +145,42 @@ async fn attempt(
     let secret = db
         .read(move |conn| ChatAccount::find(conn, tenant, account_id).map(|a| a.secret))
         .await;
-    let outcome = match secret {
-        Ok(secret) => {
-            let signature = sign(&secret, d.body.as_bytes());
-            client
-                .post(&d.url)
-                .header("Content-Type", "application/json")
-                .header("X-Omnibridge-Signature", signature)
-                .header("X-Omnibridge-Delivery", d.id.to_string())
-                .body(d.body.clone())
-                .send()
-                .await
-        }
+    let secret = match secret {
+        Ok(secret) => secret,
         Err(e) => {
             log::error!("delivery {} has no chat account: {e}", d.id);
             return;
         }
     };
+    let outcome = match body_of(db, dir, &d).await {
+        Ok(body) => {
+            let signature = sign(&secret, &body);
+            Ok(client
+                .post(&d.url)
+                .header("Content-Type", "application/json")
+                .header("X-Omnibridge-Signature", signature)
+                .header("X-Omnibridge-Delivery", d.id.to_string())
+                .body(body)
+                .send()
+                .await)
+        }
+        Err(gone) => Err(gone),
+    };
     let attempts = d.attempts + 1;
     let now = now_millis();
     let (state, next, status, error, delivered) = match outcome {
-        Ok(response) if response.status().is_success() => (
+        Err(gone) => {
+            log::warn!("delivery {} cannot be sent: {gone}", d.id);
+            (FAILED, now, None, Some(gone), None)
+        }
+        Ok(Ok(response)) if response.status().is_success() => (
             DELIVERED,
             now,
             Some(response.status().as_u16() as i32),
             None,
             Some(now),
         ),
-        other => {
+        Ok(other) => {
             let (status, error) = match other {
                 Ok(response) => {
                     let status = response.status().as_u16() as i32;

@@ -1,10 +1,12 @@
-//! `POST /api/v2/message`: an agent's reply or internal note on a ticket.
+//! `POST /api/v2/message`: an agent's reply or internal note on a ticket, with files; and
+//! `POST /api/v2/message/typing`: the agent's typing indicator.
 
 use serde::Serialize;
 use serde_json::json;
 
+use crate::db::models::attachment::{Attachment, NewAttachment};
 use crate::db::models::chat_account::ChatAccount;
-use crate::db::models::chat_session::ChatSession;
+use crate::db::models::chat_session::{ChatSession, STATE_ENDED};
 use crate::db::models::delivery::{Delivery, NewDelivery, QUEUED};
 use crate::db::models::message::{Message, NewMessage};
 use crate::db::models::ticket::TicketRow;
@@ -12,8 +14,11 @@ use crate::db::models::ticket_event::TicketEvent;
 use crate::db::models::user::User;
 use crate::db::{now_millis, Db};
 use crate::error::ApiError;
+use crate::services::attachments::PlacedFile;
 use crate::services::chat::iso;
-use crate::services::delivery::endpoint;
+use crate::services::delivery::{
+    endpoint, MESSAGE_FOR_CUSTOMER, TYPING_INDICATOR_FOR_CUSTOMER, UPLOAD_FOR_CUSTOMER,
+};
 
 /// How a reply goes out: `note` (stored only) or a channel number.
 #[derive(Debug, Clone)]
@@ -31,8 +36,13 @@ pub struct ReplyOutcome {
     pub created_at: String,
     /// `null` for a note; else the delivery's id and state (`queued` at first).
     pub delivery: Option<serde_json::Value>,
+    /// The files attached, each with its own upload delivery on a chat.
+    pub attachments: Vec<serde_json::Value>,
 }
 
+/// Stores the reply or note with the files attached to it and, for a chat, queues its
+/// deliveries: the text to `messageForCustomer`, then each file to `uploadForCustomer`.
+/// The files are already in place; the caller removes them if this fails.
 pub async fn post(
     db: &Db,
     tenant_id: i64,
@@ -40,6 +50,7 @@ pub async fn post(
     reply: ReplyType,
     text: String,
     agent: Option<i64>,
+    files: Vec<PlacedFile>,
 ) -> Result<ReplyOutcome, ApiError> {
     db.write(move |conn| {
         let ticket = TicketRow::find(conn, tenant_id, ticket_id)?;
@@ -91,9 +102,34 @@ pub async fn post(
             },
         )?;
         crate::db::models::ticket::Ticket::touch_by_agent(conn, ticket.id, now)?;
+        let mut attachments = Vec::with_capacity(files.len());
+        for file in &files {
+            let id = Attachment::create(
+                conn,
+                &NewAttachment {
+                    tenant_id,
+                    ticket_id: ticket.id,
+                    session_id: session.as_ref().map(|s| s.id),
+                    message_number: None,
+                    file_name: &file.file_name,
+                    content_type: &file.content_type,
+                    size_bytes: file.size as i64,
+                    sha256: &file.sha256,
+                    storage_key: &file.storage_key,
+                    created_at: now,
+                    author,
+                    message_id: Some(inserted.id),
+                },
+            )?;
+            attachments.push((id, file));
+        }
         let mut delivery = None;
+        let mut uploads = Vec::new();
         if let (Some(session), "agent") = (&session, author) {
             let account = ChatAccount::find(conn, tenant_id, session.chat_account_id)?;
+            let agent_json = agent_user
+                .as_ref()
+                .map(|u| json!({"id": u.id, "name": u.name}));
             let body = json!({
                 "chatServer": session.chat_server,
                 "chatSessionID": session.chat_session_id,
@@ -101,11 +137,11 @@ pub async fn post(
                 "ticketID": ticket.id,
                 "messageID": inserted.id,
                 "message": text,
-                "agent": agent_user.as_ref().map(|u| json!({"id": u.id, "name": u.name})),
+                "agent": agent_json,
                 "sentAt": iso(now),
             })
             .to_string();
-            let url = endpoint(&session.chat_server, "messageForCustomer");
+            let url = endpoint(&session.chat_server, MESSAGE_FOR_CUSTOMER);
             let id = Delivery::create(
                 conn,
                 &NewDelivery {
@@ -113,15 +149,53 @@ pub async fn post(
                     ticket_id: ticket.id,
                     message_id: Some(inserted.id),
                     chat_account_id: account.id,
-                    kind: "messageForCustomer",
+                    kind: MESSAGE_FOR_CUSTOMER,
                     url: &url,
                     body: &body,
                     state: QUEUED,
                     attempts: 0,
                     next_attempt_at: now,
                     created_at: now,
+                    attachment_id: None,
                 },
             )?;
+            for (attachment_id, file) in &attachments {
+                // The bytes are added (base64, `content`) when it is sent, not kept twice.
+                let body = json!({
+                    "chatServer": session.chat_server,
+                    "chatSessionID": session.chat_session_id,
+                    "chatAccountToken": account.token,
+                    "ticketID": ticket.id,
+                    "messageID": inserted.id,
+                    "attachmentID": attachment_id,
+                    "fileName": file.file_name,
+                    "contentType": file.content_type,
+                    "size": file.size,
+                    "sha256": file.sha256,
+                    "agent": agent_json,
+                    "sentAt": iso(now),
+                })
+                .to_string();
+                let id = Delivery::create(
+                    conn,
+                    &NewDelivery {
+                        tenant_id,
+                        ticket_id: ticket.id,
+                        message_id: Some(inserted.id),
+                        chat_account_id: account.id,
+                        kind: UPLOAD_FOR_CUSTOMER,
+                        url: &endpoint(&session.chat_server, UPLOAD_FOR_CUSTOMER),
+                        body: &body,
+                        state: QUEUED,
+                        attempts: 0,
+                        // Due with the text, and claimed after it (in id order).
+                        next_attempt_at: now,
+                        created_at: now,
+                        attachment_id: Some(*attachment_id),
+                    },
+                )?;
+                uploads.push(json!({"attachment_id": attachment_id, "id": id, "state": QUEUED}));
+            }
             // A reply picks a waiting chat up.
             if ChatSession::pick_up(conn, ticket.id, now)? {
                 TicketEvent::record(
@@ -143,6 +217,95 @@ pub async fn post(
             kind: if author == "note" { "note" } else { "reply" },
             created_at: iso(now),
             delivery,
+            attachments: attachments
+                .iter()
+                .map(|(id, file)| {
+                    json!({
+                        "id": id, "file_name": file.file_name, "content_type": file.content_type,
+                        "size": file.size, "sha256": file.sha256,
+                        "url": format!("/api/v2/file/{id}"),
+                        "delivery": uploads.iter().find(|u| u["attachment_id"] == *id)
+                            .map(|u| json!({"id": u["id"], "state": u["state"]})),
+                    })
+                })
+                .collect(),
+        })
+    })
+    .await
+}
+
+#[derive(Debug, Serialize)]
+pub struct TypingOutcome {
+    pub ticket_id: i64,
+    pub event: String,
+    pub delivery: serde_json::Value,
+}
+
+/// An agent started or stopped typing on a chat ticket: queued for the chat server's
+/// `typingIndicatorForCustomer`, like every call back. Only a chat that has not ended takes it.
+pub async fn typing(
+    db: &Db,
+    tenant_id: i64,
+    ticket_id: i64,
+    event: String,
+    agent: Option<i64>,
+) -> Result<TypingOutcome, ApiError> {
+    db.write(move |conn| {
+        let ticket = TicketRow::find(conn, tenant_id, ticket_id)?;
+        let Some(session) = ChatSession::of_ticket(conn, ticket.id)? else {
+            return Err(ApiError::validation(
+                "ticketID",
+                "not_chat",
+                Some("typing indicators go to chats only"),
+            ));
+        };
+        if session.state == STATE_ENDED {
+            return Err(ApiError::validation(
+                "ticketID",
+                "chat_ended",
+                Some("the chat has ended"),
+            ));
+        }
+        let agent_user =
+            match agent {
+                Some(id) => Some(User::find(conn, tenant_id, id).map_err(|_| {
+                    ApiError::validation("userID", "unknown", Some("no such agent"))
+                })?),
+                None => None,
+            };
+        let account = ChatAccount::find(conn, tenant_id, session.chat_account_id)?;
+        let now = now_millis();
+        let body = json!({
+            "chatServer": session.chat_server,
+            "chatSessionID": session.chat_session_id,
+            "chatAccountToken": account.token,
+            "ticketID": ticket.id,
+            "event": event,
+            "agent": agent_user.as_ref().map(|u| json!({"id": u.id, "name": u.name})),
+            "sentAt": iso(now),
+        })
+        .to_string();
+        let id = Delivery::create(
+            conn,
+            &NewDelivery {
+                tenant_id,
+                ticket_id: ticket.id,
+                message_id: None,
+                chat_account_id: account.id,
+                kind: TYPING_INDICATOR_FOR_CUSTOMER,
+                url: &endpoint(&session.chat_server, TYPING_INDICATOR_FOR_CUSTOMER),
+                body: &body,
+                state: QUEUED,
+                attempts: 0,
+                next_attempt_at: now,
+                created_at: now,
+                attachment_id: None,
+            },
+        )?;
+        Ok(TypingOutcome {
+            ticket_id: ticket.id,
+            event: event.clone(),
+            delivery: json!({"id": id, "state": QUEUED}),
         })
     })
     .await

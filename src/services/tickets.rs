@@ -93,23 +93,29 @@ fn view(conn: &mut DbConnection, row: TicketRow) -> Result<TicketView, ApiError>
 /// chat events (typing, visited pages, the end) and the ticket's own changes.
 fn timeline(conn: &mut DbConnection, ticket_id: i64) -> Result<Vec<Value>, ApiError> {
     let mut entries: Vec<(i64, u8, i64, Value)> = Vec::new();
-    let deliveries: HashMap<i64, Delivery> = Delivery::of_ticket(conn, ticket_id)?
-        .into_iter()
-        .filter_map(|d| d.message_id.map(|m| (m, d)))
-        .collect();
+    // A reply's text delivery belongs to its message, each upload to its attachment.
+    let (mut of_message, mut of_attachment) = (HashMap::new(), HashMap::new());
+    for d in Delivery::of_ticket(conn, ticket_id)? {
+        match (d.attachment_id, d.message_id) {
+            (Some(a), _) => of_attachment.insert(a, d),
+            (None, Some(m)) => of_message.insert(m, d),
+            (None, None) => None,
+        };
+    }
+    let state = |d: &Delivery| {
+        json!({
+            "id": d.id, "state": d.state, "attempts": d.attempts,
+            "last_status": d.last_status, "last_error": d.last_error,
+            "delivered_at": d.delivered_at.map(iso),
+        })
+    };
     for m in Message::of_ticket(conn, ticket_id)? {
         let kind = if m.author == "note" {
             "note"
         } else {
             "message"
         };
-        let delivery = deliveries.get(&m.id).map(|d| {
-            json!({
-                "id": d.id, "state": d.state, "attempts": d.attempts,
-                "last_status": d.last_status, "last_error": d.last_error,
-                "delivered_at": d.delivered_at.map(iso),
-            })
-        });
+        let delivery = of_message.get(&m.id).map(state);
         let entry = json!({
             "type": kind, "id": m.id, "author": m.author, "user_id": m.user_id,
             "message": m.body, "message_number": m.message_number, "url": m.url,
@@ -124,9 +130,11 @@ fn timeline(conn: &mut DbConnection, ticket_id: i64) -> Result<Vec<Value>, ApiEr
             1,
             a.id,
             json!({
-                "type": "attachment", "id": a.id, "file_name": a.file_name,
+                "type": "attachment", "id": a.id, "author": a.author,
+                "message_id": a.message_id, "file_name": a.file_name,
                 "content_type": a.content_type, "size": a.size_bytes, "sha256": a.sha256,
                 "message_number": a.message_number, "url": format!("/api/v2/file/{}", a.id),
+                "delivery": of_attachment.get(&a.id).map(state),
                 "created_at": iso(a.created_at),
             }),
         ));

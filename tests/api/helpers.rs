@@ -238,7 +238,8 @@ impl TestApp {
 /// `fail_first` requests.
 pub struct FakeChatServer {
     pub base: String,
-    pub received: std::sync::Arc<Mutex<Vec<(actix_web::http::header::HeaderMap, String)>>>,
+    /// Each request's path, headers and body, in arrival order.
+    pub received: std::sync::Arc<Mutex<Vec<(String, actix_web::http::header::HeaderMap, String)>>>,
     handle: actix_web::dev::ServerHandle,
 }
 
@@ -259,20 +260,26 @@ impl FakeChatServer {
                 let server = actix_web::HttpServer::new(move || {
                     let seen = seen.clone();
                     let count = count.clone();
-                    actix_web::App::new().default_service(actix_web::web::to(
-                        move |req: actix_web::HttpRequest, body: String| {
-                            let (seen, count) = (seen.clone(), count.clone());
-                            async move {
-                                let n = count.fetch_add(1, Ordering::SeqCst);
-                                seen.lock().unwrap().push((req.headers().clone(), body));
-                                if n < fail_first {
-                                    actix_web::HttpResponse::ServiceUnavailable().body("busy")
-                                } else {
-                                    actix_web::HttpResponse::Ok().body("ok")
+                    actix_web::App::new()
+                        .app_data(actix_web::web::PayloadConfig::new(64 * 1024 * 1024))
+                        .default_service(actix_web::web::to(
+                            move |req: actix_web::HttpRequest, body: String| {
+                                let (seen, count) = (seen.clone(), count.clone());
+                                async move {
+                                    let n = count.fetch_add(1, Ordering::SeqCst);
+                                    seen.lock().unwrap().push((
+                                        req.path().to_owned(),
+                                        req.headers().clone(),
+                                        body,
+                                    ));
+                                    if n < fail_first {
+                                        actix_web::HttpResponse::ServiceUnavailable().body("busy")
+                                    } else {
+                                        actix_web::HttpResponse::Ok().body("ok")
+                                    }
                                 }
-                            }
-                        },
-                    ))
+                            },
+                        ))
                 })
                 .workers(1)
                 .listen(listener)
@@ -290,7 +297,23 @@ impl FakeChatServer {
     }
 
     pub fn requests(&self) -> Vec<(actix_web::http::header::HeaderMap, String)> {
-        self.received.lock().unwrap().clone()
+        self.received
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, headers, body)| (headers.clone(), body.clone()))
+            .collect()
+    }
+
+    /// The requests to one endpoint, e.g. `/uploadForCustomer`.
+    pub fn requests_to(&self, path: &str) -> Vec<(actix_web::http::header::HeaderMap, String)> {
+        self.received
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(p, _, _)| p == path)
+            .map(|(_, headers, body)| (headers.clone(), body.clone()))
+            .collect()
     }
 }
 

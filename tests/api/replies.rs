@@ -233,3 +233,320 @@ async fn replies_are_checked_before_anything_is_stored() {
         0
     );
 }
+
+/// `POST /api/v2/message` as multipart: the fields and each file as a file part.
+async fn reply_with_files(
+    app: &TestApp,
+    key: &str,
+    fields: &[(&str, String)],
+    files: &[(&str, Vec<u8>)],
+) -> crate::helpers::Answer {
+    let mut form = reqwest::multipart::Form::new();
+    for (name, value) in fields {
+        form = form.text(name.to_string(), value.clone());
+    }
+    for (file_name, bytes) in files {
+        let part = reqwest::multipart::Part::bytes(bytes.clone()).file_name(file_name.to_string());
+        form = form.part("file", part);
+    }
+    let response = app
+        .client
+        .post(format!("{}/api/v2/message", app.address))
+        .header("apiKey", key)
+        .multipart(form)
+        .send()
+        .await
+        .expect("request sent");
+    crate::helpers::answer(response).await
+}
+
+fn stored_files(dir: &std::path::Path) -> usize {
+    fn walk(dir: &std::path::Path, n: &mut usize) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, n);
+            } else {
+                *n += 1;
+            }
+        }
+    }
+    let mut n = 0;
+    walk(dir, &mut n);
+    n
+}
+
+async fn wait_for_requests(chat: &FakeChatServer, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while chat.requests().len() < n {
+        assert!(
+            Instant::now() < deadline,
+            "the chat server got {} of {n} requests",
+            chat.requests().len()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn files_on_a_reply_are_uploaded_to_the_chat_server_with_their_bytes_signed() {
+    use base64::Engine;
+    use sha2::Digest;
+    let app = spawn_app().await;
+    let chat = FakeChatServer::start(1);
+    let (secret, ticket) = chat_on(&app, &chat.base, "session-files-01").await;
+    let (_, key) = app.agent("Alice", &Permission::ALL);
+    let pdf = b"%PDF-1.4\n% invoice\n".repeat(500);
+    let text = "line one\nline two\n".as_bytes().to_vec();
+
+    let a = reply_with_files(
+        &app,
+        &key,
+        &[
+            ("ticketID", ticket.to_string()),
+            ("type", "8".into()),
+            ("message", "Here is your invoice.".into()),
+        ],
+        &[
+            ("../../invoice.pdf", pdf.clone()),
+            ("notes.txt", text.clone()),
+        ],
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let item = &a.body["item"];
+    let files = item["attachments"].as_array().unwrap();
+    assert_eq!(files.len(), 2, "{}", a.body);
+    assert_eq!(files[0]["file_name"], "invoice.pdf");
+    assert_eq!(files[0]["content_type"], "application/pdf");
+    assert_eq!(files[1]["content_type"], "text/plain");
+    assert!(files.iter().all(|f| f["delivery"]["state"] == "queued"));
+
+    // The text and both files arrive (the first call is refused and retried).
+    wait_for_requests(&chat, 4).await;
+    let texts = chat.requests_to("/messageForCustomer");
+    assert!(!texts.is_empty());
+    let uploads = chat.requests_to("/uploadForCustomer");
+    let mut seen = std::collections::HashMap::new();
+    for (headers, body) in &uploads {
+        assert_eq!(
+            headers
+                .get("x-omnibridge-signature")
+                .unwrap()
+                .to_str()
+                .unwrap(),
+            sign(&secret, body.as_bytes())
+        );
+        let body: Value = serde_json::from_str(body).unwrap();
+        assert_eq!(body["ticketID"], ticket);
+        assert_eq!(body["messageID"], item["message_id"]);
+        assert_eq!(body["chatSessionID"], "session-files-01");
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(body["content"].as_str().unwrap())
+            .unwrap();
+        assert_eq!(body["size"], bytes.len());
+        assert_eq!(body["sha256"], hex::encode(sha2::Sha256::digest(&bytes)));
+        seen.insert(body["fileName"].as_str().unwrap().to_owned(), bytes);
+    }
+    assert_eq!(seen.get("invoice.pdf"), Some(&pdf));
+    assert_eq!(seen.get("notes.txt"), Some(&text));
+
+    // The timeline shows the agent's files on the message, each delivered; agents can fetch them.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let attachments = loop {
+        let t = app
+            .agent_call(
+                Method::GET,
+                &format!("ticket/{ticket}?getTicketHistory=true"),
+                &key,
+                None,
+            )
+            .await;
+        let attachments: Vec<Value> = t.body["item"]["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["type"] == "attachment")
+            .cloned()
+            .collect();
+        if attachments
+            .iter()
+            .all(|a| a["delivery"]["state"] == "delivered")
+        {
+            break attachments;
+        }
+        assert!(Instant::now() < deadline, "{attachments:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(attachments.len(), 2);
+    for a in &attachments {
+        assert_eq!(a["author"], "agent");
+        assert_eq!(a["message_id"], item["message_id"]);
+    }
+    let file = app
+        .client
+        .get(format!(
+            "{}{}",
+            app.address,
+            attachments[0]["url"].as_str().unwrap()
+        ))
+        .header("apiKey", &key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(file.status(), 200);
+    assert_eq!(file.bytes().await.unwrap().to_vec(), pdf);
+}
+
+#[tokio::test]
+async fn a_note_keeps_its_files_and_a_refused_reply_keeps_none() {
+    let app = spawn_app().await;
+    let chat = FakeChatServer::start(0);
+    let (_, ticket) = chat_on(&app, &chat.base, "session-files-02").await;
+    let (_, key) = app.agent("Alice", &Permission::ALL);
+
+    let a = reply_with_files(
+        &app,
+        &key,
+        &[
+            ("ticketID", ticket.to_string()),
+            ("type", "note".into()),
+            ("message", "Customer's screenshot, for the record.".into()),
+        ],
+        &[("shot.txt", b"not really a screenshot".to_vec())],
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.body["item"]["attachments"][0]["delivery"], Value::Null);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM attachments WHERE author = 'note'"),
+        1
+    );
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM deliveries"), 0);
+    let kept = stored_files(&app.attachments_dir);
+    assert_eq!(kept, 1);
+
+    // A reply that is refused (no such ticket; too short; too many files) stores no file.
+    let refused = [
+        (
+            vec![
+                ("ticketID", "999999".to_owned()),
+                ("type", "8".into()),
+                ("message", "Hello there".into()),
+            ],
+            1,
+            404,
+        ),
+        (
+            vec![
+                ("ticketID", ticket.to_string()),
+                ("type", "8".into()),
+                ("message", "Hi".into()),
+            ],
+            1,
+            400,
+        ),
+        (
+            vec![
+                ("ticketID", ticket.to_string()),
+                ("type", "8".into()),
+                ("message", "Hello there".into()),
+            ],
+            11,
+            400,
+        ),
+    ];
+    for (fields, n, status) in refused {
+        let files: Vec<(&str, Vec<u8>)> =
+            (0..n).map(|_| ("a.txt", b"some text".to_vec())).collect();
+        let a = reply_with_files(&app, &key, &fields, &files).await;
+        assert_eq!(a.status, status, "{}", a.body);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(stored_files(&app.attachments_dir), kept);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM attachments"), 1);
+}
+
+#[tokio::test]
+async fn an_agents_typing_reaches_the_chat_server_while_the_chat_lasts() {
+    let app = spawn_app().await;
+    let chat = FakeChatServer::start(0);
+    let (secret, ticket) = chat_on(&app, &chat.base, "session-typing-01").await;
+    let (alice, key) = app.agent("Alice", &Permission::ALL);
+    let typing = |body: Value, key: String| {
+        let app = &app;
+        async move {
+            app.agent_call(Method::POST, "message/typing", &key, Some(body))
+                .await
+        }
+    };
+
+    let a = typing(
+        json!({"ticketID": ticket, "event": "startedtyping"}),
+        key.clone(),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.body["item"]["delivery"]["state"], "queued");
+    wait_for_requests(&chat, 1).await;
+    let sent = chat.requests_to("/typingIndicatorForCustomer");
+    assert_eq!(sent.len(), 1);
+    let (headers, body) = &sent[0];
+    assert_eq!(
+        headers
+            .get("x-omnibridge-signature")
+            .unwrap()
+            .to_str()
+            .unwrap(),
+        sign(&secret, body.as_bytes())
+    );
+    let body: Value = serde_json::from_str(body).unwrap();
+    assert_eq!(body["event"], "startedtyping");
+    assert_eq!(body["chatSessionID"], "session-typing-01");
+    assert_eq!(body["agent"]["id"], alice);
+
+    let a = typing(json!({"ticketID": ticket, "event": "dancing"}), key.clone()).await;
+    assert_eq!(a.status, 400, "{}", a.body);
+    assert!(a.field_codes("event").len() == 1, "{}", a.body);
+    let (_, reader) = app.agent("Reader", &[Permission::TicketRead]);
+    let a = typing(
+        json!({"ticketID": ticket, "event": "stoppedtyping"}),
+        reader,
+    )
+    .await;
+    assert_eq!(a.status, 403, "{}", a.body);
+
+    let form = vec![
+        ("chatServer", chat.base.clone()),
+        ("chatSessionID", "session-typing-01".to_owned()),
+        ("chatAccountToken", "replieswidget01".to_owned()),
+    ];
+    let a = app
+        .post("notifyUserEndChat", &form, Encoding::Multipart)
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let a = typing(
+        json!({"ticketID": ticket, "event": "stoppedtyping"}),
+        key.clone(),
+    )
+    .await;
+    assert_eq!(a.status, 400, "{}", a.body);
+    assert_eq!(a.field_codes("ticketID"), ["chat_ended"], "{}", a.body);
+
+    let chat_ticket = app
+        .agent_call(Method::GET, &format!("ticket/{ticket}"), &key, None)
+        .await;
+    let customer = chat_ticket.body["item"]["customer_id"].clone();
+    let t = app
+        .agent_call(
+            Method::POST,
+            "ticket",
+            &key,
+            Some(json!({"title": "By phone", "customerID": customer, "channelID": 2})),
+        )
+        .await;
+    let phone = t.body["item"]["id"].as_i64().unwrap_or(0);
+    let a = typing(json!({"ticketID": phone, "event": "startedtyping"}), key).await;
+    assert_eq!(a.status, 400, "{}", a.body);
+    assert_eq!(a.field_codes("ticketID"), ["not_chat"], "{}", a.body);
+}

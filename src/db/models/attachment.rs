@@ -18,6 +18,9 @@ pub struct NewAttachment<'a> {
     pub sha256: &'a str,
     pub storage_key: &'a str,
     pub created_at: i64,
+    /// `customer` (from the chat server), `agent` (on a reply) or `note`.
+    pub author: &'a str,
+    pub message_id: Option<i64>,
 }
 
 pub struct Attachment;
@@ -45,6 +48,8 @@ pub struct AttachmentRow {
     pub sha256: String,
     pub storage_key: String,
     pub created_at: i64,
+    pub author: String,
+    pub message_id: Option<i64>,
 }
 
 impl Attachment {

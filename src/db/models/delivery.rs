@@ -23,6 +23,8 @@ pub struct NewDelivery<'a> {
     pub attempts: i32,
     pub next_attempt_at: i64,
     pub created_at: i64,
+    /// The file an `uploadForCustomer` delivery sends.
+    pub attachment_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -41,6 +43,7 @@ pub struct Delivery {
     pub last_status: Option<i32>,
     pub last_error: Option<String>,
     pub delivered_at: Option<i64>,
+    pub attachment_id: Option<i64>,
 }
 
 impl Delivery {
@@ -69,7 +72,7 @@ impl Delivery {
             .filter(deliveries::state.eq(QUEUED))
             .filter(deliveries::next_attempt_at.le(now))
             .filter(free)
-            .order(deliveries::next_attempt_at)
+            .order((deliveries::next_attempt_at, deliveries::id))
             .limit(limit)
             .select(deliveries::id)
             .load(c))?;

@@ -1,0 +1,3 @@
+ALTER TABLE deliveries DROP COLUMN attachment_id;
+ALTER TABLE attachments DROP COLUMN message_id;
+ALTER TABLE attachments DROP COLUMN author;
