@@ -20,3 +20,4 @@ mod tickets;
 mod users;
 mod validation;
 mod views;
+mod walkthrough;
