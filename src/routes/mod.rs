@@ -1,4 +1,5 @@
-//! The routing table.
+//! The routing table: `register` lists every route once; `configure` gives them to the
+//! server and `table` lists them, so a check of the routes sees exactly what is served.
 
 pub mod chat;
 pub mod customer;
@@ -9,23 +10,79 @@ pub mod ticket;
 pub mod user;
 pub mod view;
 
-use actix_web::{web, HttpResponse};
+use actix_web::http::Method;
+use actix_web::{web, FromRequest, Handler, HttpResponse, Responder, Route};
 use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::error::ApiError;
 
+/// Registers every route of the server through a [`Router`], so that the server and
+/// [`table`] cannot differ.
+fn register(r: &mut Router) {
+    r.resource("/health", [on(Method::GET, health::health)]);
+    r.resource("/ready", [on(Method::GET, health::ready)]);
+    chat::routes(r);
+    ticket::routes(r);
+    user::routes(r);
+    customer::routes(r);
+    view::routes(r);
+    r.resource("/api/v2/file/{id}", [on(Method::GET, file::download)]);
+    r.resource("/api/v2/message", [on(Method::POST, message::create)]);
+    r.resource("/api/v2/message/typing", [on(Method::POST, message::typing)]);
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/health", web::get().to(health::health))
-        .route("/ready", web::get().to(health::ready))
-        .service(web::scope("/api/v2/chat").configure(chat::configure))
-        .configure(ticket::configure)
-        .configure(user::configure)
-        .configure(customer::configure)
-        .configure(view::configure)
-        .route("/api/v2/file/{id}", web::get().to(file::download))
-        .route("/api/v2/message", web::post().to(message::create))
-        .route("/api/v2/message/typing", web::post().to(message::typing));
+    register(&mut Router {
+        cfg: Some(cfg),
+        table: Vec::new(),
+    });
+}
+
+/// Every `(METHOD, path)` the server routes, in registration order; paths as registered
+/// (`{id}` style, as OpenAPI writes them too).
+pub fn table() -> Vec<(String, String)> {
+    let mut router = Router {
+        cfg: None,
+        table: Vec::new(),
+    };
+    register(&mut router);
+    router
+        .table
+        .into_iter()
+        .map(|(method, path)| (method.to_string(), path))
+        .collect()
+}
+
+/// Registers resources on the server (when it has a `ServiceConfig`) and records each
+/// method and path it registers.
+pub struct Router<'a> {
+    cfg: Option<&'a mut web::ServiceConfig>,
+    table: Vec<(Method, String)>,
+}
+
+impl Router<'_> {
+    /// One path with its methods; any other method on it answers `405`.
+    pub fn resource<const N: usize>(&mut self, path: &str, routes: [(Method, Route); N]) {
+        let mut resource = web::resource(path);
+        for (method, route) in routes {
+            self.table.push((method, path.to_owned()));
+            resource = resource.route(route);
+        }
+        if let Some(cfg) = self.cfg.as_deref_mut() {
+            cfg.service(resource.default_service(web::to(method_not_allowed)));
+        }
+    }
+}
+
+/// A route for one method, and the method, so that the router can record it.
+pub fn on<F, Args>(method: Method, handler: F) -> (Method, Route)
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    (method.clone(), web::method(method).to(handler))
 }
 
 /// Omnidesk's result envelope, `{"type": "result", "message": ..., ...extra}`.

@@ -10,51 +10,48 @@ mod request_chat_config;
 mod request_chat_queue;
 mod whitelisted_domains_and_blacklisted_ips;
 
-use actix_web::web;
+use actix_web::http::Method;
 
-use super::method_not_allowed;
+use super::{on, Router};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    let posts = [
-        (
-            "/requestChatConfig",
-            web::post().to(request_chat_config::handle),
-        ),
-        (
-            "/notifyUserNewChatMessage",
-            web::post().to(notify_user_new_chat_message::handle),
-        ),
-        (
-            "/notifyUserNewChatEvent",
-            web::post().to(notify_user_new_chat_event::handle),
-        ),
-        (
-            "/notifyUserVisited",
-            web::post().to(notify_user_visited::handle),
-        ),
-        (
-            "/notifyUserEndChat",
-            web::post().to(notify_user_end_chat::handle),
-        ),
-        ("/addAttachment", web::post().to(add_attachment::handle)),
-        (
-            "/checkOriginAndIP",
-            web::post().to(check_origin_and_ip::handle),
-        ),
-        (
-            "/requestChatQueue",
-            web::post().to(request_chat_queue::handle),
-        ),
-        (
-            "/whitelistedDomainsAndBlacklistedIPs",
-            web::get().to(whitelisted_domains_and_blacklisted_ips::handle),
-        ),
-    ];
-    for (path, route) in posts {
-        cfg.service(
-            web::resource(path)
-                .route(route)
-                .default_service(web::to(method_not_allowed)),
-        );
-    }
+pub fn routes(r: &mut Router) {
+    r.resource(
+        "/api/v2/chat/requestChatConfig",
+        [on(Method::POST, request_chat_config::handle)],
+    );
+    r.resource(
+        "/api/v2/chat/notifyUserNewChatMessage",
+        [on(Method::POST, notify_user_new_chat_message::handle)],
+    );
+    r.resource(
+        "/api/v2/chat/notifyUserNewChatEvent",
+        [on(Method::POST, notify_user_new_chat_event::handle)],
+    );
+    r.resource(
+        "/api/v2/chat/notifyUserVisited",
+        [on(Method::POST, notify_user_visited::handle)],
+    );
+    r.resource(
+        "/api/v2/chat/notifyUserEndChat",
+        [on(Method::POST, notify_user_end_chat::handle)],
+    );
+    r.resource(
+        "/api/v2/chat/addAttachment",
+        [on(Method::POST, add_attachment::handle)],
+    );
+    r.resource(
+        "/api/v2/chat/checkOriginAndIP",
+        [on(Method::POST, check_origin_and_ip::handle)],
+    );
+    r.resource(
+        "/api/v2/chat/requestChatQueue",
+        [on(Method::POST, request_chat_queue::handle)],
+    );
+    r.resource(
+        "/api/v2/chat/whitelistedDomainsAndBlacklistedIPs",
+        [on(
+            Method::GET,
+            whitelisted_domains_and_blacklisted_ips::handle,
+        )],
+    );
 }

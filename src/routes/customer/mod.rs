@@ -2,6 +2,7 @@
 
 use std::sync::LazyLock;
 
+use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
 use regex::Regex;
 use serde_json::json;
@@ -14,30 +15,26 @@ use crate::domain::fields::{paging, FieldReader};
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::{read_fields, Auth};
-use crate::routes::{item, list, method_not_allowed, path_id, result};
+use crate::routes::{item, list, on, path_id, result, Router};
 use crate::services::customers;
 
 const MAX_LIMIT: i64 = 99;
 static QUERY: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[0-9a-zA-Z ]+$").expect("valid pattern"));
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/api/v2/customer")
-            .route(web::get().to(list_customers))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/api/v2/customer/{id}/purgeData")
-            .route(web::delete().to(purge_customer))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/api/v2/customer/{id}")
-            .route(web::get().to(get_customer))
-            .route(web::put().to(update_customer))
-            .route(web::delete().to(delete_customer))
-            .default_service(web::to(method_not_allowed)),
+pub fn routes(r: &mut Router) {
+    r.resource("/api/v2/customer", [on(Method::GET, list_customers)]);
+    r.resource(
+        "/api/v2/customer/{id}/purgeData",
+        [on(Method::DELETE, purge_customer)],
+    );
+    r.resource(
+        "/api/v2/customer/{id}",
+        [
+            on(Method::GET, get_customer),
+            on(Method::PUT, update_customer),
+            on(Method::DELETE, delete_customer),
+        ],
     );
 }
 

@@ -8,32 +8,32 @@ mod set_priority;
 mod set_status;
 mod update;
 
-use actix_web::web;
+use actix_web::http::Method;
 
-use super::method_not_allowed;
+use super::{on, Router};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/api/v2/ticket")
-            .route(web::get().to(list::handle))
-            .route(web::post().to(create::handle))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/api/v2/ticket/setStatus")
-            .route(web::post().to(set_status::handle))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/api/v2/ticket/setPriority")
-            .route(web::post().to(set_priority::handle))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/api/v2/ticket/{id}")
-            .route(web::get().to(get::handle))
-            .route(web::put().to(update::handle))
-            .route(web::delete().to(delete::handle))
-            .default_service(web::to(method_not_allowed)),
+pub fn routes(r: &mut Router) {
+    r.resource(
+        "/api/v2/ticket",
+        [
+            on(Method::GET, list::handle),
+            on(Method::POST, create::handle),
+        ],
+    );
+    r.resource(
+        "/api/v2/ticket/setStatus",
+        [on(Method::POST, set_status::handle)],
+    );
+    r.resource(
+        "/api/v2/ticket/setPriority",
+        [on(Method::POST, set_priority::handle)],
+    );
+    r.resource(
+        "/api/v2/ticket/{id}",
+        [
+            on(Method::GET, get::handle),
+            on(Method::PUT, update::handle),
+            on(Method::DELETE, delete::handle),
+        ],
     );
 }

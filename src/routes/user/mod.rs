@@ -1,5 +1,6 @@
 //! `/api/v2/user`: the tenant's agents.
 
+use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
@@ -10,23 +11,22 @@ use crate::domain::fields::{paging, FieldReader};
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::{read_fields, Auth};
-use crate::routes::{item, list, method_not_allowed, path_id, result};
+use crate::routes::{item, list, on, path_id, result, Router};
 
 const MAX_LIMIT: i64 = 999;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/api/v2/user")
-            .route(web::get().to(list_users))
-            .route(web::post().to(create_user))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/api/v2/user/{id}")
-            .route(web::get().to(get_user))
-            .route(web::put().to(update_user))
-            .route(web::delete().to(delete_user))
-            .default_service(web::to(method_not_allowed)),
+pub fn routes(r: &mut Router) {
+    r.resource(
+        "/api/v2/user",
+        [on(Method::GET, list_users), on(Method::POST, create_user)],
+    );
+    r.resource(
+        "/api/v2/user/{id}",
+        [
+            on(Method::GET, get_user),
+            on(Method::PUT, update_user),
+            on(Method::DELETE, delete_user),
+        ],
     );
 }
 

@@ -1,5 +1,6 @@
 //! `/api/v2/view`: saved ticket filters.
 
+use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
@@ -11,24 +12,23 @@ use crate::domain::permission::Permission;
 use crate::domain::view::{conditions_from_text, Sort};
 use crate::error::ApiError;
 use crate::extract::{read_fields, Auth};
-use crate::routes::{item, list, method_not_allowed, path_id, result};
+use crate::routes::{item, list, on, path_id, result, Router};
 use crate::services::views::{self, ViewInput};
 
 const MAX_LIMIT: i64 = 9999;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/api/v2/view")
-            .route(web::get().to(list_views))
-            .route(web::post().to(create_view))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/api/v2/view/{id}")
-            .route(web::get().to(get_view))
-            .route(web::put().to(update_view))
-            .route(web::delete().to(delete_view))
-            .default_service(web::to(method_not_allowed)),
+pub fn routes(r: &mut Router) {
+    r.resource(
+        "/api/v2/view",
+        [on(Method::GET, list_views), on(Method::POST, create_view)],
+    );
+    r.resource(
+        "/api/v2/view/{id}",
+        [
+            on(Method::GET, get_view),
+            on(Method::PUT, update_view),
+            on(Method::DELETE, delete_view),
+        ],
     );
 }
 
