@@ -6,6 +6,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod extract;
+pub mod openapi;
 pub mod routes;
 pub mod services;
 pub mod startup;

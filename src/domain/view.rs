@@ -20,11 +20,21 @@ pub const FIELDS: [&str; 8] = [
     "last_update",
 ];
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Condition {
+    /// `status`, `priority`, `chat_state`, `channel_id`, `assigned_user_id`, `tags`,
+    /// `created_at` or `last_update`.
+    #[schema(example = "chat_state")]
     pub field: String,
+    /// `is`, `is_not`, `in`, `not_in` (status, priority, chat_state, channel_id);
+    /// `is`, `is_not`, `is_set`, `is_not_set` (assigned_user_id); `has`, `has_not` (tags);
+    /// `newer_than`, `older_than` (created_at, last_update).
+    #[schema(example = "is")]
     pub operator: String,
+    /// One value or a list; a user id or `"me"` (the key's agent); a tag; a relative time
+    /// such as `-30m`, `-24h`, `7d`, `2w`. None for `is_set` and `is_not_set`.
     #[serde(default)]
+    #[schema(example = "waiting")]
     pub value: Value,
 }
 
@@ -80,7 +90,7 @@ pub enum Filter {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SortField {
     LastUpdate,
@@ -88,14 +98,14 @@ pub enum SortField {
     Id,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     Asc,
     Desc,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Sort {
     pub field: SortField,
     pub direction: Direction,

@@ -13,10 +13,39 @@ use crate::db::Db;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::Auth;
+use crate::openapi::answers::{FileBytes, Forbidden, NotFound, Unauthorized};
 use crate::routes::path_id;
 
 const CHUNK: usize = 64 * 1024;
 
+/// An attachment's bytes
+///
+/// Streamed, with the stored content type, `Content-Disposition: attachment` with the
+/// sanitized name, and `X-Content-Type-Options: nosniff`.
+///
+/// Permission: `TICKET_READ`.
+#[utoipa::path(
+    get,
+    path = "/api/v2/file/{id}",
+    operation_id = "downloadFile",
+    tag = "file",
+    params(
+        ("id" = i64, Path, minimum = 1, description = "The attachment's id."),
+    ),
+    responses(
+        (status = 200, description = "The file, in its stored content type.",
+            content_type = "application/octet-stream", body = inline(FileBytes),
+            headers(
+                ("Content-Disposition" = String,
+                    description = "`attachment` with the file's sanitized name"),
+                ("X-Content-Type-Options" = String, description = "`nosniff`"),
+            )),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+    security(("apiKey" = [])),
+)]
 pub async fn download(
     Auth(auth): Auth,
     id: web::Path<String>,

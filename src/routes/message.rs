@@ -15,15 +15,50 @@ use crate::extract::body::{
     body_kind, check_declared_length, BoundedMultipart, MAX_MULTIPART_FIELDS,
 };
 use crate::extract::{read_fields, Auth, BodyKind};
+use crate::openapi::answers::{
+    BadRequest, Forbidden, Item, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
+};
+use crate::openapi::requests::{MessageForm, MessageWithFilesForm, TypingForm};
 use crate::routes::item;
 use crate::services::attachments::{place, sanitize_name, FileSink, PlacedFile, ReceivedFile};
-use crate::services::replies::{self, ReplyType};
+use crate::services::replies::{self, ReplyOutcome, ReplyType, TypingOutcome};
 
 /// At most this many files on one message.
 pub const MAX_FILES: usize = 10;
 /// Room for multipart headers and boundaries around the files.
 const MULTIPART_OVERHEAD: u64 = 64 * 1024;
 
+/// An agent's reply or internal note
+///
+/// A note and its files are stored only. A reply on a chat ticket (`type` 8) is stored and
+/// delivered to the chat server's `messageForCustomer`, and each file attached (multipart
+/// file parts, at most 10) to its `uploadForCustomer`, queued in the database and retried
+/// until it answers 2xx; the answer carries each delivery's id and state. Replying to a
+/// waiting chat picks it up. E-mail replies (`type` 1) are not available yet (`400`).
+///
+/// Permission: `MESSAGE_CREATE`.
+#[utoipa::path(
+    post,
+    path = "/api/v2/message",
+    operation_id = "createMessage",
+    tag = "message",
+    request_body(content(
+        (MessageWithFilesForm = "multipart/form-data"),
+        (MessageForm = "application/x-www-form-urlencoded"),
+        (MessageForm = "application/json"),
+    )),
+    responses(
+        (status = 200, description = "Stored (and queued for delivery).",
+            body = Item<ReplyOutcome>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("apiKey" = [])),
+)]
 pub async fn create(
     Auth(auth): Auth,
     req: HttpRequest,
@@ -78,6 +113,35 @@ pub async fn create(
     }
 }
 
+/// An agent's typing indicator
+///
+/// Delivered to the chat server's `typingIndicatorForCustomer` like every call back (queued,
+/// signed, retried; the body's `sentAt` lets it drop a late one). Only a chat ticket whose
+/// chat has not ended takes it: otherwise `400` naming `ticketID` (`not_chat`,
+/// `chat_ended`).
+///
+/// Permission: `MESSAGE_CREATE`.
+#[utoipa::path(
+    post,
+    path = "/api/v2/message/typing",
+    operation_id = "sendTypingIndicator",
+    tag = "message",
+    request_body(content(
+        (TypingForm = "application/json"),
+        (TypingForm = "application/x-www-form-urlencoded"),
+        (TypingForm = "multipart/form-data"),
+    )),
+    responses(
+        (status = 200, description = "Queued for delivery.", body = Item<TypingOutcome>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("apiKey" = [])),
+)]
 pub async fn typing(
     Auth(auth): Auth,
     req: HttpRequest,

@@ -3,6 +3,7 @@
 
 pub mod chat;
 pub mod customer;
+pub mod docs;
 pub mod file;
 pub mod health;
 pub mod message;
@@ -29,7 +30,15 @@ fn register(r: &mut Router) {
     view::routes(r);
     r.resource("/api/v2/file/{id}", [on(Method::GET, file::download)]);
     r.resource("/api/v2/message", [on(Method::POST, message::create)]);
-    r.resource("/api/v2/message/typing", [on(Method::POST, message::typing)]);
+    r.resource(
+        "/api/v2/message/typing",
+        [on(Method::POST, message::typing)],
+    );
+    r.resource(
+        "/api/v2/openapi.json",
+        [on(Method::GET, docs::openapi_json)],
+    );
+    r.resource("/api/docs", [on(Method::GET, docs::page)]);
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

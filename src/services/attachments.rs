@@ -204,17 +204,21 @@ pub async fn place(
     })
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AttachmentOutcome {
     #[serde(rename = "ticketID")]
     pub ticket_id: i64,
     #[serde(rename = "attachmentID")]
     pub attachment_id: i64,
+    /// The file's session was new: this call created customer, ticket and session.
     pub ticket_created: bool,
+    /// The sanitized name.
     pub file_name: String,
+    /// Sniffed from the bytes.
     pub content_type: String,
     pub size: u64,
+    /// Hex.
     pub sha256: String,
 }
 

@@ -137,7 +137,7 @@ pub fn open_session(
     })
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageOutcome {
     #[serde(rename = "ticketID")]

@@ -17,7 +17,7 @@ fn list(text: &str) -> Vec<String> {
         .collect()
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ChatConfig {
     #[serde(rename = "chatAccountID")]
@@ -38,14 +38,14 @@ pub struct ChatConfig {
     pub queue: QueueSettings,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AttachmentLimits {
     pub max_bytes: i64,
     pub allowed_types: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct QueueSettings {
     pub enabled: bool,

@@ -13,7 +13,7 @@ use crate::on_backend;
 
 const PURGED: &str = "[purged]";
 
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct PurgeOutcome {
     #[serde(rename = "customerID")]
     pub customer_id: i64,

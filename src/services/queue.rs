@@ -54,7 +54,7 @@ impl WaitModel {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct QueueEntry {
     #[serde(rename = "chatSessionID")]
@@ -62,9 +62,13 @@ pub struct QueueEntry {
     #[serde(rename = "ticketID")]
     pub ticket_id: i64,
     pub chat_server: String,
+    /// 1 for the chat waiting longest.
     pub position: i64,
+    #[schema(format = DateTime)]
     pub entered_at: String,
+    /// Seconds, estimated when the chat entered the queue.
     pub initial_estimated_wait: i32,
+    /// Seconds, estimated now.
     pub current_estimated_wait: i32,
 }
 

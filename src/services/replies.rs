@@ -27,16 +27,20 @@ pub enum ReplyType {
     Channel(i32),
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ReplyOutcome {
     pub message_id: i64,
     pub ticket_id: i64,
+    /// `note` or `reply`.
     #[serde(rename = "type")]
     pub kind: &'static str,
+    #[schema(format = DateTime)]
     pub created_at: String,
     /// `null` for a note; else the delivery's id and state (`queued` at first).
+    #[schema(value_type = Option<crate::openapi::answers::ReplyDelivery>)]
     pub delivery: Option<serde_json::Value>,
     /// The files attached, each with its own upload delivery on a chat.
+    #[schema(value_type = Vec<crate::openapi::answers::ReplyAttachment>)]
     pub attachments: Vec<serde_json::Value>,
 }
 
@@ -234,10 +238,12 @@ pub async fn post(
     .await
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TypingOutcome {
     pub ticket_id: i64,
+    /// `startedtyping` or `stoppedtyping`.
     pub event: String,
+    #[schema(value_type = crate::openapi::answers::ReplyDelivery)]
     pub delivery: serde_json::Value,
 }
 

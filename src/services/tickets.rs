@@ -34,30 +34,47 @@ pub fn channel_name(channel_id: i32) -> &'static str {
 }
 
 /// A ticket in Omnidesk's agent shape, with its chat session if it has one.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TicketView {
     pub id: i64,
     pub title: String,
+    #[schema(value_type = crate::openapi::requests::Status)]
     pub status: String,
+    #[schema(value_type = crate::openapi::requests::Priority)]
     pub priority: String,
     pub channel_id: i32,
+    /// `email` (1), `chat` (8) or `other`.
     pub channel_name: &'static str,
+    /// `inbound` or `outbound`.
     pub direction: String,
     pub customer_id: i64,
     pub assigned_user_id: Option<i64>,
+    /// Always `null`: groups do not exist yet.
     pub assigned_group_id: Option<i64>,
     pub tags: Vec<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub last_update: String,
+    #[schema(format = DateTime)]
     pub last_update_agent: Option<String>,
+    #[schema(format = DateTime)]
     pub last_update_customer: Option<String>,
+    #[schema(format = DateTime)]
     pub closed_at: Option<String>,
+    /// The page of the chat's first message.
     pub source_url: String,
+    /// A chat ticket's session; `null` on other tickets.
     pub chat_server: Option<String>,
     pub chat_session_id: Option<String>,
+    /// `waiting`, `active` or `ended`.
     pub chat_state: Option<String>,
+    /// When an agent first assigned or answered the chat.
+    #[schema(format = DateTime)]
     pub picked_up_at: Option<String>,
+    /// Only with `getTicketHistory=true`: everything that happened, in time order.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<crate::openapi::answers::TimelineEntry>>, nullable = false)]
     pub timeline: Option<Vec<Value>>,
 }
 

@@ -6,7 +6,7 @@ use crate::error::ApiError;
 use crate::on_backend;
 
 /// An agent.
-#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = users)]
 pub struct User {
     pub id: i64,

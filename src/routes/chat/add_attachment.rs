@@ -11,13 +11,53 @@ use crate::extract::body::{
     body_kind, check_declared_length, json_fields, urlencoded_fields, BoundedMultipart,
 };
 use crate::extract::{read_body, BodyKind, ChatAuth};
+use crate::openapi::answers::{
+    BadRequest, Forbidden, Outcome, PayloadTooLarge, Unauthorized, UnknownChatAccount,
+    UnsupportedMediaType,
+};
+use crate::openapi::requests::{AddAttachmentParams, AttachmentBase64, AttachmentPart};
 use crate::routes::result;
-use crate::services::attachments::{self, FileSink, ReceivedFile};
+use crate::services::attachments::{self, AttachmentOutcome, FileSink, ReceivedFile};
 use crate::services::chat_config::type_allowed;
 
 /// Room for multipart headers and boundaries around the file itself.
 const MULTIPART_OVERHEAD: u64 = 64 * 1024;
 
+/// A file from the customer
+///
+/// The session is named in the query string; the first contact of a session creates
+/// customer, ticket and session as a first message does. The file comes as a multipart part
+/// named `file` (streamed to disk, never whole in memory), or as base64 text in a JSON or
+/// urlencoded `file` field. It is stored with its SHA-256, its size, the content type sniffed
+/// from its bytes and a sanitized name.
+///
+/// A file over the limit (`attachments.max_bytes`, or the chat account's smaller one) is
+/// `413`; a type the chat account does not accept is `415`.
+///
+/// Permission: `API_CHAT`.
+#[utoipa::path(
+    post,
+    path = "/api/v2/chat/addAttachment",
+    operation_id = "addAttachment",
+    tag = "chat",
+    params(AddAttachmentParams),
+    request_body(content(
+        (AttachmentPart = "multipart/form-data"),
+        (AttachmentBase64 = "application/x-www-form-urlencoded"),
+        (AttachmentBase64 = "application/json"),
+    )),
+    responses(
+        (status = 200, description = "Stored; the message is `Attachment added.`",
+            body = Outcome<AttachmentOutcome>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = UnknownChatAccount),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("apiKey" = [])),
+)]
 pub async fn handle(
     ChatAuth(auth): ChatAuth,
     req: HttpRequest,

@@ -1,14 +1,14 @@
 //! `/api/v2/chat/*`: what chat servers tell omnibridge. One file per endpoint.
 
-mod add_attachment;
-mod check_origin_and_ip;
-mod notify_user_end_chat;
-mod notify_user_new_chat_event;
-mod notify_user_new_chat_message;
-mod notify_user_visited;
-mod request_chat_config;
-mod request_chat_queue;
-mod whitelisted_domains_and_blacklisted_ips;
+pub(crate) mod add_attachment;
+pub(crate) mod check_origin_and_ip;
+pub(crate) mod notify_user_end_chat;
+pub(crate) mod notify_user_new_chat_event;
+pub(crate) mod notify_user_new_chat_message;
+pub(crate) mod notify_user_visited;
+pub(crate) mod request_chat_config;
+pub(crate) mod request_chat_queue;
+pub(crate) mod whitelisted_domains_and_blacklisted_ips;
 
 use actix_web::http::Method;
 

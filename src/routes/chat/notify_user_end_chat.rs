@@ -6,9 +6,42 @@ use crate::db::Db;
 use crate::domain::chat_requests::{parse, NotifyUserEndChat};
 use crate::error::ApiError;
 use crate::extract::{read_fields, ChatAuth};
+use crate::openapi::answers::{
+    BadRequest, ChatEnded, Forbidden, Outcome, PayloadTooLarge, Unauthorized, UnknownChatSession,
+    UnsupportedMediaType,
+};
+use crate::openapi::requests::NotifyUserEndChatForm;
 use crate::routes::result;
 use crate::services::chat;
 
+/// The chat ended
+///
+/// The session's state becomes `ended` and it leaves the queue. A second call changes
+/// nothing and answers `200` with `"alreadyEnded": true`.
+///
+/// Permission: `API_CHAT`.
+#[utoipa::path(
+    post,
+    path = "/api/v2/chat/notifyUserEndChat",
+    operation_id = "notifyUserEndChat",
+    tag = "chat",
+    request_body(content(
+        (NotifyUserEndChatForm = "multipart/form-data"),
+        (NotifyUserEndChatForm = "application/x-www-form-urlencoded"),
+        (NotifyUserEndChatForm = "application/json"),
+    )),
+    responses(
+        (status = 200, description = "Ended; the message is `Chat ended.`",
+            body = Outcome<ChatEnded>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = UnknownChatSession),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("apiKey" = [])),
+)]
 pub async fn handle(
     ChatAuth(auth): ChatAuth,
     req: HttpRequest,

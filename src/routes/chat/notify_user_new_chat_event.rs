@@ -6,9 +6,42 @@ use crate::db::Db;
 use crate::domain::chat_requests::{parse, NotifyUserNewChatEvent};
 use crate::error::ApiError;
 use crate::extract::{read_fields, ChatAuth};
+use crate::openapi::answers::{
+    BadRequest, EventRecorded, Forbidden, Outcome, PayloadTooLarge, Unauthorized,
+    UnknownChatSession, UnsupportedMediaType,
+};
+use crate::openapi::requests::NotifyUserNewChatEventForm;
 use crate::routes::result;
 use crate::services::chat;
 
+/// Something the customer did in the chat
+///
+/// `startedtyping`, `stoppedtyping`, `expandedchat` or `minimizedchat`, recorded on the
+/// session (its typing state and time) and on the ticket's timeline.
+///
+/// Permission: `API_CHAT`.
+#[utoipa::path(
+    post,
+    path = "/api/v2/chat/notifyUserNewChatEvent",
+    operation_id = "notifyUserNewChatEvent",
+    tag = "chat",
+    request_body(content(
+        (NotifyUserNewChatEventForm = "multipart/form-data"),
+        (NotifyUserNewChatEventForm = "application/x-www-form-urlencoded"),
+        (NotifyUserNewChatEventForm = "application/json"),
+    )),
+    responses(
+        (status = 200, description = "Recorded; the message is `Event recorded.`",
+            body = Outcome<EventRecorded>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = UnknownChatSession),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("apiKey" = [])),
+)]
 pub async fn handle(
     ChatAuth(auth): ChatAuth,
     req: HttpRequest,

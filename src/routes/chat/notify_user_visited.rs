@@ -6,9 +6,41 @@ use crate::db::Db;
 use crate::domain::chat_requests::{parse, NotifyUserVisited};
 use crate::error::ApiError;
 use crate::extract::{read_fields, ChatAuth};
+use crate::openapi::answers::{
+    BadRequest, Forbidden, Outcome, PayloadTooLarge, Unauthorized, UnknownChatSession,
+    UnsupportedMediaType, VisitRecorded,
+};
+use crate::openapi::requests::NotifyUserVisitedForm;
 use crate::routes::result;
 use crate::services::chat;
 
+/// A page the customer opened
+///
+/// Appended to the session's page trail (`visited` on the ticket's timeline).
+///
+/// Permission: `API_CHAT`.
+#[utoipa::path(
+    post,
+    path = "/api/v2/chat/notifyUserVisited",
+    operation_id = "notifyUserVisited",
+    tag = "chat",
+    request_body(content(
+        (NotifyUserVisitedForm = "multipart/form-data"),
+        (NotifyUserVisitedForm = "application/x-www-form-urlencoded"),
+        (NotifyUserVisitedForm = "application/json"),
+    )),
+    responses(
+        (status = 200, description = "Recorded; the message is `Visit recorded.`",
+            body = Outcome<VisitRecorded>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = UnknownChatSession),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("apiKey" = [])),
+)]
 pub async fn handle(
     ChatAuth(auth): ChatAuth,
     req: HttpRequest,

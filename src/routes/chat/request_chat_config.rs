@@ -6,9 +6,42 @@ use crate::db::Db;
 use crate::domain::chat_requests::{parse, RequestChatConfig};
 use crate::error::ApiError;
 use crate::extract::{read_fields, ChatAuth};
+use crate::openapi::answers::{
+    BadRequest, Forbidden, Item, PayloadTooLarge, Unauthorized, UnknownChatAccount,
+    UnsupportedMediaType,
+};
+use crate::openapi::requests::RequestChatConfigForm;
 use crate::routes::item;
-use crate::services::chat_config;
+use crate::services::chat_config::{self, ChatConfig};
 
+/// The chat account's widget configuration
+///
+/// Name, language, greeting and offline texts, required contact fields, service hours and
+/// time zone, `open` (within service hours now) and `online` (open, an agent online and room
+/// in the queue), attachment limits, the queue's length and expected wait.
+///
+/// Permission: `API_CHAT`.
+#[utoipa::path(
+    post,
+    path = "/api/v2/chat/requestChatConfig",
+    operation_id = "requestChatConfig",
+    tag = "chat",
+    request_body(content(
+        (RequestChatConfigForm = "multipart/form-data"),
+        (RequestChatConfigForm = "application/x-www-form-urlencoded"),
+        (RequestChatConfigForm = "application/json"),
+    )),
+    responses(
+        (status = 200, description = "The configuration.", body = Item<ChatConfig>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = UnknownChatAccount),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("apiKey" = [])),
+)]
 pub async fn handle(
     ChatAuth(auth): ChatAuth,
     req: HttpRequest,

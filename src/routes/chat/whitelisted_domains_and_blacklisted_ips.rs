@@ -4,9 +4,25 @@ use serde_json::json;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::extract::ChatAuth;
+use crate::openapi::answers::{AccessLists, Forbidden, Item, Unauthorized};
 use crate::routes::item;
 use crate::services::access;
 
+/// The tenant's domain whitelist and IP blacklist
+///
+/// Permission: `API_CHAT`.
+#[utoipa::path(
+    get,
+    path = "/api/v2/chat/whitelistedDomainsAndBlacklistedIPs",
+    operation_id = "whitelistedDomainsAndBlacklistedIPs",
+    tag = "chat",
+    responses(
+        (status = 200, description = "Both lists.", body = Item<AccessLists>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ),
+    security(("apiKey" = [])),
+)]
 pub async fn handle(ChatAuth(auth): ChatAuth, db: web::Data<Db>) -> Result<HttpResponse, ApiError> {
     let (domains, ips) = access::lists(&db, auth.tenant_id).await?;
     Ok(item(json!({

@@ -15,11 +15,16 @@ use crate::domain::fields::{paging, FieldReader};
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::{read_fields, Auth};
+use crate::openapi::answers::{
+    BadRequest, CustomerDeleted, Forbidden, Item, List, NotFound, Outcome, PayloadTooLarge,
+    Unauthorized, UnsupportedMediaType,
+};
+use crate::openapi::requests::{CustomerListQuery, CustomerUpdateForm};
 use crate::routes::{item, list, on, path_id, result, Router};
-use crate::services::customers;
+use crate::services::customers::{self, PurgeOutcome};
 
-const MAX_LIMIT: i64 = 99;
-static QUERY: LazyLock<Regex> =
+pub(crate) const MAX_LIMIT: i64 = 99;
+pub(crate) static QUERY: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[0-9a-zA-Z ]+$").expect("valid pattern"));
 
 pub fn routes(r: &mut Router) {
@@ -38,6 +43,25 @@ pub fn routes(r: &mut Router) {
     );
 }
 
+/// The tenant's customers
+///
+/// `query` matches name, e-mail or phone.
+///
+/// Permission: `CUSTOMER_READ`.
+#[utoipa::path(
+    get,
+    path = "/api/v2/customer",
+    operation_id = "listCustomers",
+    tag = "customer",
+    params(CustomerListQuery),
+    responses(
+        (status = 200, description = "One page.", body = List<CustomerRow>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ),
+    security(("apiKey" = [])),
+)]
 async fn list_customers(
     Auth(auth): Auth,
     req: HttpRequest,
@@ -62,6 +86,25 @@ async fn list_customers(
     Ok(list(rows, start, limit, total))
 }
 
+/// One customer
+///
+/// Permission: `CUSTOMER_READ`.
+#[utoipa::path(
+    get,
+    path = "/api/v2/customer/{id}",
+    operation_id = "getCustomer",
+    tag = "customer",
+    params(
+        ("id" = i64, Path, minimum = 1, description = "The customer's id."),
+    ),
+    responses(
+        (status = 200, description = "The customer.", body = Item<CustomerRow>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+    security(("apiKey" = [])),
+)]
 async fn get_customer(
     Auth(auth): Auth,
     id: web::Path<String>,
@@ -75,6 +118,36 @@ async fn get_customer(
     ))
 }
 
+/// Change a customer
+///
+/// Only the fields sent change. E-mail and phone are unique within the tenant (`400` with the
+/// code `taken`).
+///
+/// Permission: `CUSTOMER_CUD`.
+#[utoipa::path(
+    put,
+    path = "/api/v2/customer/{id}",
+    operation_id = "updateCustomer",
+    tag = "customer",
+    params(
+        ("id" = i64, Path, minimum = 1, description = "The customer's id."),
+    ),
+    request_body(content(
+        (CustomerUpdateForm = "multipart/form-data"),
+        (CustomerUpdateForm = "application/x-www-form-urlencoded"),
+        (CustomerUpdateForm = "application/json"),
+    )),
+    responses(
+        (status = 200, description = "The customer.", body = Item<CustomerRow>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("apiKey" = [])),
+)]
 async fn update_customer(
     Auth(auth): Auth,
     req: HttpRequest,
@@ -133,6 +206,28 @@ async fn update_customer(
     Ok(item(customer))
 }
 
+/// Delete a customer
+///
+/// Gone from lists and reads; their tickets stay.
+///
+/// Permission: `CUSTOMER_CUD`.
+#[utoipa::path(
+    delete,
+    path = "/api/v2/customer/{id}",
+    operation_id = "deleteCustomer",
+    tag = "customer",
+    params(
+        ("id" = i64, Path, minimum = 1, description = "The customer's id."),
+    ),
+    responses(
+        (status = 200, description = "Deleted; the message is `Customer deleted.`",
+            body = Outcome<CustomerDeleted>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+    security(("apiKey" = [])),
+)]
 async fn delete_customer(
     Auth(auth): Auth,
     id: web::Path<String>,
@@ -148,6 +243,30 @@ async fn delete_customer(
     Ok(result("Customer deleted.", json!({"customerID": id})))
 }
 
+/// Erase a customer's personal data
+///
+/// Name, e-mail, phone, the texts of every message on their tickets, those tickets' titles
+/// and source urls, visited urls, attachments' names, hashes and bytes (removed from disk);
+/// pending deliveries are cancelled. The anonymous ticket shells stay for statistics.
+///
+/// Permission: `CUSTOMER_CUD`.
+#[utoipa::path(
+    delete,
+    path = "/api/v2/customer/{id}/purgeData",
+    operation_id = "purgeCustomerData",
+    tag = "customer",
+    params(
+        ("id" = i64, Path, minimum = 1, description = "The customer's id."),
+    ),
+    responses(
+        (status = 200, description = "Erased; the message is `Customer data purged.`",
+            body = Outcome<PurgeOutcome>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+    security(("apiKey" = [])),
+)]
 async fn purge_customer(
     Auth(auth): Auth,
     id: web::Path<String>,

@@ -6,9 +6,39 @@ use crate::domain::fields::FieldReader;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::{read_fields, Auth};
+use crate::openapi::answers::{
+    BadRequest, Forbidden, Item, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
+};
+use crate::openapi::requests::TicketCreateForm;
 use crate::routes::item;
-use crate::services::tickets::{self, PRIORITIES};
+use crate::services::tickets::{self, TicketView, PRIORITIES};
 
+/// A new ticket
+///
+/// An empty ticket (status `open`) for a customer of the key's tenant; a `customerID` that
+/// names no such customer is `400` with the code `unknown`.
+///
+/// Permission: `TICKET_CREATE`.
+#[utoipa::path(
+    post,
+    path = "/api/v2/ticket",
+    operation_id = "createTicket",
+    tag = "ticket",
+    request_body(content(
+        (TicketCreateForm = "multipart/form-data"),
+        (TicketCreateForm = "application/x-www-form-urlencoded"),
+        (TicketCreateForm = "application/json"),
+    )),
+    responses(
+        (status = 200, description = "The new ticket.", body = Item<TicketView>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("apiKey" = [])),
+)]
 pub async fn handle(
     Auth(auth): Auth,
     req: HttpRequest,

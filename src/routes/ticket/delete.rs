@@ -5,9 +5,32 @@ use crate::db::Db;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::Auth;
+use crate::openapi::answers::{Forbidden, NotFound, Outcome, TicketDeleted, Unauthorized};
 use crate::routes::{path_id, result};
 use crate::services::tickets;
 
+/// Delete a ticket
+///
+/// A soft delete: gone from lists, views and reads, kept for audit.
+///
+/// Permission: `TICKET_DELETE`.
+#[utoipa::path(
+    delete,
+    path = "/api/v2/ticket/{id}",
+    operation_id = "deleteTicket",
+    tag = "ticket",
+    params(
+        ("id" = i64, Path, minimum = 1, description = "The ticket's id."),
+    ),
+    responses(
+        (status = 200, description = "Deleted; the message is `Ticket deleted.`",
+            body = Outcome<TicketDeleted>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+    security(("apiKey" = [])),
+)]
 pub async fn handle(
     Auth(auth): Auth,
     id: web::Path<String>,

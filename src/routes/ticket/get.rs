@@ -5,9 +5,34 @@ use crate::domain::fields::FieldReader;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::Auth;
+use crate::openapi::answers::{BadRequest, Forbidden, Item, NotFound, Unauthorized};
+use crate::openapi::requests::TicketGetQuery;
 use crate::routes::{item, path_id};
-use crate::services::tickets;
+use crate::services::tickets::{self, TicketView};
 
+/// One ticket
+///
+/// With its chat session if it has one; with `getTicketHistory=true`, its `timeline` too.
+///
+/// Permission: `TICKET_READ`.
+#[utoipa::path(
+    get,
+    path = "/api/v2/ticket/{id}",
+    operation_id = "getTicket",
+    tag = "ticket",
+    params(
+        ("id" = i64, Path, minimum = 1, description = "The ticket's id."),
+        TicketGetQuery,
+    ),
+    responses(
+        (status = 200, description = "The ticket.", body = Item<TicketView>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+    security(("apiKey" = [])),
+)]
 pub async fn handle(
     Auth(auth): Auth,
     req: HttpRequest,

@@ -10,10 +10,33 @@ use crate::domain::search;
 use crate::domain::view::{Filter, Who};
 use crate::error::ApiError;
 use crate::extract::Auth;
+use crate::openapi::answers::{BadRequest, Forbidden, NotFound, TicketList, Unauthorized};
+use crate::openapi::requests::TicketListQuery;
 use crate::services::tickets::{self, STATUSES};
 
-const MAX_LIMIT: i64 = 9999;
+pub(crate) const MAX_LIMIT: i64 = 9999;
 
+/// Tickets
+///
+/// Live tickets, newest update first (or in the sort of the view applied). All filters must
+/// hold; `applyView` adds the view's conditions. An unknown `applyView` is `404`.
+///
+/// Permission: `TICKET_READ`.
+#[utoipa::path(
+    get,
+    path = "/api/v2/ticket",
+    operation_id = "listTickets",
+    tag = "ticket",
+    params(TicketListQuery),
+    responses(
+        (status = 200, description = "One page.", body = TicketList),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+    security(("apiKey" = [])),
+)]
 pub async fn handle(
     Auth(auth): Auth,
     req: HttpRequest,

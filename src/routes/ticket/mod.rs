@@ -1,12 +1,12 @@
 //! `/api/v2/ticket`: tickets as agents work them. One file per action.
 
-mod create;
-mod delete;
-mod get;
-mod list;
-mod set_priority;
-mod set_status;
-mod update;
+pub(crate) mod create;
+pub(crate) mod delete;
+pub(crate) mod get;
+pub(crate) mod list;
+pub(crate) mod set_priority;
+pub(crate) mod set_status;
+pub(crate) mod update;
 
 use actix_web::http::Method;
 

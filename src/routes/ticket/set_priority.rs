@@ -6,9 +6,39 @@ use crate::domain::fields::FieldReader;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::{read_fields, Auth};
+use crate::openapi::answers::{
+    BadRequest, Forbidden, Item, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
+};
+use crate::openapi::requests::SetPriorityForm;
 use crate::routes::item;
-use crate::services::tickets::{self, TicketChanges, PRIORITIES};
+use crate::services::tickets::{self, TicketChanges, TicketView, PRIORITIES};
 
+/// Set a ticket's priority
+///
+/// The change is a timeline event.
+///
+/// Permission: `TICKET_UPDATE`.
+#[utoipa::path(
+    post,
+    path = "/api/v2/ticket/setPriority",
+    operation_id = "setTicketPriority",
+    tag = "ticket",
+    request_body(content(
+        (SetPriorityForm = "multipart/form-data"),
+        (SetPriorityForm = "application/x-www-form-urlencoded"),
+        (SetPriorityForm = "application/json"),
+    )),
+    responses(
+        (status = 200, description = "The ticket.", body = Item<TicketView>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("apiKey" = [])),
+)]
 pub async fn handle(
     Auth(auth): Auth,
     req: HttpRequest,

@@ -6,9 +6,44 @@ use crate::domain::fields::FieldReader;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::{read_fields, Auth};
+use crate::openapi::answers::{
+    BadRequest, Forbidden, Item, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
+};
+use crate::openapi::requests::TicketUpdateForm;
 use crate::routes::{item, path_id};
-use crate::services::tickets::{self, TicketChanges, PRIORITIES};
+use crate::services::tickets::{self, TicketChanges, TicketView, PRIORITIES};
 
+/// Change a ticket
+///
+/// Title, priority, assigned agent and tags; only the fields sent change, each change is a
+/// timeline event. Assigning a waiting chat's ticket picks the chat up: it leaves the queue
+/// and `picked_up_at` is set.
+///
+/// Permission: `TICKET_UPDATE`.
+#[utoipa::path(
+    put,
+    path = "/api/v2/ticket/{id}",
+    operation_id = "updateTicket",
+    tag = "ticket",
+    params(
+        ("id" = i64, Path, minimum = 1, description = "The ticket's id."),
+    ),
+    request_body(content(
+        (TicketUpdateForm = "multipart/form-data"),
+        (TicketUpdateForm = "application/x-www-form-urlencoded"),
+        (TicketUpdateForm = "application/json"),
+    )),
+    responses(
+        (status = 200, description = "The ticket.", body = Item<TicketView>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("apiKey" = [])),
+)]
 pub async fn handle(
     Auth(auth): Auth,
     req: HttpRequest,

@@ -11,9 +11,14 @@ use crate::domain::fields::{paging, FieldReader};
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::{read_fields, Auth};
+use crate::openapi::answers::{
+    BadRequest, Forbidden, Item, List, NotFound, Outcome, PayloadTooLarge, Unauthorized,
+    UnsupportedMediaType, UserDeleted,
+};
+use crate::openapi::requests::{UserCreateForm, UserListQuery, UserUpdateForm};
 use crate::routes::{item, list, on, path_id, result, Router};
 
-const MAX_LIMIT: i64 = 999;
+pub(crate) const MAX_LIMIT: i64 = 999;
 
 pub fn routes(r: &mut Router) {
     r.resource(
@@ -34,6 +39,23 @@ fn email_ok(email: &str) -> bool {
     validator::ValidateEmail::validate_email(&email)
 }
 
+/// The tenant's agents
+///
+/// Permission: `USER_READ`.
+#[utoipa::path(
+    get,
+    path = "/api/v2/user",
+    operation_id = "listUsers",
+    tag = "user",
+    params(UserListQuery),
+    responses(
+        (status = 200, description = "One page.", body = List<User>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ),
+    security(("apiKey" = [])),
+)]
 async fn list_users(
     Auth(auth): Auth,
     req: HttpRequest,
@@ -50,6 +72,25 @@ async fn list_users(
     Ok(list(users, start, limit, total))
 }
 
+/// One agent
+///
+/// Permission: `USER_READ`.
+#[utoipa::path(
+    get,
+    path = "/api/v2/user/{id}",
+    operation_id = "getUser",
+    tag = "user",
+    params(
+        ("id" = i64, Path, minimum = 1, description = "The agent's id."),
+    ),
+    responses(
+        (status = 200, description = "The agent.", body = Item<User>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+    security(("apiKey" = [])),
+)]
 async fn get_user(
     Auth(auth): Auth,
     id: web::Path<String>,
@@ -90,6 +131,31 @@ fn taken(e: ApiError) -> ApiError {
     }
 }
 
+/// A new agent
+///
+/// E-mail addresses are unique within the tenant (`400` with the code `taken`).
+///
+/// Permission: `USER_CUD`.
+#[utoipa::path(
+    post,
+    path = "/api/v2/user",
+    operation_id = "createUser",
+    tag = "user",
+    request_body(content(
+        (UserCreateForm = "multipart/form-data"),
+        (UserCreateForm = "application/x-www-form-urlencoded"),
+        (UserCreateForm = "application/json"),
+    )),
+    responses(
+        (status = 200, description = "The new agent.", body = Item<User>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("apiKey" = [])),
+)]
 async fn create_user(
     Auth(auth): Auth,
     req: HttpRequest,
@@ -120,6 +186,36 @@ async fn create_user(
     Ok(item(user))
 }
 
+/// Change an agent
+///
+/// Only the fields sent change. E-mail addresses are unique within the tenant (`400` with
+/// the code `taken`).
+///
+/// Permission: `USER_CUD`.
+#[utoipa::path(
+    put,
+    path = "/api/v2/user/{id}",
+    operation_id = "updateUser",
+    tag = "user",
+    params(
+        ("id" = i64, Path, minimum = 1, description = "The agent's id."),
+    ),
+    request_body(content(
+        (UserUpdateForm = "multipart/form-data"),
+        (UserUpdateForm = "application/x-www-form-urlencoded"),
+        (UserUpdateForm = "application/json"),
+    )),
+    responses(
+        (status = 200, description = "The agent.", body = Item<User>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("apiKey" = [])),
+)]
 async fn update_user(
     Auth(auth): Auth,
     req: HttpRequest,
@@ -145,6 +241,26 @@ async fn update_user(
     Ok(item(user))
 }
 
+/// Remove an agent
+///
+/// Permission: `USER_CUD`.
+#[utoipa::path(
+    delete,
+    path = "/api/v2/user/{id}",
+    operation_id = "deleteUser",
+    tag = "user",
+    params(
+        ("id" = i64, Path, minimum = 1, description = "The agent's id."),
+    ),
+    responses(
+        (status = 200, description = "Removed; the message is `User deleted.`",
+            body = Outcome<UserDeleted>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+    security(("apiKey" = [])),
+)]
 async fn delete_user(
     Auth(auth): Auth,
     id: web::Path<String>,

@@ -12,10 +12,15 @@ use crate::domain::permission::Permission;
 use crate::domain::view::{conditions_from_text, Sort};
 use crate::error::ApiError;
 use crate::extract::{read_fields, Auth};
+use crate::openapi::answers::{
+    BadRequest, Forbidden, Item, List, NotFound, Outcome, PayloadTooLarge, Unauthorized,
+    UnsupportedMediaType, View, ViewDeleted,
+};
+use crate::openapi::requests::{ViewCreateForm, ViewListQuery, ViewUpdateForm};
 use crate::routes::{item, list, on, path_id, result, Router};
 use crate::services::views::{self, ViewInput};
 
-const MAX_LIMIT: i64 = 9999;
+pub(crate) const MAX_LIMIT: i64 = 9999;
 
 pub fn routes(r: &mut Router) {
     r.resource(
@@ -32,6 +37,26 @@ pub fn routes(r: &mut Router) {
     );
 }
 
+/// Views
+///
+/// The tenant's saved ticket filters; `GET /api/v2/ticket?applyView={id}` lists a view's
+/// tickets.
+///
+/// Permission: `VIEW_READ`.
+#[utoipa::path(
+    get,
+    path = "/api/v2/view",
+    operation_id = "listViews",
+    tag = "view",
+    params(ViewListQuery),
+    responses(
+        (status = 200, description = "One page.", body = List<View>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ),
+    security(("apiKey" = [])),
+)]
 async fn list_views(
     Auth(auth): Auth,
     req: HttpRequest,
@@ -49,6 +74,25 @@ async fn list_views(
     Ok(list(items, start, limit, total))
 }
 
+/// One view
+///
+/// Permission: `VIEW_READ`.
+#[utoipa::path(
+    get,
+    path = "/api/v2/view/{id}",
+    operation_id = "getView",
+    tag = "view",
+    params(
+        ("id" = i64, Path, minimum = 1, description = "The view's id."),
+    ),
+    responses(
+        (status = 200, description = "The view.", body = Item<View>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+    security(("apiKey" = [])),
+)]
 async fn get_view(
     Auth(auth): Auth,
     id: web::Path<String>,
@@ -60,6 +104,32 @@ async fn get_view(
     Ok(item(views::to_json(&row)))
 }
 
+/// A new view
+///
+/// An invalid condition is a `400` naming it (`conditions[2]`: `unknown_field`,
+/// `unknown_operator` or `invalid_value`, with what would be right).
+///
+/// Permission: `VIEW_CUD`.
+#[utoipa::path(
+    post,
+    path = "/api/v2/view",
+    operation_id = "createView",
+    tag = "view",
+    request_body(content(
+        (ViewCreateForm = "multipart/form-data"),
+        (ViewCreateForm = "application/x-www-form-urlencoded"),
+        (ViewCreateForm = "application/json"),
+    )),
+    responses(
+        (status = 200, description = "The new view.", body = Item<View>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("apiKey" = [])),
+)]
 async fn create_view(
     Auth(auth): Auth,
     req: HttpRequest,
@@ -89,6 +159,35 @@ async fn create_view(
     ))
 }
 
+/// Change a view
+///
+/// Only the fields sent change; an invalid condition is a `400` naming it.
+///
+/// Permission: `VIEW_CUD`.
+#[utoipa::path(
+    put,
+    path = "/api/v2/view/{id}",
+    operation_id = "updateView",
+    tag = "view",
+    params(
+        ("id" = i64, Path, minimum = 1, description = "The view's id."),
+    ),
+    request_body(content(
+        (ViewUpdateForm = "multipart/form-data"),
+        (ViewUpdateForm = "application/x-www-form-urlencoded"),
+        (ViewUpdateForm = "application/json"),
+    )),
+    responses(
+        (status = 200, description = "The view.", body = Item<View>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("apiKey" = [])),
+)]
 async fn update_view(
     Auth(auth): Auth,
     req: HttpRequest,
@@ -111,6 +210,26 @@ async fn update_view(
     ))
 }
 
+/// Remove a view
+///
+/// Permission: `VIEW_CUD`.
+#[utoipa::path(
+    delete,
+    path = "/api/v2/view/{id}",
+    operation_id = "deleteView",
+    tag = "view",
+    params(
+        ("id" = i64, Path, minimum = 1, description = "The view's id."),
+    ),
+    responses(
+        (status = 200, description = "Removed; the message is `View deleted.`",
+            body = Outcome<ViewDeleted>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+    security(("apiKey" = [])),
+)]
 async fn delete_view(
     Auth(auth): Auth,
     id: web::Path<String>,

@@ -1,0 +1,547 @@
+//! What the API answers, for the document: Omnidesk's envelopes around the services' own
+//! types, the error body, and the error responses most operations share.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::json;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response};
+use utoipa::{PartialSchema, ToResponse, ToSchema};
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ItemType {
+    Item,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ListType {
+    List,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ResultType {
+    Result,
+}
+
+/// One object: `{"type": "item", "item": {...}}`.
+#[derive(Serialize, ToSchema)]
+pub struct Item<T> {
+    #[serde(rename = "type")]
+    pub kind: ItemType,
+    pub item: T,
+}
+
+/// One page of a list: `{"type": "list", "itemStart", "itemLimit", "itemTotal", "items"}`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct List<T> {
+    #[serde(rename = "type")]
+    pub kind: ListType,
+    /// Offset of the first item (the request's `itemStart`).
+    pub item_start: i64,
+    /// Largest page (the request's `itemLimit`).
+    pub item_limit: i64,
+    /// Items matching, over all pages.
+    pub item_total: i64,
+    pub items: Vec<T>,
+}
+
+/// An outcome: `{"type": "result", "message": TEXT, ...}` with the fields of the operation.
+#[derive(Serialize, ToSchema)]
+pub struct Outcome<T> {
+    #[serde(rename = "type")]
+    pub kind: ResultType,
+    /// A sentence for people, e.g. `Message sent.`
+    pub message: String,
+    #[serde(flatten)]
+    pub fields: T,
+}
+
+/// `GET /api/v2/ticket`: the list envelope, with whether `itemTotal` is exact.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketList {
+    #[serde(rename = "type")]
+    pub kind: ListType,
+    pub item_start: i64,
+    pub item_limit: i64,
+    /// Tickets matching, counted exactly up to `itemStart` + `server.list_count_limit`
+    /// (1000 by default); past that, a lower bound.
+    pub item_total: i64,
+    /// Whether `itemTotal` is the exact count.
+    pub item_total_exact: bool,
+    pub items: Vec<crate::services::tickets::TicketView>,
+}
+
+/// `requestChatQueue`: the list envelope with the whole queue, and its length.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueList {
+    #[serde(rename = "type")]
+    pub kind: ListType,
+    /// Always 0: the whole queue is one page.
+    pub item_start: i64,
+    pub item_limit: i64,
+    pub item_total: i64,
+    /// Chats waiting, the same as `itemTotal`.
+    pub queue_length: i64,
+    /// Oldest first.
+    pub items: Vec<crate::services::queue::QueueEntry>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ErrorStatus {
+    Error,
+}
+
+/// Every `code` an error can carry.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    ValidationFailed,
+    MalformedBody,
+    Unauthorized,
+    Forbidden,
+    UnknownChatAccount,
+    UnknownChatSession,
+    NotFound,
+    MethodNotAllowed,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ServiceUnavailable,
+    InternalError,
+}
+
+/// Every error answer. On `400 validation_failed`, `fields` lists every failing field with
+/// the codes of the rules it broke, never only the first: `required`, `length`, `pattern`,
+/// `integer`, `range`, `boolean`, `email`, `one_of`, `ip`, `base64`, `nul`; on the agent
+/// side also `unknown` (an id that names nothing), `taken` (an e-mail or phone another
+/// customer or agent has), `list`, `invalid`, and for views `conditions[N]` with
+/// `unknown_field`, `unknown_operator` or `invalid_value`.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({
+    "status": "error", "code": "validation_failed",
+    "message": "2 fields are invalid: chatSessionID, phoneNumber",
+    "fields": {"chatSessionID": ["length", "pattern"], "phoneNumber": ["pattern"]}
+}))]
+pub struct ErrorBody {
+    pub status: ErrorStatus,
+    pub code: ErrorCode,
+    /// What went wrong, for people; on `403` it names the missing permission.
+    pub message: String,
+    /// Only on `validation_failed`: field name → the codes of the rules it broke.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub fields: Option<BTreeMap<String, Vec<String>>>,
+}
+
+fn error(description: &str, examples: &[(&str, serde_json::Value)]) -> Response {
+    let mut content = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody")));
+    content = match examples {
+        [(_, only)] => content.example(Some(only.clone())),
+        many => content.examples_from_iter(many.iter().map(|(name, value)| {
+            (
+                *name,
+                utoipa::openapi::example::ExampleBuilder::new().value(Some(value.clone())),
+            )
+        })),
+    };
+    ResponseBuilder::new()
+        .description(description)
+        .content("application/json", content.build())
+        .build()
+}
+
+fn body(code: &str, message: &str) -> serde_json::Value {
+    json!({"status": "error", "code": code, "message": message})
+}
+
+/// Declares a reusable error response (`#/components/responses/NAME`).
+macro_rules! error_response {
+    ($name:ident, $build:expr) => {
+        pub struct $name;
+
+        impl<'r> ToResponse<'r> for $name {
+            fn response() -> (&'r str, RefOr<Response>) {
+                (stringify!($name), RefOr::T($build))
+            }
+        }
+    };
+}
+
+error_response!(
+    BadRequest,
+    error(
+        "Invalid fields (`validation_failed`, listing every failing field), or a broken \
+         multipart, JSON or urlencoded body (`malformed_body`).",
+        &[
+            (
+                "validation_failed",
+                json!({
+                    "status": "error", "code": "validation_failed",
+                    "message": "2 fields are invalid: chatSessionID, phoneNumber",
+                    "fields": {"chatSessionID": ["length", "pattern"], "phoneNumber": ["pattern"]}
+                }),
+            ),
+            (
+                "malformed_body",
+                body(
+                    "malformed_body",
+                    "invalid JSON: EOF while parsing an object"
+                ),
+            ),
+        ],
+    )
+);
+error_response!(
+    Unauthorized,
+    error(
+        "Missing, unknown or revoked API key.",
+        &[(
+            "unauthorized",
+            body("unauthorized", "missing, unknown or revoked API key")
+        )],
+    )
+);
+error_response!(
+    Forbidden,
+    error(
+        "The key lacks the permission the operation needs; the message names it.",
+        &[(
+            "forbidden",
+            body("forbidden", "this API key lacks the API_CHAT permission")
+        )],
+    )
+);
+error_response!(
+    UnknownChatAccount,
+    error(
+        "No chat account of the key's tenant has this `chatAccountToken`.",
+        &[(
+            "unknown_chat_account",
+            body(
+                "unknown_chat_account",
+                "no chat account of this tenant has this chatAccountToken"
+            )
+        )],
+    )
+);
+error_response!(
+    UnknownChatSession,
+    error(
+        "No chat session of the key's tenant has this `chatServer` and `chatSessionID`.",
+        &[(
+            "unknown_chat_session",
+            body(
+                "unknown_chat_session",
+                "no chat session of this tenant has this chatServer and chatSessionID"
+            )
+        )],
+    )
+);
+error_response!(
+    NotFound,
+    error(
+        "No such id in the key's tenant (another tenant's ids answer the same).",
+        &[("not_found", body("not_found", "no ticket 42"))],
+    )
+);
+error_response!(
+    PayloadTooLarge,
+    error(
+        "The body is over `server.max_body_bytes` (an attachment: over its limit); refused \
+         before the rest is read.",
+        &[(
+            "payload_too_large",
+            body(
+                "payload_too_large",
+                "the request body is larger than 1048576 bytes"
+            )
+        )],
+    )
+);
+error_response!(
+    UnsupportedMediaType,
+    error(
+        "A content type other than `multipart/form-data`, \
+         `application/x-www-form-urlencoded` or `application/json`.",
+        &[(
+            "unsupported_media_type",
+            body(
+                "unsupported_media_type",
+                "Content-Type \"text/plain\" is not accepted; send multipart/form-data, \
+                 application/x-www-form-urlencoded or application/json"
+            )
+        )],
+    )
+);
+error_response!(ServiceUnavailable, {
+    let mut response = error(
+        "The database is unreachable; try again after `Retry-After` seconds.",
+        &[(
+            "service_unavailable",
+            body(
+                "service_unavailable",
+                "the database is unavailable, try again",
+            ),
+        )],
+    );
+    response.headers.insert(
+        "Retry-After".into(),
+        HeaderBuilder::new()
+            .schema(Some(i64::schema()))
+            .description(Some("Seconds to wait before retrying."))
+            .build()
+            .into(),
+    );
+    response
+});
+
+/// `notifyUserNewChatEvent`'s fields.
+#[derive(Serialize, ToSchema)]
+pub struct EventRecorded {
+    #[serde(rename = "ticketID")]
+    pub ticket_id: i64,
+    pub event: super::requests::ChatEventName,
+}
+
+/// `notifyUserVisited`'s fields.
+#[derive(Serialize, ToSchema)]
+pub struct VisitRecorded {
+    #[serde(rename = "ticketID")]
+    pub ticket_id: i64,
+}
+
+/// `notifyUserEndChat`'s fields.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatEnded {
+    #[serde(rename = "ticketID")]
+    pub ticket_id: i64,
+    /// The session had ended before: nothing changed.
+    pub already_ended: bool,
+}
+
+/// `checkOriginAndIP`'s fields; the message is `Allowed.` or `Blocked.`
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessCheck {
+    /// The origin and the IP are both allowed.
+    pub allowed: bool,
+    /// The whitelist is empty, or the origin is a listed domain or one of its subdomains.
+    pub origin_allowed: bool,
+    /// The IP is in no blacklisted address or range.
+    pub ip_allowed: bool,
+    #[schema(example = "origin and IP allowed")]
+    pub reason: String,
+}
+
+/// The tenant's whitelist of domains and blacklist of IPs and CIDR ranges.
+#[derive(Serialize, ToSchema)]
+pub struct AccessLists {
+    #[serde(rename = "whitelistedDomains")]
+    #[schema(example = json!(["example.com"]))]
+    pub whitelisted_domains: Vec<String>,
+    #[serde(rename = "blacklistedIPs")]
+    #[schema(example = json!(["203.0.113.0/24", "2001:db8::/32"]))]
+    pub blacklisted_ips: Vec<String>,
+}
+
+/// What a delete answers: the id of what is gone.
+#[derive(Serialize, ToSchema)]
+pub struct TicketDeleted {
+    #[serde(rename = "ticketID")]
+    pub ticket_id: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserDeleted {
+    #[serde(rename = "userID")]
+    pub user_id: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CustomerDeleted {
+    #[serde(rename = "customerID")]
+    pub customer_id: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ViewDeleted {
+    #[serde(rename = "viewID")]
+    pub view_id: i64,
+}
+
+/// A view: a saved, named ticket filter (see `services::views::to_json`).
+#[derive(Serialize, ToSchema)]
+pub struct View {
+    pub id: i64,
+    pub name: String,
+    /// All must hold.
+    pub conditions: Vec<crate::domain::view::Condition>,
+    pub sort: crate::domain::view::Sort,
+    /// The agent whose key created it.
+    pub user_id: Option<i64>,
+    /// RFC 3339, UTC, milliseconds, like every time in the API.
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Liveness {
+    Ok,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Readiness {
+    Ready,
+}
+
+/// `/health`.
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    pub status: Liveness,
+}
+
+/// `/ready`.
+#[derive(Serialize, ToSchema)]
+pub struct Ready {
+    pub status: Readiness,
+}
+
+/// A reply's delivery to the chat server, as queued.
+#[derive(Serialize, ToSchema)]
+pub struct ReplyDelivery {
+    /// Also the `X-Omnibridge-Delivery` header of every attempt.
+    pub id: i64,
+    /// `queued` at first.
+    #[schema(example = "queued")]
+    pub state: String,
+}
+
+/// A file attached to a reply or note.
+#[derive(Serialize, ToSchema)]
+pub struct ReplyAttachment {
+    pub id: i64,
+    /// Sanitized: never a path.
+    pub file_name: String,
+    /// Sniffed from the bytes.
+    pub content_type: String,
+    pub size: u64,
+    pub sha256: String,
+    /// Where agents download it: `/api/v2/file/{id}`.
+    pub url: String,
+    /// Its `uploadForCustomer` delivery on a chat reply; `null` on a note.
+    pub delivery: Option<ReplyDelivery>,
+}
+
+/// A reply's delivery to the chat server, on the timeline.
+#[derive(Serialize, ToSchema)]
+pub struct TimelineDelivery {
+    pub id: i64,
+    /// `queued`, `delivered` or `failed`.
+    pub state: String,
+    pub attempts: i32,
+    /// The chat server's last HTTP status.
+    pub last_status: Option<i32>,
+    pub last_error: Option<String>,
+    #[schema(format = DateTime)]
+    pub delivered_at: Option<String>,
+}
+
+/// A message (`type` `message`) or an internal note (`type` `note`).
+#[derive(Serialize, ToSchema)]
+pub struct TimelineMessage {
+    /// `message` or `note`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: i64,
+    /// `customer`, `agent` or `note`.
+    pub author: String,
+    pub user_id: Option<i64>,
+    pub message: String,
+    pub message_number: i32,
+    pub url: String,
+    pub additional_data: String,
+    /// An agent's reply on a chat ticket: its delivery.
+    pub delivery: Option<TimelineDelivery>,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+}
+
+/// A file (`type` `attachment`): from the chat server, or on an agent's reply or note.
+#[derive(Serialize, ToSchema)]
+pub struct TimelineAttachment {
+    /// `attachment`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: i64,
+    /// `customer` (from the chat server), `agent` (on a reply) or `note`.
+    pub author: String,
+    /// The reply or note it is attached to; `null` for a customer's file.
+    pub message_id: Option<i64>,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub message_number: Option<i32>,
+    /// Where to download it: `/api/v2/file/{id}`.
+    pub url: String,
+    /// An agent's file on a chat reply: its `uploadForCustomer` delivery; else `null`.
+    pub delivery: Option<TimelineDelivery>,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+}
+
+/// Something that happened in the chat (`type` `event`): `startedtyping`, `stoppedtyping`,
+/// `expandedchat`, `minimizedchat`, `visited` (with its `url`), `ended`.
+#[derive(Serialize, ToSchema)]
+pub struct TimelineChatEvent {
+    /// `event`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub event: String,
+    pub url: Option<String>,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+}
+
+/// A change to the ticket (`type` `event`): `created`, status, priority, assignment, tags,
+/// `picked_up`, ..., with the values before and after.
+#[derive(Serialize, ToSchema)]
+pub struct TimelineTicketEvent {
+    /// `event`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub event: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub user_id: Option<i64>,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+}
+
+/// One entry of a ticket's timeline.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum TimelineEntry {
+    Message(TimelineMessage),
+    Attachment(TimelineAttachment),
+    ChatEvent(TimelineChatEvent),
+    TicketEvent(TimelineTicketEvent),
+}
+
+/// A file's bytes.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct FileBytes(pub Vec<u8>);

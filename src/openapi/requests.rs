@@ -1,0 +1,532 @@
+//! What the API reads, for the document. Handlers read their fields by hand (`read_fields`,
+//! `FieldReader`, the validator structs of `domain::chat_requests`) from multipart,
+//! urlencoded or JSON bodies alike, so the document describes each body here, with the rules
+//! the code enforces; the unit tests in `openapi` compare the patterns and enums with the
+//! code's own.
+//!
+//! In forms every value is text: numbers as decimal text, booleans as `true`, `false`, `1` or
+//! `0`. An optional field sent empty (or `null` in JSON) is absent and gets its default.
+
+#![allow(non_snake_case)]
+
+use serde::Serialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::domain::view::{Condition, Sort};
+
+/// `requestChatConfig`.
+#[derive(Serialize, ToSchema)]
+pub struct RequestChatConfigForm {
+    /// The chat server's own base ("hookpoint base"), e.g. `chat.example.com:8443`.
+    #[schema(
+        min_length = 5,
+        max_length = 255,
+        pattern = r"^[a-zA-Z0-9\.\:\/\-]+$",
+        example = "chat.example.com"
+    )]
+    pub chatServer: String,
+    /// Names a chat account (one chat widget) of the key's tenant.
+    #[schema(
+        min_length = 10,
+        pattern = r"^[a-zA-Z0-9]+$",
+        example = "acmewebchat0001"
+    )]
+    pub chatAccountToken: String,
+}
+
+/// `notifyUserNewChatMessage`.
+#[derive(Serialize, ToSchema)]
+pub struct NotifyUserNewChatMessageForm {
+    #[schema(
+        min_length = 5,
+        max_length = 255,
+        pattern = r"^[a-zA-Z0-9\.\:\/\-]+$",
+        example = "chat.example.com"
+    )]
+    pub chatServer: String,
+    /// May start with `+`: a phone-number session (WhatsApp, SMS).
+    #[schema(
+        min_length = 10,
+        max_length = 65,
+        pattern = r"^\+?[a-zA-Z0-9\-]+$",
+        example = "session-0001"
+    )]
+    pub chatSessionID: String,
+    #[schema(
+        min_length = 10,
+        pattern = r"^[a-zA-Z0-9]+$",
+        example = "acmewebchat0001"
+    )]
+    pub chatAccountToken: String,
+    /// The ticket's channel: 8 is live chat, 1 e-mail; kept as given.
+    #[schema(minimum = 1, maximum = 2147483647, default = 8)]
+    pub channelID: Option<i32>,
+    /// The customer's text; the first message of a session also gives the ticket's title
+    /// (its first line, cut to 80 characters).
+    #[schema(min_length = 1, example = "Hello, my order has not arrived")]
+    pub message: String,
+    /// The page the customer was on.
+    #[schema(default = "")]
+    pub url: Option<String>,
+    /// The message's count within the session, from 1. A retry repeats it with the same text.
+    #[schema(minimum = 1, maximum = 50, default = 1)]
+    pub messageNumber: Option<i32>,
+    #[schema(default = false)]
+    pub usedPredefinedUserInput: Option<bool>,
+    #[schema(default = "")]
+    pub additionalData: Option<String>,
+    #[schema(default = "")]
+    pub externalAddressOverwrite: Option<String>,
+    /// Fills in or updates the customer.
+    #[schema(max_length = 255, pattern = r"^[a-zA-Z 0-9]+$", example = "Ann Smith")]
+    pub customerName: Option<String>,
+    /// Fills in or updates the customer; a customer is found again by it.
+    #[schema(max_length = 254, format = Email, example = "ann@example.com")]
+    pub emailAddress: Option<String>,
+    /// With the international `+`; a customer is found again by it.
+    #[schema(max_length = 32, pattern = r"^\+[0-9]+$", example = "+31612345678")]
+    pub phoneNumber: Option<String>,
+}
+
+/// The events a chat server reports.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ChatEventName {
+    Startedtyping,
+    Stoppedtyping,
+    Expandedchat,
+    Minimizedchat,
+}
+
+/// `notifyUserNewChatEvent`.
+#[derive(Serialize, ToSchema)]
+pub struct NotifyUserNewChatEventForm {
+    #[schema(
+        min_length = 5,
+        max_length = 255,
+        pattern = r"^[a-zA-Z0-9\.\:\/\-]+$",
+        example = "chat.example.com"
+    )]
+    pub chatServer: String,
+    #[schema(
+        min_length = 10,
+        pattern = r"^[a-zA-Z0-9\-]+$",
+        example = "session-0001"
+    )]
+    pub chatSessionID: String,
+    pub event: ChatEventName,
+}
+
+/// `notifyUserVisited`.
+#[derive(Serialize, ToSchema)]
+pub struct NotifyUserVisitedForm {
+    #[schema(
+        min_length = 5,
+        max_length = 255,
+        pattern = r"^[a-zA-Z0-9\.\:\/\-]+$",
+        example = "chat.example.com"
+    )]
+    pub chatServer: String,
+    #[schema(
+        min_length = 10,
+        pattern = r"^[a-zA-Z0-9\-]+$",
+        example = "session-0001"
+    )]
+    pub chatSessionID: String,
+    /// The page the customer opened.
+    #[schema(min_length = 4, example = "https://shop.example.com/orders")]
+    pub url: String,
+}
+
+/// `notifyUserEndChat`.
+#[derive(Serialize, ToSchema)]
+pub struct NotifyUserEndChatForm {
+    #[schema(
+        min_length = 5,
+        max_length = 255,
+        pattern = r"^[a-zA-Z0-9\.\:\/\-]+$",
+        example = "chat.example.com"
+    )]
+    pub chatServer: String,
+    #[schema(
+        min_length = 10,
+        pattern = r"^[a-zA-Z0-9\-]+$",
+        example = "session-0001"
+    )]
+    pub chatSessionID: String,
+}
+
+/// `checkOriginAndIP`.
+#[derive(Serialize, ToSchema)]
+pub struct CheckOriginAndIpForm {
+    #[schema(
+        min_length = 5,
+        max_length = 255,
+        pattern = r"^[a-zA-Z0-9\.\:\/\-]+$",
+        example = "chat.example.com"
+    )]
+    pub chatServer: String,
+    #[schema(
+        min_length = 10,
+        pattern = r"^[a-zA-Z0-9]+$",
+        example = "acmewebchat0001"
+    )]
+    pub chatAccountToken: String,
+    /// The hostname the widget runs on.
+    #[schema(
+        min_length = 1,
+        max_length = 253,
+        pattern = r"^[a-zA-Z0-9\.\-]+$",
+        example = "shop.example.com"
+    )]
+    pub origin: String,
+    /// The customer's IPv4 or IPv6 address.
+    #[schema(min_length = 5, example = "203.0.113.7")]
+    pub ip: String,
+}
+
+/// `requestChatQueue`.
+#[derive(Serialize, ToSchema)]
+pub struct RequestChatQueueForm {
+    #[schema(
+        min_length = 10,
+        pattern = r"^[a-zA-Z0-9]+$",
+        example = "acmewebchat0001"
+    )]
+    pub chatAccountToken: String,
+}
+
+/// `addAttachment`'s query string: the session the file belongs to (created if new).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AddAttachmentParams {
+    #[param(
+        min_length = 5,
+        max_length = 255,
+        pattern = r"^[a-zA-Z0-9\.\:\/\-]+$",
+        example = "chat.example.com"
+    )]
+    pub chatServer: String,
+    /// May start with `+`: a phone-number session.
+    #[param(
+        min_length = 10,
+        max_length = 65,
+        pattern = r"^\+?[a-zA-Z0-9\-]+$",
+        example = "session-0001"
+    )]
+    pub chatSessionID: String,
+    #[param(
+        min_length = 10,
+        pattern = r"^[a-zA-Z0-9]+$",
+        example = "acmewebchat0001"
+    )]
+    pub chatAccountToken: String,
+    /// The customer's phone number; the `+` is optional here (stored with it).
+    #[param(max_length = 32, pattern = r"^\+?[0-9]+$")]
+    pub phoneNumber: Option<String>,
+    /// The message the file belongs to.
+    #[param(minimum = 1, maximum = 2147483647)]
+    pub messageNumber: Option<i32>,
+}
+
+/// `addAttachment` as `multipart/form-data`: the file part, streamed to disk.
+#[derive(ToSchema)]
+pub struct AttachmentPart {
+    /// The file; its part's `filename` becomes the (sanitized) name. Other parts are ignored.
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}
+
+/// `addAttachment` as JSON or urlencoded: the file as base64 text.
+#[derive(ToSchema)]
+pub struct AttachmentBase64 {
+    /// The file's bytes, base64 (standard alphabet; whitespace is ignored).
+    #[schema(content_encoding = "base64", example = "aGVsbG8=")]
+    pub file: String,
+    /// The file's name (sanitized before it is stored).
+    #[schema(example = "receipt.pdf")]
+    pub fileName: Option<String>,
+}
+
+/// A ticket's status.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    New,
+    Open,
+    Pending,
+    Solved,
+    Closed,
+}
+
+/// A ticket's priority.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Priority {
+    Low,
+    Medium,
+    High,
+    Urgent,
+}
+
+/// `GET /api/v2/ticket`: paging and filters; all filters must hold.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TicketListQuery {
+    /// Offset of the first item.
+    #[param(minimum = 0, maximum = 2147483647, default = 0)]
+    pub itemStart: Option<i64>,
+    /// Largest page.
+    #[param(minimum = 1, maximum = 9999, default = 15)]
+    pub itemLimit: Option<i64>,
+    pub status: Option<Status>,
+    /// Tickets of this channel (8 chat, 1 e-mail).
+    #[param(minimum = 1, maximum = 2147483647)]
+    pub channelID: Option<i32>,
+    /// An agent's user id (at least 1), or `me`: the key's agent.
+    #[param(value_type = Option<String>, example = "me")]
+    pub assignedUserID: Option<String>,
+    /// A view's id: its conditions are added to the filters and its sort orders the page.
+    #[param(minimum = 1)]
+    pub applyView: Option<i64>,
+    /// Full text: every word, as a prefix in any case, must match the ticket's title, one of
+    /// its messages, or its customer's name, e-mail or phone.
+    #[param(min_length = 1, max_length = 500, example = "order arrived")]
+    pub query: Option<String>,
+}
+
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TicketGetQuery {
+    /// Adds `timeline`: messages, notes, attachments, chat events and the ticket's own
+    /// changes, in time order.
+    #[param(default = false)]
+    pub getTicketHistory: Option<bool>,
+}
+
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CustomerListQuery {
+    #[param(minimum = 0, maximum = 2147483647, default = 0)]
+    pub itemStart: Option<i64>,
+    #[param(minimum = 1, maximum = 99, default = 15)]
+    pub itemLimit: Option<i64>,
+    /// Matches name, e-mail or phone.
+    #[param(min_length = 1, max_length = 100, pattern = r"^[0-9a-zA-Z ]+$")]
+    pub query: Option<String>,
+}
+
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserListQuery {
+    #[param(minimum = 0, maximum = 2147483647, default = 0)]
+    pub itemStart: Option<i64>,
+    #[param(minimum = 1, maximum = 999, default = 15)]
+    pub itemLimit: Option<i64>,
+}
+
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ViewListQuery {
+    #[param(minimum = 0, maximum = 2147483647, default = 0)]
+    pub itemStart: Option<i64>,
+    #[param(minimum = 1, maximum = 9999, default = 15)]
+    pub itemLimit: Option<i64>,
+}
+
+/// `POST /api/v2/ticket`.
+#[derive(Serialize, ToSchema)]
+pub struct TicketCreateForm {
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        example = "Order 1234 has not arrived"
+    )]
+    pub title: String,
+    /// A customer of the key's tenant.
+    #[schema(minimum = 1)]
+    pub customerID: i64,
+    #[schema(minimum = 1, maximum = 2147483647, default = 1)]
+    pub channelID: Option<i32>,
+    #[schema(default = "medium")]
+    pub priority: Option<Priority>,
+}
+
+/// A list of tags: a JSON array, or comma-separated text (what a form can carry).
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum Tags {
+    List(Vec<String>),
+    Text(String),
+}
+
+/// `PUT /api/v2/ticket/{id}`: only the fields sent change; each change is a timeline event.
+#[derive(Serialize, ToSchema)]
+pub struct TicketUpdateForm {
+    #[schema(min_length = 1, max_length = 255)]
+    pub title: Option<String>,
+    pub priority: Option<Priority>,
+    /// An agent of the tenant; empty, `null` or `0` unassigns. Assigning a waiting chat's
+    /// ticket picks the chat up.
+    #[schema(minimum = 0)]
+    pub assignedUserID: Option<i64>,
+    /// Replaces the tags: at most 50, each at most 64 characters, stored in lower case.
+    pub tags: Option<Tags>,
+}
+
+/// `POST /api/v2/ticket/setStatus`.
+#[derive(Serialize, ToSchema)]
+pub struct SetStatusForm {
+    #[schema(minimum = 1)]
+    pub ticketID: i64,
+    /// `solved` sets the ticket's `closed_at`.
+    pub status: Status,
+}
+
+/// `POST /api/v2/ticket/setPriority`.
+#[derive(Serialize, ToSchema)]
+pub struct SetPriorityForm {
+    #[schema(minimum = 1)]
+    pub ticketID: i64,
+    pub priority: Priority,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Note {
+    Note,
+}
+
+/// `note`, or the channel to reply on (8: chat).
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum MessageType {
+    Note(Note),
+    /// A channel number, at least 1.
+    Channel(i32),
+}
+
+/// `POST /api/v2/message`.
+#[derive(Serialize, ToSchema)]
+pub struct MessageForm {
+    #[schema(minimum = 1)]
+    pub ticketID: i64,
+    /// `note`: stored only, agents alone see it; `8` on a chat ticket: a reply, delivered
+    /// to the chat server. (E-mail replies, `1`, are not available yet: `400`.)
+    #[serde(rename = "type")]
+    pub kind: MessageType,
+    #[schema(
+        min_length = 5,
+        max_length = 65536,
+        example = "Your parcel left our warehouse today."
+    )]
+    pub message: String,
+    /// The agent writing; default: the key's agent.
+    #[schema(minimum = 1)]
+    pub userID: Option<i64>,
+}
+
+/// `POST /api/v2/message` as `multipart/form-data`, with files: the fields of a message and
+/// up to 10 file parts (any part with a file name counts as a file).
+#[derive(Serialize, ToSchema)]
+pub struct MessageWithFilesForm {
+    #[schema(minimum = 1)]
+    pub ticketID: i64,
+    #[serde(rename = "type")]
+    pub kind: MessageType,
+    #[schema(min_length = 5, max_length = 65536)]
+    pub message: String,
+    #[schema(minimum = 1)]
+    pub userID: Option<i64>,
+    /// Each at most `attachments.max_bytes`; its type is sniffed from its bytes and its
+    /// name sanitized. On a chat reply each goes to the chat server's `uploadForCustomer`.
+    #[schema(value_type = Option<Vec<String>>, format = Binary, max_items = 10)]
+    pub file: Option<Vec<Vec<u8>>>,
+}
+
+/// `POST /api/v2/message/typing`.
+#[derive(Serialize, ToSchema)]
+pub struct TypingForm {
+    /// A chat ticket whose chat has not ended.
+    #[schema(minimum = 1)]
+    pub ticketID: i64,
+    pub event: TypingEvent,
+}
+
+/// The agent started or stopped typing.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TypingEvent {
+    Startedtyping,
+    Stoppedtyping,
+}
+
+/// A sort: `{"field", "direction"}`, or the same as text, e.g. `created_at asc`.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum SortInput {
+    Object(Sort),
+    /// `FIELD [DIRECTION]`: `last_update`, `created_at` or `id`, then `asc` or `desc`
+    /// (default `desc`).
+    /// At most 200 characters.
+    Text(String),
+}
+
+/// `POST /api/v2/view`.
+#[derive(Serialize, ToSchema)]
+pub struct ViewCreateForm {
+    #[schema(min_length = 1, max_length = 255, example = "Unassigned waiting chats")]
+    pub name: String,
+    /// All must hold. In a form: the same JSON array as text.
+    pub conditions: Option<Vec<Condition>>,
+    /// Default: newest update first.
+    pub sort: Option<SortInput>,
+}
+
+/// `PUT /api/v2/view/{id}`: only the fields sent change.
+#[derive(Serialize, ToSchema)]
+pub struct ViewUpdateForm {
+    #[schema(min_length = 1, max_length = 255)]
+    pub name: Option<String>,
+    pub conditions: Option<Vec<Condition>>,
+    pub sort: Option<SortInput>,
+}
+
+/// `POST /api/v2/user`.
+#[derive(Serialize, ToSchema)]
+pub struct UserCreateForm {
+    #[schema(min_length = 1, max_length = 255, example = "Alice")]
+    pub name: String,
+    /// Unique within the tenant.
+    #[schema(min_length = 3, max_length = 254, format = Email, example = "alice@example.com")]
+    pub email: String,
+    #[schema(default = false)]
+    pub isOnline: Option<bool>,
+    #[schema(default = true)]
+    pub emailNotifications: Option<bool>,
+}
+
+/// `PUT /api/v2/user/{id}`: only the fields sent change.
+#[derive(Serialize, ToSchema)]
+pub struct UserUpdateForm {
+    #[schema(min_length = 1, max_length = 255)]
+    pub name: Option<String>,
+    /// Unique within the tenant.
+    #[schema(min_length = 3, max_length = 254, format = Email)]
+    pub email: Option<String>,
+    pub isOnline: Option<bool>,
+    pub emailNotifications: Option<bool>,
+}
+
+/// `PUT /api/v2/customer/{id}`: only the fields sent change.
+#[derive(Serialize, ToSchema)]
+pub struct CustomerUpdateForm {
+    #[schema(min_length = 1, max_length = 255)]
+    pub name: Option<String>,
+    /// Unique within the tenant.
+    #[schema(min_length = 3, max_length = 254, format = Email)]
+    pub email: Option<String>,
+    /// Unique within the tenant.
+    #[schema(min_length = 2, max_length = 32, pattern = r"^\+[0-9]+$")]
+    pub phone: Option<String>,
+}
