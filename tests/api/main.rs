@@ -11,6 +11,7 @@ mod fixtures;
 mod helpers;
 mod hostile;
 mod idempotency;
+mod openapi;
 mod origin_and_ip;
 mod queue;
 mod race;
