@@ -39,6 +39,7 @@ fn register(r: &mut Router) {
         [on(Method::GET, docs::openapi_json)],
     );
     r.resource("/api/docs", [on(Method::GET, docs::page)]);
+    r.resource("/api/docs/{file}", [on(Method::GET, docs::asset)]);
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -9,9 +9,10 @@ use serde_json::Value;
 use crate::helpers::spawn_app;
 
 /// Routes the server has on purpose without a place in the document, and why.
-const UNDOCUMENTED: [(&str, &str, &str); 2] = [
+const UNDOCUMENTED: [(&str, &str, &str); 3] = [
     ("GET", "/api/v2/openapi.json", "the document itself"),
     ("GET", "/api/docs", "a page that renders the document"),
+    ("GET", "/api/docs/{file}", "that page's script and styles"),
 ];
 
 const METHODS: [&str; 9] = [
@@ -146,8 +147,58 @@ async fn the_docs_page_renders_the_document() {
         .to_str()
         .unwrap()
         .starts_with("text/html"));
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.contains("script-src 'self'"), "{csp}");
     let page = response.text().await.expect("body");
-    assert!(page.contains("/api/v2/openapi.json"), "{page}");
+
+    // Everything the page loads comes from this server, and says what it is.
+    let mut loaded = 0;
+    for (attribute, content_type) in [("src=\"", "text/javascript"), ("href=\"", "text/css")] {
+        for piece in page.split(attribute).skip(1) {
+            let url = piece.split('"').next().unwrap();
+            if url.starts_with("/api/v2/openapi.json") {
+                continue;
+            }
+            assert!(url.starts_with("/api/docs/"), "{url} is not served here");
+            let asset = app
+                .client
+                .get(format!("{}{url}", app.address))
+                .send()
+                .await
+                .expect("request sent");
+            assert_eq!(asset.status().as_u16(), 200, "{url}");
+            assert!(
+                asset.headers()["content-type"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with(content_type),
+                "{url}"
+            );
+            assert!(asset.bytes().await.unwrap().len() > 10, "{url}");
+            loaded += 1;
+        }
+    }
+    assert_eq!(loaded, 3, "{page}");
+    let init = app
+        .client
+        .get(format!("{}/api/docs/init.js", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(init.contains("/api/v2/openapi.json"), "{init}");
+    let missing = app
+        .client
+        .get(format!("{}/api/docs/..%2F..%2FCargo.toml", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status().as_u16(), 404);
 }
 
 #[test]
