@@ -11,6 +11,7 @@ use omnibridge::config::Settings;
 use omnibridge::domain::permission::Permission;
 use omnibridge::error::ApiError;
 use omnibridge::services::admin::{self, ChatAccountOptions};
+use omnibridge::services::chat_accounts::{self, ChatAccountChanges};
 use omnibridge::startup::{connect_database, Application};
 
 #[derive(Parser)]
@@ -81,6 +82,53 @@ enum TenantAction {
 #[derive(Subcommand)]
 enum ChatAccountAction {
     Create(Box<CreateChatAccount>),
+    /// Changes a chat account's settings; only the options given change.
+    Set(Box<SetChatAccount>),
+}
+
+#[derive(clap::Args)]
+struct SetChatAccount {
+    #[arg(long)]
+    tenant: i64,
+    /// The chat account's id.
+    #[arg(long)]
+    id: i64,
+    #[arg(long)]
+    name: Option<String>,
+    #[arg(long)]
+    language: Option<String>,
+    /// Empty clears it.
+    #[arg(long)]
+    greeting: Option<String>,
+    /// Empty clears it.
+    #[arg(long)]
+    offline_message: Option<String>,
+    /// Contact fields the widget must ask for: customerName, emailAddress, phoneNumber
+    /// (comma-separated; an empty value asks for none).
+    #[arg(long = "require", value_delimiter = ',', num_args = 0..)]
+    required_fields: Option<Vec<String>>,
+    #[arg(long)]
+    time_zone: Option<String>,
+    /// e.g. "mon-fri 09:00-17:00; sat 10:00-14:00"; empty = always open.
+    #[arg(long)]
+    service_hours: Option<String>,
+    #[arg(long)]
+    attachment_max_bytes: Option<i64>,
+    /// e.g. "image/*,application/pdf"; empty = any.
+    #[arg(long, value_delimiter = ',', num_args = 0..)]
+    attachment_types: Option<Vec<String>>,
+    #[arg(long)]
+    queue_enabled: Option<bool>,
+    #[arg(long)]
+    queue_max_length: Option<i32>,
+    #[arg(long)]
+    default_wait_seconds: Option<i32>,
+    /// Mail the transcript to the customer when a chat ends: true or false.
+    #[arg(long)]
+    transcripts: Option<bool>,
+    /// Replace the signing secret (printed once, as `secret`).
+    #[arg(long)]
+    rotate_secret: bool,
 }
 
 #[derive(clap::Args)]
@@ -268,6 +316,36 @@ fn admin_command(settings: &Settings, command: Command) -> Result<Value, ApiErro
             };
             let created = admin::create_chat_account(&db, args.tenant, &options)?;
             json!({"chatAccountId": created.id, "chatAccountToken": created.token, "secret": created.secret})
+        }
+        Command::ChatAccount {
+            action: ChatAccountAction::Set(args),
+        } => {
+            let nonempty = |list: Option<Vec<String>>| {
+                list.map(|l| l.into_iter().filter(|s| !s.trim().is_empty()).collect())
+            };
+            let changes = ChatAccountChanges {
+                name: args.name,
+                language: args.language,
+                greeting: args.greeting,
+                offline_message: args.offline_message,
+                required_fields: nonempty(args.required_fields),
+                time_zone: args.time_zone,
+                service_hours: args.service_hours,
+                attachment_max_bytes: args.attachment_max_bytes,
+                attachment_types: nonempty(args.attachment_types),
+                queue_enabled: args.queue_enabled,
+                queue_max_length: args.queue_max_length,
+                default_wait_seconds: args.default_wait_seconds,
+                transcripts: args.transcripts,
+                rotate_secret: args.rotate_secret,
+            };
+            serde_json::to_value(chat_accounts::update_blocking(
+                &db,
+                args.tenant,
+                args.id,
+                &changes,
+            )?)
+            .map_err(|e| ApiError::Internal(e.to_string()))?
         }
         Command::ApiKey {
             action:

@@ -54,6 +54,18 @@ impl FieldReader {
         Some(v)
     }
 
+    /// Optional text that may be sent empty to clear it: `Some("")` then (not its default).
+    pub fn clearable_text(&mut self, name: &str, max: usize) -> Option<String> {
+        match self.fields.get(name).map(String::as_str) {
+            None => None,
+            Some("") => {
+                self.fields.remove(name);
+                Some(String::new())
+            }
+            Some(_) => self.text(name, false, 1, max),
+        }
+    }
+
     pub fn int(&mut self, name: &str, required: bool, min: i64, max: i64) -> Option<i64> {
         let v = self.raw(name, required)?;
         match v.trim().parse::<i64>() {
@@ -100,8 +112,29 @@ impl FieldReader {
         }
     }
 
-    /// A list sent as a JSON array or as comma-separated text.
+    /// A list sent as a JSON array or as comma-separated text, each item trimmed and
+    /// lowercased (tags).
     pub fn list(&mut self, name: &str, max_items: usize, max_len: usize) -> Option<Vec<String>> {
+        self.list_of(name, max_items, max_len, true)
+    }
+
+    /// A list like [`FieldReader::list`], its items kept in the case they were sent.
+    pub fn list_as_sent(
+        &mut self,
+        name: &str,
+        max_items: usize,
+        max_len: usize,
+    ) -> Option<Vec<String>> {
+        self.list_of(name, max_items, max_len, false)
+    }
+
+    fn list_of(
+        &mut self,
+        name: &str,
+        max_items: usize,
+        max_len: usize,
+        lowercase: bool,
+    ) -> Option<Vec<String>> {
         let v = self.fields.remove(name)?;
         let items: Vec<String> = if v.trim_start().starts_with('[') {
             match serde_json::from_str::<Vec<String>>(&v) {
@@ -120,7 +153,13 @@ impl FieldReader {
         };
         let items: Vec<String> = items
             .into_iter()
-            .map(|t| t.trim().to_lowercase())
+            .map(|t| {
+                if lowercase {
+                    t.trim().to_lowercase()
+                } else {
+                    t.trim().to_owned()
+                }
+            })
             .filter(|t| !t.is_empty())
             .collect();
         if items.len() > max_items

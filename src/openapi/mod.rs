@@ -60,6 +60,9 @@ pub const API_KEY: &str = "apiKey";
         routes::user::get_user,
         routes::user::update_user,
         routes::user::delete_user,
+        routes::chat_account::list_accounts,
+        routes::chat_account::get_account,
+        routes::chat_account::update_account,
     ),
     components(
         schemas(answers::ErrorBody),
@@ -85,6 +88,7 @@ pub const API_KEY: &str = "apiKey";
         (name = "customer", description = "The tenant's customers."),
         (name = "user", description = "The tenant's agents."),
         (name = "file", description = "Attachments' bytes."),
+        (name = "chatAccount", description = "Chat accounts' settings."),
         (name = "health", description = "For load balancers and monitors; no key needed."),
     ),
 )]

@@ -2,6 +2,7 @@
 //! server and `table` lists them, so a check of the routes sees exactly what is served.
 
 pub mod chat;
+pub mod chat_account;
 pub mod customer;
 pub mod docs;
 pub mod file;
@@ -28,6 +29,7 @@ fn register(r: &mut Router) {
     user::routes(r);
     customer::routes(r);
     view::routes(r);
+    chat_account::routes(r);
     r.resource("/api/v2/file/{id}", [on(Method::GET, file::download)]);
     r.resource("/api/v2/message", [on(Method::POST, message::create)]);
     r.resource(

@@ -10,8 +10,8 @@ use crate::db::{now_millis, Db};
 use crate::domain::access::{normalize_domain, parse_cidr};
 use crate::domain::chat_requests::TOKEN;
 use crate::domain::permission::Permission;
-use crate::domain::service_hours::ServiceHours;
 use crate::error::ApiError;
+use crate::services::chat_accounts::{check_required_fields, check_service_hours, check_time_zone};
 use crate::services::keys;
 
 pub const CONTACT_FIELDS: [&str; 3] = ["customerName", "emailAddress", "phoneNumber"];
@@ -108,28 +108,9 @@ pub fn create_chat_account(
             "at least 10 letters and digits".into(),
         ));
     }
-    options.time_zone.parse::<chrono_tz::Tz>().map_err(|_| {
-        invalid(
-            "timeZone",
-            "unknown",
-            format!("unknown time zone {:?}", options.time_zone),
-        )
-    })?;
-    let hours: ServiceHours = options
-        .service_hours
-        .parse()
-        .map_err(|e| invalid("serviceHours", "pattern", e))?;
-    if let Some(bad) = options
-        .required_fields
-        .iter()
-        .find(|f| !CONTACT_FIELDS.contains(&f.as_str()))
-    {
-        return Err(invalid(
-            "requiredFields",
-            "one_of",
-            format!("{bad:?} is not one of {}", CONTACT_FIELDS.join(", ")),
-        ));
-    }
+    check_time_zone(&options.time_zone)?;
+    let service_hours = check_service_hours(&options.service_hours)?;
+    check_required_fields(&options.required_fields)?;
     let secret = keys::random_token(48);
     let new = NewChatAccount {
         tenant_id,
@@ -141,7 +122,7 @@ pub fn create_chat_account(
         offline_message: options.offline_message.clone(),
         required_fields: options.required_fields.join(","),
         time_zone: options.time_zone.clone(),
-        service_hours: hours.to_string(),
+        service_hours,
         attachment_max_bytes: options.attachment_max_bytes,
         attachment_types: options.attachment_types.join(","),
         queue_enabled: options.queue_enabled,

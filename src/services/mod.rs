@@ -5,6 +5,7 @@ pub mod access;
 pub mod admin;
 pub mod attachments;
 pub mod chat;
+pub mod chat_accounts;
 pub mod chat_config;
 pub mod customers;
 pub mod delivery;

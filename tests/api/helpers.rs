@@ -494,6 +494,11 @@ impl TestApp {
     }
 
     /// Runs a statement on the server's database.
+    /// The server's database URL (for the command line under test).
+    pub fn database_url(&self) -> &str {
+        &self.settings.database.url
+    }
+
     pub fn exec(&self, sql: &str) {
         let sql = sql.to_owned();
         self.db

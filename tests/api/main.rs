@@ -3,6 +3,7 @@
 
 mod attachments;
 mod auth;
+mod chat_accounts;
 mod chat_config;
 mod chat_message;
 mod customers;

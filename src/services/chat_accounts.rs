@@ -1,0 +1,263 @@
+//! Chat accounts' settings as administrators read and change them
+//! (`GET|PUT /api/v2/chatAccount/{id}`, `omnibridge chat-account set`).
+//!
+//! The signing secret is never read back: it is shown once, when the account is created or
+//! when `rotateSecret` replaces it.
+
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::models::chat_account::ChatAccount;
+use crate::db::schema::chat_accounts;
+use crate::db::{Db, DbConnection};
+use crate::domain::service_hours::ServiceHours;
+use crate::error::ApiError;
+use crate::on_backend;
+use crate::services::admin::CONTACT_FIELDS;
+use crate::services::chat::iso;
+use crate::services::keys;
+
+/// What may change; `None` leaves a setting as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ChatAccountChanges {
+    pub name: Option<String>,
+    pub language: Option<String>,
+    pub greeting: Option<String>,
+    pub offline_message: Option<String>,
+    pub required_fields: Option<Vec<String>>,
+    pub time_zone: Option<String>,
+    pub service_hours: Option<String>,
+    pub attachment_max_bytes: Option<i64>,
+    pub attachment_types: Option<Vec<String>>,
+    pub queue_enabled: Option<bool>,
+    pub queue_max_length: Option<i32>,
+    pub default_wait_seconds: Option<i32>,
+    pub transcripts: Option<bool>,
+    /// Replace the signing secret with a new random one (answered once).
+    pub rotate_secret: bool,
+}
+
+#[derive(AsChangeset, Default, PartialEq)]
+#[diesel(table_name = chat_accounts)]
+struct Changeset {
+    name: Option<String>,
+    language: Option<String>,
+    greeting: Option<String>,
+    offline_message: Option<String>,
+    required_fields: Option<String>,
+    time_zone: Option<String>,
+    service_hours: Option<String>,
+    attachment_max_bytes: Option<i64>,
+    attachment_types: Option<String>,
+    queue_enabled: Option<bool>,
+    queue_max_length: Option<i32>,
+    default_wait_seconds: Option<i32>,
+    transcripts: Option<bool>,
+    secret: Option<String>,
+}
+
+/// A chat account as administrators see it (everything but the secret).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ChatAccountView {
+    pub id: i64,
+    pub name: String,
+    /// The `chatAccountToken` chat servers send.
+    pub token: String,
+    pub language: String,
+    pub greeting: String,
+    pub offline_message: String,
+    /// Contact fields the widget must ask for: `customerName`, `emailAddress`, `phoneNumber`.
+    pub required_fields: Vec<String>,
+    /// An IANA time zone; service hours are in it.
+    pub time_zone: String,
+    /// e.g. `mon-fri 09:00-17:00; sat 10:00-14:00`; empty = always open.
+    pub service_hours: String,
+    pub attachment_max_bytes: i64,
+    /// Accepted attachment types (`image/*` allowed); empty = any.
+    pub attachment_types: Vec<String>,
+    pub queue_enabled: bool,
+    /// 0 = no limit.
+    pub queue_max_length: i32,
+    pub default_wait_seconds: i32,
+    /// Mail the transcript to the customer when a chat ends (if they gave an e-mail).
+    pub transcripts: bool,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    /// Only right after `rotateSecret`: the new signing secret, shown this once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+fn split(list: &str) -> Vec<String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+impl From<ChatAccount> for ChatAccountView {
+    fn from(a: ChatAccount) -> ChatAccountView {
+        ChatAccountView {
+            id: a.id,
+            name: a.name,
+            token: a.token,
+            language: a.language,
+            greeting: a.greeting,
+            offline_message: a.offline_message,
+            required_fields: split(&a.required_fields),
+            time_zone: a.time_zone,
+            service_hours: a.service_hours,
+            attachment_max_bytes: a.attachment_max_bytes,
+            attachment_types: split(&a.attachment_types),
+            queue_enabled: a.queue_enabled,
+            queue_max_length: a.queue_max_length,
+            default_wait_seconds: a.default_wait_seconds,
+            transcripts: a.transcripts,
+            created_at: iso(a.created_at),
+            secret: None,
+        }
+    }
+}
+
+fn invalid(field: &str, code: &str, hint: String) -> ApiError {
+    ApiError::validation(field, code, Some(&hint))
+}
+
+/// The rules every chat account's settings follow, on create and on change. Field names are
+/// the API's.
+pub fn check_time_zone(time_zone: &str) -> Result<(), ApiError> {
+    time_zone.parse::<chrono_tz::Tz>().map(|_| ()).map_err(|_| {
+        invalid(
+            "timeZone",
+            "unknown",
+            format!("unknown time zone {time_zone:?}"),
+        )
+    })
+}
+
+/// Service hours in their normal text form.
+pub fn check_service_hours(hours: &str) -> Result<String, ApiError> {
+    hours
+        .parse::<ServiceHours>()
+        .map(|h| h.to_string())
+        .map_err(|e| invalid("serviceHours", "pattern", e))
+}
+
+pub fn check_required_fields(fields: &[String]) -> Result<(), ApiError> {
+    match fields
+        .iter()
+        .find(|f| !CONTACT_FIELDS.contains(&f.as_str()))
+    {
+        Some(bad) => Err(invalid(
+            "requiredFields",
+            "one_of",
+            format!("{bad:?} is not one of {}", CONTACT_FIELDS.join(", ")),
+        )),
+        None => Ok(()),
+    }
+}
+
+impl ChatAccountChanges {
+    fn changeset(&self) -> Result<(Changeset, Option<String>), ApiError> {
+        if let Some(zone) = &self.time_zone {
+            check_time_zone(zone)?;
+        }
+        let service_hours = self
+            .service_hours
+            .as_deref()
+            .map(check_service_hours)
+            .transpose()?;
+        if let Some(fields) = &self.required_fields {
+            check_required_fields(fields)?;
+        }
+        let secret = self.rotate_secret.then(|| keys::random_token(48));
+        Ok((
+            Changeset {
+                name: self.name.clone(),
+                language: self.language.clone(),
+                greeting: self.greeting.clone(),
+                offline_message: self.offline_message.clone(),
+                required_fields: self.required_fields.as_ref().map(|f| f.join(",")),
+                time_zone: self.time_zone.clone(),
+                service_hours,
+                attachment_max_bytes: self.attachment_max_bytes,
+                attachment_types: self.attachment_types.as_ref().map(|t| t.join(",")),
+                queue_enabled: self.queue_enabled,
+                queue_max_length: self.queue_max_length,
+                default_wait_seconds: self.default_wait_seconds,
+                transcripts: self.transcripts,
+                secret: secret.clone(),
+            },
+            secret,
+        ))
+    }
+}
+
+fn find(conn: &mut DbConnection, tenant_id: i64, id: i64) -> Result<ChatAccount, ApiError> {
+    on_backend!(conn, |c| chat_accounts::table
+        .filter(chat_accounts::id.eq(id))
+        .filter(chat_accounts::tenant_id.eq(tenant_id))
+        .select(ChatAccount::as_select())
+        .first(c)
+        .optional())?
+    .ok_or_else(|| ApiError::Missing(format!("no chat account {id}")))
+}
+
+fn apply(
+    conn: &mut DbConnection,
+    tenant_id: i64,
+    id: i64,
+    changes: &ChatAccountChanges,
+) -> Result<ChatAccountView, ApiError> {
+    find(conn, tenant_id, id)?;
+    let (changeset, secret) = changes.changeset()?;
+    let target = chat_accounts::table
+        .filter(chat_accounts::id.eq(id))
+        .filter(chat_accounts::tenant_id.eq(tenant_id));
+    // Nothing to change is no error: the account is answered as it is.
+    let nothing = Changeset::default();
+    if changeset != nothing {
+        on_backend!(conn, |c| diesel::update(target).set(&changeset).execute(c))?;
+    }
+    let mut view = ChatAccountView::from(find(conn, tenant_id, id)?);
+    view.secret = secret;
+    Ok(view)
+}
+
+pub async fn list(db: &Db, tenant_id: i64) -> Result<Vec<ChatAccountView>, ApiError> {
+    db.read(move |conn| {
+        let rows: Vec<ChatAccount> = on_backend!(conn, |c| chat_accounts::table
+            .filter(chat_accounts::tenant_id.eq(tenant_id))
+            .order(chat_accounts::id)
+            .select(ChatAccount::as_select())
+            .load(c))?;
+        Ok(rows.into_iter().map(ChatAccountView::from).collect())
+    })
+    .await
+}
+
+pub async fn get(db: &Db, tenant_id: i64, id: i64) -> Result<ChatAccountView, ApiError> {
+    db.read(move |conn| find(conn, tenant_id, id).map(ChatAccountView::from))
+        .await
+}
+
+pub async fn update(
+    db: &Db,
+    tenant_id: i64,
+    id: i64,
+    changes: ChatAccountChanges,
+) -> Result<ChatAccountView, ApiError> {
+    db.write(move |conn| apply(conn, tenant_id, id, &changes))
+        .await
+}
+
+/// The same change from the command line (no async runtime there).
+pub fn update_blocking(
+    db: &Db,
+    tenant_id: i64,
+    id: i64,
+    changes: &ChatAccountChanges,
+) -> Result<ChatAccountView, ApiError> {
+    db.write_blocking(|conn| apply(conn, tenant_id, id, changes))
+}
