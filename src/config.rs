@@ -11,6 +11,20 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub attachments: AttachmentSettings,
     pub delivery: DeliverySettings,
+    pub mail: MailSettings,
+}
+
+/// Outgoing mail. Mails are retried like deliveries (the `delivery` section's polling,
+/// backoff, attempts, timeout and lease apply to both outboxes).
+#[derive(Debug, Clone, Deserialize)]
+pub struct MailSettings {
+    /// lettre's URL form, e.g. `smtp://127.0.0.1:2525`, `smtps://user:pass@host`,
+    /// `smtp://host:587?tls=required`; empty = write `.eml` files into `dir` instead.
+    pub smtp_url: String,
+    /// The sender, e.g. `Acme Support <support@acme.example>`; its domain also names the
+    /// mails' `Message-ID`s.
+    pub from: String,
+    pub dir: PathBuf,
 }
 
 /// Calls back to chat servers (agents' replies): how often the outbox is polled and how
@@ -79,7 +93,10 @@ impl Settings {
             .set_default("delivery.backoff_max_ms", 600_000)?
             .set_default("delivery.max_attempts", 20)?
             .set_default("delivery.timeout_ms", 10_000)?
-            .set_default("delivery.lease_seconds", 60)?;
+            .set_default("delivery.lease_seconds", 60)?
+            .set_default("mail.smtp_url", "")?
+            .set_default("mail.from", "omnibridge <omnibridge@localhost>")?
+            .set_default("mail.dir", "mail")?;
         if let Some(file) = file {
             builder = builder.add_source(config::File::from(file).required(true));
         }

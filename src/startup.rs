@@ -25,6 +25,8 @@ pub enum StartupError {
     Database(#[from] ApiError),
     #[error("listen: {0}")]
     Listen(#[from] std::io::Error),
+    #[error("settings: {0}")]
+    Settings(String),
 }
 
 pub fn connect_database(settings: &Settings) -> Result<Db, ApiError> {
@@ -53,6 +55,7 @@ impl Application {
         listener: TcpListener,
     ) -> Result<Application, StartupError> {
         let port = listener.local_addr()?.port();
+        crate::services::mail::check_settings(&settings.mail).map_err(StartupError::Settings)?;
         let db = db.with_group_commit()?;
         let workers = match settings.server.workers {
             0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -62,6 +65,11 @@ impl Application {
             db.clone(),
             settings.delivery.clone(),
             settings.attachments.dir.clone(),
+        );
+        crate::services::mail::spawn_worker(
+            db.clone(),
+            settings.mail.clone(),
+            settings.delivery.clone(),
         );
         let db = web::Data::new(db);
         let keys = web::Data::new(KeyCache::new(Duration::from_secs(

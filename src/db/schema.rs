@@ -226,6 +226,30 @@ diesel::table! {
 }
 
 diesel::table! {
+    mails (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        ticket_id -> Nullable<BigInt>,
+        message_id -> Nullable<BigInt>,
+        kind -> Text,
+        to_address -> Text,
+        subject -> Text,
+        text_body -> Text,
+        html_body -> Text,
+        message_id_header -> Text,
+        in_reply_to -> Nullable<Text>,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> BigInt,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
     views (id) {
         id -> BigInt,
         tenant_id -> BigInt,
@@ -247,6 +271,7 @@ diesel::joinable!(messages -> tickets (ticket_id));
 diesel::joinable!(attachments -> tickets (ticket_id));
 diesel::joinable!(ticket_tags -> tickets (ticket_id));
 diesel::joinable!(ticket_events -> tickets (ticket_id));
+diesel::joinable!(mails -> tickets (ticket_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
@@ -264,5 +289,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     ticket_tags,
     ticket_events,
     deliveries,
+    mails,
     views,
 );

@@ -21,7 +21,7 @@ use crate::openapi::answers::{
 use crate::openapi::requests::{MessageForm, MessageWithFilesForm, TypingForm};
 use crate::routes::item;
 use crate::services::attachments::{place, sanitize_name, FileSink, PlacedFile, ReceivedFile};
-use crate::services::replies::{self, ReplyOutcome, ReplyType, TypingOutcome};
+use crate::services::replies::{self, Reply, ReplyOutcome, ReplyType, TypingOutcome};
 
 /// At most this many files on one message.
 pub const MAX_FILES: usize = 10;
@@ -78,7 +78,17 @@ pub async fn create(
     };
     let text = f.text("message", true, 5, 65_536);
     let user_id = f.int("userID", false, 1, i64::MAX).or(auth.user_id);
+    let to_address = f.text("toAddress", false, 3, 254);
     f.finish()?;
+    if let Some(to) = &to_address {
+        if !validator::ValidateEmail::validate_email(to) {
+            return Err(ApiError::validation(
+                "toAddress",
+                "email",
+                Some("an e-mail address"),
+            ));
+        }
+    }
     let (Some(ticket_id), Some(kind), Some(text)) = (ticket_id, kind, text) else {
         return Err(ApiError::Internal("validated fields missing".into()));
     };
@@ -93,16 +103,13 @@ pub async fn create(
             }
         }
     }
-    let outcome = replies::post(
-        &db,
-        auth.tenant_id,
-        ticket_id,
+    let request = Reply {
         kind,
         text,
-        user_id,
-        files.clone(),
-    )
-    .await;
+        agent: user_id,
+        to_address,
+    };
+    let outcome = replies::post(&db, auth.tenant_id, ticket_id, request, files.clone()).await;
     match outcome {
         Ok(outcome) => Ok(item(outcome)),
         Err(e) => {

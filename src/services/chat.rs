@@ -12,6 +12,7 @@ use crate::db::models::ticket::{NewTicket, Ticket};
 use crate::db::{now_millis, Db, DbConnection};
 use crate::domain::chat_requests::{NewChatMessage, SessionRef};
 use crate::error::ApiError;
+use crate::services::notify;
 use crate::services::queue::WaitModel;
 
 const TITLE_CHARS: usize = 80;
@@ -129,6 +130,7 @@ pub fn open_session(
         created_at: now,
     };
     ChatSession::insert_if_absent(conn, &new)?.ok_or(ApiError::Conflict)?;
+    notify::new_chat(conn, tenant_id, ticket_id, now)?;
     let session = ChatSession::find(conn, tenant_id, chat_server, chat_session_id)?
         .ok_or_else(|| ApiError::Internal("session vanished after insert".into()))?;
     Ok(OpenedSession {
@@ -308,6 +310,11 @@ pub async fn end_chat(
         if ended_now {
             Ticket::set_chat_state(conn, s.ticket_id, STATE_ENDED)?;
             ChatEvent::record(conn, tenant_id, s.ticket_id, s.id, "ended", None, now)?;
+            let account = ChatAccount::find(conn, tenant_id, s.chat_account_id)?;
+            notify::transcript(conn, &account, s.ticket_id, now)?;
+            if s.state == STATE_WAITING {
+                notify::missed_chat(conn, tenant_id, s.ticket_id, now)?;
+            }
         }
         Ok((s.ticket_id, !ended_now))
     })

@@ -10,6 +10,8 @@ pub mod chat_config;
 pub mod customers;
 pub mod delivery;
 pub mod keys;
+pub mod mail;
+pub mod notify;
 pub mod queue;
 pub mod replies;
 pub mod seed;

@@ -7,18 +7,21 @@ use serde_json::json;
 use crate::db::models::attachment::{Attachment, NewAttachment};
 use crate::db::models::chat_account::ChatAccount;
 use crate::db::models::chat_session::{ChatSession, STATE_ENDED};
+use crate::db::models::customer::Customer;
 use crate::db::models::delivery::{Delivery, NewDelivery, QUEUED};
+use crate::db::models::mail::{Mail, KIND_REPLY, QUEUED as MAIL_QUEUED};
 use crate::db::models::message::{Message, NewMessage};
 use crate::db::models::ticket::TicketRow;
 use crate::db::models::ticket_event::TicketEvent;
 use crate::db::models::user::User;
-use crate::db::{now_millis, Db};
+use crate::db::{now_millis, Db, DbConnection};
 use crate::error::ApiError;
 use crate::services::attachments::PlacedFile;
 use crate::services::chat::iso;
 use crate::services::delivery::{
     endpoint, MESSAGE_FOR_CUSTOMER, TYPING_INDICATOR_FOR_CUSTOMER, UPLOAD_FOR_CUSTOMER,
 };
+use crate::services::{mail, notify};
 
 /// How a reply goes out: `note` (stored only) or a channel number.
 #[derive(Debug, Clone)]
@@ -44,6 +47,16 @@ pub struct ReplyOutcome {
     pub attachments: Vec<serde_json::Value>,
 }
 
+/// What an agent posts.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub kind: ReplyType,
+    pub text: String,
+    pub agent: Option<i64>,
+    /// An e-mail reply's recipient instead of the customer's address.
+    pub to_address: Option<String>,
+}
+
 /// Stores the reply or note with the files attached to it and, for a chat, queues its
 /// deliveries: the text to `messageForCustomer`, then each file to `uploadForCustomer`.
 /// The files are already in place; the caller removes them if this fails.
@@ -51,11 +64,15 @@ pub async fn post(
     db: &Db,
     tenant_id: i64,
     ticket_id: i64,
-    reply: ReplyType,
-    text: String,
-    agent: Option<i64>,
+    request: Reply,
     files: Vec<PlacedFile>,
 ) -> Result<ReplyOutcome, ApiError> {
+    let Reply {
+        kind: reply,
+        text,
+        agent,
+        to_address,
+    } = request;
     db.write(move |conn| {
         let ticket = TicketRow::find(conn, tenant_id, ticket_id)?;
         let agent_user =
@@ -71,13 +88,14 @@ pub async fn post(
             (ReplyType::Note, _) => "note",
             (ReplyType::Channel(8), Some(_)) => "agent",
             (ReplyType::Channel(n), Some(_)) if *n == ticket.channel_id => "agent",
-            (ReplyType::Channel(1), None) => {
+            (ReplyType::Channel(1), None) if !files.is_empty() => {
                 return Err(ApiError::validation(
-                    "type",
+                    "file",
                     "unsupported",
-                    Some("e-mail replies are not available yet"),
+                    Some("e-mail replies take no files yet; attach them to a note"),
                 ))
             }
+            (ReplyType::Channel(1), None) => "agent",
             (ReplyType::Channel(_), _) => {
                 return Err(ApiError::validation(
                     "type",
@@ -215,6 +233,17 @@ pub async fn post(
             }
             delivery = Some(json!({"id": id, "state": QUEUED}));
         }
+        if let (None, "agent") = (&session, author) {
+            delivery = Some(mail_reply(
+                conn,
+                &ticket,
+                inserted.id,
+                &text,
+                agent_user.as_ref(),
+                to_address.as_deref(),
+                now,
+            )?);
+        }
         Ok(ReplyOutcome {
             message_id: inserted.id,
             ticket_id: ticket.id,
@@ -236,6 +265,54 @@ pub async fn post(
         })
     })
     .await
+}
+
+/// An agent's reply on a ticket without a chat: a mail to the customer (or `toAddress`),
+/// threaded after the ticket's last mail to them.
+fn mail_reply(
+    conn: &mut DbConnection,
+    ticket: &TicketRow,
+    message_id: i64,
+    text: &str,
+    agent: Option<&User>,
+    to_address: Option<&str>,
+    now: i64,
+) -> Result<serde_json::Value, ApiError> {
+    let to = match to_address {
+        Some(to) => to.to_owned(),
+        None => Customer::find(conn, ticket.customer_id)?
+            .email
+            .filter(|e| !e.is_empty())
+            .ok_or_else(|| {
+                ApiError::validation(
+                    "toAddress",
+                    "required",
+                    Some("the customer has no e-mail address: give toAddress"),
+                )
+            })?,
+    };
+    let in_reply_to = Mail::last_header_to(conn, ticket.id, &to)?;
+    let subject = notify::subject(&format!("Re: {}", ticket.title), ticket.id);
+    let body = match agent {
+        Some(agent) => format!("{text}\n\n-- \n{}\n", agent.name),
+        None => format!("{text}\n"),
+    };
+    let (id, _) = mail::queue(
+        conn,
+        ticket.tenant_id,
+        &mail::Outgoing {
+            kind: KIND_REPLY,
+            ticket_id: Some(ticket.id),
+            message_id: Some(message_id),
+            to: &to,
+            subject: &subject,
+            text: &body,
+            html: &mail::html_of(&body),
+            in_reply_to: in_reply_to.as_deref(),
+        },
+        now,
+    )?;
+    Ok(json!({"id": id, "state": MAIL_QUEUED, "channel": "email", "to": to}))
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

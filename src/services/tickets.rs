@@ -10,6 +10,7 @@ use crate::db::models::attachment::Attachment;
 use crate::db::models::chat_event::ChatEvent;
 use crate::db::models::chat_session::ChatSession;
 use crate::db::models::delivery::Delivery;
+use crate::db::models::mail::Mail;
 use crate::db::models::message::Message;
 use crate::db::models::ticket::{TicketRow, Total};
 use crate::db::models::ticket_event::TicketEvent;
@@ -119,6 +120,21 @@ fn timeline(conn: &mut DbConnection, ticket_id: i64) -> Result<Vec<Value>, ApiEr
             (None, None) => None,
         };
     }
+    // An e-mail reply's mail, in the same shape.
+    let mailed: HashMap<i64, Value> = Mail::of_ticket(conn, ticket_id)?
+        .into_iter()
+        .filter_map(|mail| {
+            let message = mail.message_id?;
+            Some((
+                message,
+                json!({
+                    "id": mail.id, "channel": "email", "to": mail.to_address,
+                    "state": mail.state, "attempts": mail.attempts, "last_status": null,
+                    "last_error": mail.last_error, "delivered_at": mail.sent_at.map(iso),
+                }),
+            ))
+        })
+        .collect();
     let state = |d: &Delivery| {
         json!({
             "id": d.id, "state": d.state, "attempts": d.attempts,
@@ -132,7 +148,10 @@ fn timeline(conn: &mut DbConnection, ticket_id: i64) -> Result<Vec<Value>, ApiEr
         } else {
             "message"
         };
-        let delivery = of_message.get(&m.id).map(state);
+        let delivery = of_message
+            .get(&m.id)
+            .map(state)
+            .or_else(|| mailed.get(&m.id).cloned());
         let entry = json!({
             "type": kind, "id": m.id, "author": m.author, "user_id": m.user_id,
             "message": m.body, "message_number": m.message_number, "url": m.url,

@@ -10,7 +10,7 @@ use std::sync::{Mutex, OnceLock};
 use diesel::prelude::*;
 use diesel::Connection;
 use omnibridge::config::{
-    AttachmentSettings, DatabaseSettings, DeliverySettings, ServerSettings, Settings,
+    AttachmentSettings, DatabaseSettings, DeliverySettings, MailSettings, ServerSettings, Settings,
 };
 use omnibridge::db::Db;
 use omnibridge::domain::permission::Permission;
@@ -84,6 +84,8 @@ pub struct TestApp {
     pub api_key: String,
     pub chat_token: String,
     pub attachments_dir: PathBuf,
+    /// Where mails go as `.eml` files when no SMTP server is set.
+    pub mail_dir: PathBuf,
     handle: actix_web::dev::ServerHandle,
     server_thread: Option<std::thread::JoinHandle<()>>,
     settings: Settings,
@@ -96,6 +98,8 @@ pub struct Options {
     pub max_attachment_bytes: u64,
     pub api_key_cache_seconds: u64,
     pub list_count_limit: u32,
+    /// `mail.smtp_url`; empty (the default) writes mails as `.eml` files into `mail_dir`.
+    pub smtp_url: String,
 }
 
 impl Default for Options {
@@ -105,6 +109,7 @@ impl Default for Options {
             max_attachment_bytes: 20 * 1024 * 1024,
             api_key_cache_seconds: 5,
             list_count_limit: 1000,
+            smtp_url: String::new(),
         }
     }
 }
@@ -156,6 +161,11 @@ fn build_app(options: Options) -> TestApp {
             timeout_ms: 2000,
             lease_seconds: 5,
         },
+        mail: MailSettings {
+            smtp_url: options.smtp_url.clone(),
+            from: "Acme Support <support@acme.example>".into(),
+            dir: dir.path().join("mail"),
+        },
     };
     let (port, handle, server_thread) = start_server(settings.clone());
 
@@ -183,6 +193,7 @@ fn build_app(options: Options) -> TestApp {
         api_key,
         chat_token,
         attachments_dir,
+        mail_dir: dir.path().join("mail"),
         handle,
         server_thread: Some(server_thread),
         settings,
@@ -528,4 +539,112 @@ pub async fn answer(response: reqwest::Response) -> Answer {
     let body = serde_json::from_str(&text)
         .unwrap_or_else(|_| panic!("status {status}: body is not JSON: {text:?}"));
     Answer { status, body }
+}
+
+/// A free local port, for a server a test starts later.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A real SMTP server: aiosmtpd (Debian's `python3-aiosmtpd`) storing what it receives in a
+/// maildir. Stopped when dropped.
+pub struct SmtpSink {
+    child: std::process::Child,
+    maildir: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl SmtpSink {
+    pub fn start(port: u16) -> SmtpSink {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let maildir = dir.path().join("maildir");
+        // Debian's interpreter, where python3-aiosmtpd is installed, whatever else is on PATH.
+        let python = ["/usr/bin/python3", "python3"]
+            .into_iter()
+            .find(|p| {
+                std::process::Command::new(p)
+                    .args(["-c", "import aiosmtpd"])
+                    .output()
+                    .is_ok_and(|o| o.status.success())
+            })
+            .expect("python3 with aiosmtpd (apt-get install python3-aiosmtpd)");
+        let child = std::process::Command::new(python)
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(&maildir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("aiosmtpd starts");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "aiosmtpd never listened"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        SmtpSink {
+            child,
+            maildir,
+            _dir: dir,
+        }
+    }
+
+    /// Every message received so far, raw.
+    pub fn messages(&self) -> Vec<String> {
+        let mut found = Vec::new();
+        for sub in ["new", "cur"] {
+            for entry in std::fs::read_dir(self.maildir.join(sub))
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                found.push(std::fs::read_to_string(entry.path()).unwrap_or_default());
+            }
+        }
+        found
+    }
+
+    /// The messages to one address.
+    pub fn messages_to(&self, address: &str) -> Vec<String> {
+        self.messages()
+            .into_iter()
+            .filter(|m| header(m, "To").is_some_and(|to| to.contains(address)))
+            .collect()
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A header's value in a raw mail (unfolded), if present.
+pub fn header(mail: &str, name: &str) -> Option<String> {
+    let head = mail.split("\r\n\r\n").next().unwrap_or(mail);
+    let head = head.split("\n\n").next().unwrap_or(head);
+    let mut value: Option<String> = None;
+    for line in head.lines() {
+        if let Some(v) = &mut value {
+            if line.starts_with(' ') || line.starts_with('\t') {
+                v.push(' ');
+                v.push_str(line.trim());
+                continue;
+            }
+            break;
+        }
+        if let Some((k, v)) = line.split_once(':') {
+            if k.eq_ignore_ascii_case(name) {
+                value = Some(v.trim().to_owned());
+            }
+        }
+    }
+    value
 }

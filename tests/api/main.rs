@@ -12,6 +12,7 @@ mod fixtures;
 mod helpers;
 mod hostile;
 mod idempotency;
+mod mail;
 mod openapi;
 mod origin_and_ip;
 mod queue;

@@ -9,6 +9,7 @@ pub mod chat_event;
 pub mod chat_session;
 pub mod customer;
 pub mod delivery;
+pub mod mail;
 pub mod message;
 pub mod tenant;
 pub mod ticket;

@@ -1,0 +1,159 @@
+use diesel::prelude::*;
+
+use crate::db::schema::mails;
+use crate::db::DbConnection;
+use crate::error::ApiError;
+use crate::on_backend;
+
+pub const QUEUED: &str = "queued";
+pub const SENT: &str = "sent";
+pub const FAILED: &str = "failed";
+
+/// What a mail is: an agent's `reply` on an e-mail ticket, a chat `transcript` to the
+/// customer, or a notice to an agent about a `new_chat` or a `missed_chat`.
+pub const KIND_REPLY: &str = "reply";
+pub const KIND_TRANSCRIPT: &str = "transcript";
+pub const KIND_NEW_CHAT: &str = "new_chat";
+pub const KIND_MISSED_CHAT: &str = "missed_chat";
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = mails)]
+pub struct NewMail<'a> {
+    pub tenant_id: i64,
+    pub ticket_id: Option<i64>,
+    pub message_id: Option<i64>,
+    pub kind: &'a str,
+    pub to_address: &'a str,
+    pub subject: &'a str,
+    pub text_body: &'a str,
+    pub html_body: &'a str,
+    pub message_id_header: &'a str,
+    pub in_reply_to: Option<&'a str>,
+    pub state: &'a str,
+    pub attempts: i32,
+    pub next_attempt_at: i64,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = mails)]
+pub struct Mail {
+    pub id: i64,
+    pub tenant_id: i64,
+    pub ticket_id: Option<i64>,
+    pub message_id: Option<i64>,
+    pub kind: String,
+    pub to_address: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+    pub message_id_header: String,
+    pub in_reply_to: Option<String>,
+    pub state: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub sent_at: Option<i64>,
+    pub created_at: i64,
+}
+
+impl Mail {
+    pub fn create(conn: &mut DbConnection, new: &NewMail<'_>) -> Result<i64, ApiError> {
+        Ok(on_backend!(conn, |c| diesel::insert_into(mails::table)
+            .values(new)
+            .returning(mails::id)
+            .get_result(c))?)
+    }
+
+    /// Leases up to `limit` due mails to `owner` until `lease_until`: a conditional update,
+    /// so of several instances only one ever holds a row.
+    pub fn claim(
+        conn: &mut DbConnection,
+        owner: &str,
+        now: i64,
+        lease_until: i64,
+        limit: i64,
+    ) -> Result<Vec<Mail>, ApiError> {
+        let free = mails::lease_until.is_null().or(mails::lease_until.lt(now));
+        let due: Vec<i64> = on_backend!(conn, |c| mails::table
+            .filter(mails::state.eq(QUEUED))
+            .filter(mails::next_attempt_at.le(now))
+            .filter(free)
+            .order((mails::next_attempt_at, mails::id))
+            .limit(limit)
+            .select(mails::id)
+            .load(c))?;
+        if due.is_empty() {
+            return Ok(Vec::new());
+        }
+        on_backend!(conn, |c| diesel::update(
+            mails::table
+                .filter(mails::id.eq_any(&due))
+                .filter(mails::state.eq(QUEUED))
+                .filter(free)
+        )
+        .set((
+            mails::lease_owner.eq(owner),
+            mails::lease_until.eq(lease_until),
+        ))
+        .execute(c))?;
+        Ok(on_backend!(conn, |c| mails::table
+            .filter(mails::lease_owner.eq(owner))
+            .filter(mails::state.eq(QUEUED))
+            .order(mails::id)
+            .select(Mail::as_select())
+            .load(c))?)
+    }
+
+    /// The outcome of an attempt, if the lease is still `owner`'s.
+    #[allow(clippy::too_many_arguments)]
+    pub fn record_attempt(
+        conn: &mut DbConnection,
+        id: i64,
+        owner: &str,
+        state: &str,
+        attempts: i32,
+        next_attempt_at: i64,
+        last_error: Option<&str>,
+        sent_at: Option<i64>,
+    ) -> Result<(), ApiError> {
+        on_backend!(conn, |c| diesel::update(
+            mails::table
+                .filter(mails::id.eq(id))
+                .filter(mails::lease_owner.eq(owner))
+        )
+        .set((
+            mails::state.eq(state),
+            mails::attempts.eq(attempts),
+            mails::next_attempt_at.eq(next_attempt_at),
+            mails::last_error.eq(last_error),
+            mails::sent_at.eq(sent_at),
+            mails::lease_owner.eq(None::<String>),
+            mails::lease_until.eq(None::<i64>),
+        ))
+        .execute(c))?;
+        Ok(())
+    }
+
+    pub fn of_ticket(conn: &mut DbConnection, ticket_id: i64) -> Result<Vec<Mail>, ApiError> {
+        Ok(on_backend!(conn, |c| mails::table
+            .filter(mails::ticket_id.eq(Some(ticket_id)))
+            .order(mails::id)
+            .select(Mail::as_select())
+            .load(c))?)
+    }
+
+    /// The `Message-ID` of the ticket's latest mail to `to`, for `In-Reply-To`.
+    pub fn last_header_to(
+        conn: &mut DbConnection,
+        ticket_id: i64,
+        to: &str,
+    ) -> Result<Option<String>, ApiError> {
+        Ok(on_backend!(conn, |c| mails::table
+            .filter(mails::ticket_id.eq(Some(ticket_id)))
+            .filter(mails::to_address.eq(to))
+            .order(mails::id.desc())
+            .select(mails::message_id_header)
+            .first(c)
+            .optional())?)
+    }
+}

@@ -1,0 +1,145 @@
+//! What is mailed when, besides agents' replies: the chat transcript to the customer when a
+//! chat ends, and notices to agents who want them about a new chat and a missed chat (one
+//! that ended before anyone picked it up). Each is queued in the transaction of the event.
+
+use crate::db::models::chat_account::ChatAccount;
+use crate::db::models::customer::Customer;
+use crate::db::models::mail::{KIND_MISSED_CHAT, KIND_NEW_CHAT, KIND_TRANSCRIPT};
+use crate::db::models::message::Message;
+use crate::db::models::ticket::TicketRow;
+use crate::db::models::user::User;
+use crate::db::DbConnection;
+use crate::error::ApiError;
+use crate::services::chat::iso;
+use crate::services::mail::{html_of, queue, Outgoing};
+
+/// `Subject` with the ticket id, as `[#42]`, so replies can be matched to their ticket.
+pub fn subject(text: &str, ticket_id: i64) -> String {
+    format!("{text} [#{ticket_id}]")
+}
+
+fn to_agents(
+    conn: &mut DbConnection,
+    tenant_id: i64,
+    kind: &str,
+    ticket: &TicketRow,
+    headline: &str,
+    now: i64,
+) -> Result<(), ApiError> {
+    let agents = User::mail_notified(conn, tenant_id)?;
+    if agents.is_empty() {
+        return Ok(());
+    }
+    let subject = subject(&format!("{headline}: {}", ticket.title), ticket.id);
+    let text = format!(
+        "{headline}.\n\nTicket #{}: {}\nStarted: {}\nOpen it with GET /api/v2/ticket/{}?getTicketHistory=true\n",
+        ticket.id,
+        ticket.title,
+        iso(ticket.created_at),
+        ticket.id
+    );
+    let html = html_of(&text);
+    for agent in agents.iter().filter(|a| !a.email.is_empty()) {
+        queue(
+            conn,
+            tenant_id,
+            &Outgoing {
+                kind,
+                ticket_id: Some(ticket.id),
+                message_id: None,
+                to: &agent.email,
+                subject: &subject,
+                text: &text,
+                html: &html,
+                in_reply_to: None,
+            },
+            now,
+        )?;
+    }
+    Ok(())
+}
+
+/// A chat session's first contact made a new ticket.
+pub fn new_chat(
+    conn: &mut DbConnection,
+    tenant_id: i64,
+    ticket_id: i64,
+    now: i64,
+) -> Result<(), ApiError> {
+    let ticket = TicketRow::find(conn, tenant_id, ticket_id)?;
+    to_agents(conn, tenant_id, KIND_NEW_CHAT, &ticket, "New chat", now)
+}
+
+/// A chat ended while still waiting: nobody picked it up.
+pub fn missed_chat(
+    conn: &mut DbConnection,
+    tenant_id: i64,
+    ticket_id: i64,
+    now: i64,
+) -> Result<(), ApiError> {
+    let ticket = TicketRow::find(conn, tenant_id, ticket_id)?;
+    to_agents(
+        conn,
+        tenant_id,
+        KIND_MISSED_CHAT,
+        &ticket,
+        "Missed chat",
+        now,
+    )
+}
+
+/// The transcript of an ended chat to its customer, when the chat account sends transcripts
+/// and the customer gave an e-mail address. Notes are never in it.
+pub fn transcript(
+    conn: &mut DbConnection,
+    account: &ChatAccount,
+    ticket_id: i64,
+    now: i64,
+) -> Result<bool, ApiError> {
+    if !account.transcripts {
+        return Ok(false);
+    }
+    let ticket = TicketRow::find(conn, account.tenant_id, ticket_id)?;
+    let customer = Customer::find(conn, ticket.customer_id)?;
+    let Some(email) = customer.email.filter(|e| !e.is_empty()) else {
+        return Ok(false);
+    };
+    let mut text = format!(
+        "Hello{},\n\nhere is the transcript of your chat with {}.\n\n",
+        customer
+            .name
+            .as_deref()
+            .map(|n| format!(" {n}"))
+            .unwrap_or_default(),
+        account.name
+    );
+    for m in Message::of_ticket(conn, ticket_id)?
+        .into_iter()
+        .filter(|m| m.author != "note")
+    {
+        let who = if m.author == "customer" {
+            "You"
+        } else {
+            account.name.as_str()
+        };
+        text.push_str(&format!("[{}] {who}: {}\n", iso(m.created_at), m.body));
+    }
+    let html = html_of(&text);
+    let subject = subject(&format!("Your chat with {}", account.name), ticket_id);
+    queue(
+        conn,
+        account.tenant_id,
+        &Outgoing {
+            kind: KIND_TRANSCRIPT,
+            ticket_id: Some(ticket_id),
+            message_id: None,
+            to: &email,
+            subject: &subject,
+            text: &text,
+            html: &html,
+            in_reply_to: None,
+        },
+        now,
+    )?;
+    Ok(true)
+}
