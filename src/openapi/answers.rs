@@ -422,8 +422,13 @@ pub struct Ready {
 /// A reply's delivery to the chat server, as queued.
 #[derive(Serialize, ToSchema)]
 pub struct ReplyDelivery {
-    /// Also the `X-Omnibridge-Delivery` header of every attempt.
+    /// Also the `X-Omnibridge-Delivery` header of every attempt; for an e-mail reply, the
+    /// mail's id.
     pub id: i64,
+    /// `email` for an e-mail reply; absent for a chat reply.
+    pub channel: Option<String>,
+    /// An e-mail reply's recipient.
+    pub to: Option<String>,
     /// `queued` at first.
     #[schema(example = "queued")]
     pub state: String,
@@ -448,9 +453,14 @@ pub struct ReplyAttachment {
 /// A reply's delivery to the chat server, on the timeline.
 #[derive(Serialize, ToSchema)]
 pub struct TimelineDelivery {
+    /// The delivery's id, or for an e-mail reply the mail's.
     pub id: i64,
-    /// `queued`, `delivered` or `failed`.
+    /// `queued`, `delivered` or `failed`; a mail: `queued`, `sent` or `failed`.
     pub state: String,
+    /// `email` for an e-mail reply's mail; absent for a call to the chat server.
+    pub channel: Option<String>,
+    /// An e-mail reply's recipient.
+    pub to: Option<String>,
     pub attempts: i32,
     /// The chat server's last HTTP status.
     pub last_status: Option<i32>,

@@ -412,7 +412,7 @@ pub struct MessageForm {
     #[schema(minimum = 1)]
     pub ticketID: i64,
     /// `note`: stored only, agents alone see it; `8` on a chat ticket: a reply, delivered
-    /// to the chat server. (E-mail replies, `1`, are not available yet: `400`.)
+    /// to the chat server; `1` on a ticket without a chat: an e-mail to the customer.
     #[serde(rename = "type")]
     pub kind: MessageType,
     #[schema(
@@ -424,6 +424,10 @@ pub struct MessageForm {
     /// The agent writing; default: the key's agent.
     #[schema(minimum = 1)]
     pub userID: Option<i64>,
+    /// An e-mail reply's recipient; default: the customer's e-mail address (required when
+    /// the customer has none).
+    #[schema(format = Email, max_length = 254)]
+    pub toAddress: Option<String>,
 }
 
 /// `POST /api/v2/message` as `multipart/form-data`, with files: the fields of a message and

@@ -34,7 +34,10 @@ const MULTIPART_OVERHEAD: u64 = 64 * 1024;
 /// delivered to the chat server's `messageForCustomer`, and each file attached (multipart
 /// file parts, at most 10) to its `uploadForCustomer`, queued in the database and retried
 /// until it answers 2xx; the answer carries each delivery's id and state. Replying to a
-/// waiting chat picks it up. E-mail replies (`type` 1) are not available yet (`400`).
+/// waiting chat picks it up. A reply with `type` 1 on a ticket without a chat is an e-mail
+/// to the customer (or `toAddress`), queued in the mail outbox and sent through SMTP, its
+/// subject carrying `[#ticket]` and threaded after the ticket's earlier mails; e-mail replies
+/// take no files yet.
 ///
 /// Permission: `MESSAGE_CREATE`.
 #[utoipa::path(
