@@ -250,6 +250,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        user_id -> BigInt,
+        kind -> Text,
+        ticket_id -> Nullable<BigInt>,
+        text -> Text,
+        is_read -> Bool,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
     views (id) {
         id -> BigInt,
         tenant_id -> BigInt,
@@ -290,5 +303,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     ticket_events,
     deliveries,
     mails,
+    notifications,
     views,
 );

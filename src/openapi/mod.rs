@@ -63,6 +63,8 @@ pub const API_KEY: &str = "apiKey";
         routes::chat_account::list_accounts,
         routes::chat_account::get_account,
         routes::chat_account::update_account,
+        routes::notification::list_notifications,
+        routes::notification::set_is_read,
     ),
     components(
         schemas(answers::ErrorBody),
@@ -89,6 +91,7 @@ pub const API_KEY: &str = "apiKey";
         (name = "user", description = "The tenant's agents."),
         (name = "file", description = "Attachments' bytes."),
         (name = "chatAccount", description = "Chat accounts' settings."),
+        (name = "notification", description = "Each agent's notifications."),
         (name = "health", description = "For load balancers and monitors; no key needed."),
     ),
 )]
@@ -332,6 +335,10 @@ mod tests {
             ("/api/v2/customer", crate::routes::customer::MAX_LIMIT),
             ("/api/v2/user", crate::routes::user::MAX_LIMIT),
             ("/api/v2/view", crate::routes::view::MAX_LIMIT),
+            (
+                "/api/v2/notification",
+                crate::routes::notification::MAX_LIMIT,
+            ),
         ] {
             let schema = query(path, "get", "itemLimit");
             assert_eq!(schema["maximum"].as_i64(), Some(limit), "{path} itemLimit");

@@ -327,6 +327,28 @@ pub struct UserListQuery {
 
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
+pub struct NotificationListQuery {
+    #[param(minimum = 0, maximum = 2147483647, default = 0)]
+    pub itemStart: Option<i64>,
+    #[param(minimum = 1, maximum = 99, default = 15)]
+    pub itemLimit: Option<i64>,
+    /// Only notifications not read yet.
+    #[param(default = false)]
+    pub unreadOnly: Option<bool>,
+}
+
+/// `PUT /api/v2/notification/setIsRead`.
+#[derive(Serialize, ToSchema)]
+pub struct SetIsReadForm {
+    /// The agent's notification ids: a JSON array or comma-separated.
+    #[schema(max_items = 1000)]
+    pub notificationIDs: Vec<i64>,
+    #[schema(default = true)]
+    pub isRead: Option<bool>,
+}
+
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ViewListQuery {
     #[param(minimum = 0, maximum = 2147483647, default = 0)]
     pub itemStart: Option<i64>,

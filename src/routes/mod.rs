@@ -8,6 +8,7 @@ pub mod docs;
 pub mod file;
 pub mod health;
 pub mod message;
+pub mod notification;
 pub mod ticket;
 pub mod user;
 pub mod view;
@@ -30,6 +31,7 @@ fn register(r: &mut Router) {
     customer::routes(r);
     view::routes(r);
     chat_account::routes(r);
+    notification::routes(r);
     r.resource("/api/v2/file/{id}", [on(Method::GET, file::download)]);
     r.resource("/api/v2/message", [on(Method::POST, message::create)]);
     r.resource(

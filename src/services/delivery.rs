@@ -25,6 +25,7 @@ use crate::db::models::chat_account::ChatAccount;
 use crate::db::models::delivery::{Delivery, DELIVERED, FAILED, QUEUED};
 use crate::db::{now_millis, Db};
 use crate::error::ApiError;
+use crate::services::notify;
 
 pub const MESSAGE_FOR_CUSTOMER: &str = "messageForCustomer";
 pub const UPLOAD_FOR_CUSTOMER: &str = "uploadForCustomer";
@@ -213,7 +214,7 @@ async fn attempt(
     let owner = owner.to_owned();
     let recorded = db
         .write(move |conn| {
-            Delivery::record_attempt(
+            let ours = Delivery::record_attempt(
                 conn,
                 d.id,
                 &owner,
@@ -223,7 +224,13 @@ async fn attempt(
                 status,
                 error.as_deref(),
                 delivered,
-            )
+            )?;
+            if ours && state == FAILED && d.kind == MESSAGE_FOR_CUSTOMER {
+                if let Some(message) = d.message_id {
+                    notify::reply_failed(conn, d.tenant_id, d.ticket_id, message, now)?;
+                }
+            }
+            Ok(())
         })
         .await;
     if let Err(e) = recorded {

@@ -1,11 +1,15 @@
-//! What is mailed when, besides agents' replies: the chat transcript to the customer when a
-//! chat ends, and notices to agents who want them about a new chat and a missed chat (one
-//! that ended before anyone picked it up). Each is queued in the transaction of the event.
+//! What agents and customers are told, besides agents' replies: the chat transcript mailed
+//! to the customer when a chat ends; a notification to every agent, and a mail to those who
+//! want mail, about a new chat and a missed chat (one that ended before anyone picked it up);
+//! a notification to its author when a reply cannot be delivered. Each is written in the
+//! transaction of the event.
 
 use crate::db::models::chat_account::ChatAccount;
 use crate::db::models::customer::Customer;
 use crate::db::models::mail::{KIND_MISSED_CHAT, KIND_NEW_CHAT, KIND_TRANSCRIPT};
 use crate::db::models::message::Message;
+use crate::db::models::notification::Notification;
+use crate::db::models::notification::KIND_REPLY_FAILED;
 use crate::db::models::ticket::TicketRow;
 use crate::db::models::user::User;
 use crate::db::DbConnection;
@@ -67,6 +71,8 @@ pub fn new_chat(
     now: i64,
 ) -> Result<(), ApiError> {
     let ticket = TicketRow::find(conn, tenant_id, ticket_id)?;
+    let text = format!("New chat: {}", ticket.title);
+    Notification::to_all_agents(conn, tenant_id, KIND_NEW_CHAT, Some(ticket.id), &text, now)?;
     to_agents(conn, tenant_id, KIND_NEW_CHAT, &ticket, "New chat", now)
 }
 
@@ -78,6 +84,15 @@ pub fn missed_chat(
     now: i64,
 ) -> Result<(), ApiError> {
     let ticket = TicketRow::find(conn, tenant_id, ticket_id)?;
+    let text = format!("Missed chat: {}", ticket.title);
+    Notification::to_all_agents(
+        conn,
+        tenant_id,
+        KIND_MISSED_CHAT,
+        Some(ticket.id),
+        &text,
+        now,
+    )?;
     to_agents(
         conn,
         tenant_id,
@@ -142,4 +157,27 @@ pub fn transcript(
         now,
     )?;
     Ok(true)
+}
+
+/// A reply's delivery to the chat server failed for good: its author hears of it.
+pub fn reply_failed(
+    conn: &mut DbConnection,
+    tenant_id: i64,
+    ticket_id: i64,
+    message_id: i64,
+    now: i64,
+) -> Result<(), ApiError> {
+    let Some(author) = Message::author_agent(conn, message_id)? else {
+        return Ok(());
+    };
+    let text = format!("A reply on ticket #{ticket_id} could not be delivered to the chat");
+    Notification::to_agent(
+        conn,
+        tenant_id,
+        author,
+        KIND_REPLY_FAILED,
+        Some(ticket_id),
+        &text,
+        now,
+    )
 }

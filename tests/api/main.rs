@@ -13,6 +13,7 @@ mod helpers;
 mod hostile;
 mod idempotency;
 mod mail;
+mod notifications;
 mod openapi;
 mod origin_and_ip;
 mod queue;

@@ -109,8 +109,8 @@ impl Delivery {
         last_status: Option<i32>,
         last_error: Option<&str>,
         delivered_at: Option<i64>,
-    ) -> Result<(), ApiError> {
-        on_backend!(conn, |c| diesel::update(
+    ) -> Result<bool, ApiError> {
+        let changed = on_backend!(conn, |c| diesel::update(
             deliveries::table
                 .filter(deliveries::id.eq(id))
                 .filter(deliveries::lease_owner.eq(owner))
@@ -126,7 +126,8 @@ impl Delivery {
             deliveries::lease_until.eq(None::<i64>),
         ))
         .execute(c))?;
-        Ok(())
+        // `false` when the lease had passed to another instance: its outcome counts.
+        Ok(changed == 1)
     }
 
     pub fn of_ticket(conn: &mut DbConnection, ticket_id: i64) -> Result<Vec<Delivery>, ApiError> {

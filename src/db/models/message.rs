@@ -84,6 +84,16 @@ impl Message {
         })
     }
 
+    /// The agent who wrote this message, if an agent did.
+    pub fn author_agent(conn: &mut DbConnection, id: i64) -> Result<Option<i64>, ApiError> {
+        Ok(on_backend!(conn, |c| messages::table
+            .find(id)
+            .select(messages::user_id)
+            .first::<Option<i64>>(c)
+            .optional())?
+        .flatten())
+    }
+
     pub fn of_ticket(conn: &mut DbConnection, ticket_id: i64) -> Result<Vec<Message>, ApiError> {
         Ok(messages::table
             .filter(messages::ticket_id.eq(ticket_id))

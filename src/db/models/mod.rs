@@ -11,6 +11,7 @@ pub mod customer;
 pub mod delivery;
 pub mod mail;
 pub mod message;
+pub mod notification;
 pub mod tenant;
 pub mod ticket;
 pub mod ticket_event;

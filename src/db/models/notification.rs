@@ -1,0 +1,149 @@
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::schema::{notifications, users};
+use crate::db::DbConnection;
+use crate::error::ApiError;
+use crate::on_backend;
+
+pub const KIND_NEW_CHAT: &str = "new_chat";
+pub const KIND_MISSED_CHAT: &str = "missed_chat";
+pub const KIND_REPLY_FAILED: &str = "reply_failed";
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
+#[diesel(table_name = notifications)]
+pub struct Notification {
+    pub id: i64,
+    #[serde(skip)]
+    pub tenant_id: i64,
+    #[serde(skip)]
+    pub user_id: i64,
+    /// `new_chat`, `missed_chat` or `reply_failed`.
+    pub kind: String,
+    pub ticket_id: Option<i64>,
+    pub text: String,
+    pub is_read: bool,
+    #[serde(serialize_with = "as_iso")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: i64,
+}
+
+fn as_iso<S: serde::Serializer>(ms: &i64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&crate::services::chat::iso(*ms))
+}
+
+impl Notification {
+    /// One notification for every agent of the tenant.
+    pub fn to_all_agents(
+        conn: &mut DbConnection,
+        tenant_id: i64,
+        kind: &str,
+        ticket_id: Option<i64>,
+        text: &str,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        let agents: Vec<i64> = on_backend!(conn, |c| users::table
+            .filter(users::tenant_id.eq(tenant_id))
+            .select(users::id)
+            .load(c))?;
+        if agents.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<_> = agents
+            .into_iter()
+            .map(|user| {
+                (
+                    notifications::tenant_id.eq(tenant_id),
+                    notifications::user_id.eq(user),
+                    notifications::kind.eq(kind),
+                    notifications::ticket_id.eq(ticket_id),
+                    notifications::text.eq(text),
+                    notifications::is_read.eq(false),
+                    notifications::created_at.eq(now),
+                )
+            })
+            .collect();
+        on_backend!(conn, |c| diesel::insert_into(notifications::table)
+            .values(&rows)
+            .execute(c))?;
+        Ok(())
+    }
+
+    pub fn to_agent(
+        conn: &mut DbConnection,
+        tenant_id: i64,
+        user_id: i64,
+        kind: &str,
+        ticket_id: Option<i64>,
+        text: &str,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        on_backend!(conn, |c| diesel::insert_into(notifications::table)
+            .values((
+                notifications::tenant_id.eq(tenant_id),
+                notifications::user_id.eq(user_id),
+                notifications::kind.eq(kind),
+                notifications::ticket_id.eq(ticket_id),
+                notifications::text.eq(text),
+                notifications::is_read.eq(false),
+                notifications::created_at.eq(now),
+            ))
+            .execute(c))?;
+        Ok(())
+    }
+
+    /// A page of the agent's notifications, newest first, and how many there are.
+    pub fn page(
+        conn: &mut DbConnection,
+        tenant_id: i64,
+        user_id: i64,
+        unread_only: bool,
+        start: i64,
+        limit: i64,
+    ) -> Result<(Vec<Notification>, i64), ApiError> {
+        // Read ones pass unless only unread ones are asked for.
+        let read_ok = !unread_only;
+        let rows = on_backend!(conn, |c| notifications::table
+            .filter(notifications::tenant_id.eq(tenant_id))
+            .filter(notifications::user_id.eq(user_id))
+            .filter(
+                notifications::is_read
+                    .eq(false)
+                    .or(notifications::is_read.eq(read_ok)),
+            )
+            .order(notifications::id.desc())
+            .offset(start)
+            .limit(limit)
+            .select(Notification::as_select())
+            .load(c))?;
+        let total = on_backend!(conn, |c| notifications::table
+            .filter(notifications::tenant_id.eq(tenant_id))
+            .filter(notifications::user_id.eq(user_id))
+            .filter(
+                notifications::is_read
+                    .eq(false)
+                    .or(notifications::is_read.eq(read_ok)),
+            )
+            .count()
+            .get_result(c))?;
+        Ok((rows, total))
+    }
+
+    /// Marks the agent's notifications with these ids read (or unread); returns how many.
+    pub fn set_read(
+        conn: &mut DbConnection,
+        tenant_id: i64,
+        user_id: i64,
+        ids: &[i64],
+        read: bool,
+    ) -> Result<usize, ApiError> {
+        Ok(on_backend!(conn, |c| diesel::update(
+            notifications::table
+                .filter(notifications::tenant_id.eq(tenant_id))
+                .filter(notifications::user_id.eq(user_id))
+                .filter(notifications::id.eq_any(ids))
+        )
+        .set(notifications::is_read.eq(read))
+        .execute(c))?)
+    }
+}
