@@ -56,6 +56,10 @@ pub struct ServerSettings {
     /// Ticket lists count matching tickets exactly up to `itemStart` + this many; past that
     /// `itemTotal` is a lower bound and `itemTotalExact` is false. 0 = always count them all.
     pub list_count_limit: u32,
+    /// The event stream sends a comment this often, so proxies keep it open.
+    pub stream_heartbeat_seconds: u64,
+    /// Events a stream may fall behind by before it loses the oldest (and is told `lagged`).
+    pub stream_buffer: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -83,6 +87,8 @@ impl Settings {
             .set_default("server.workers", 0)?
             .set_default("server.api_key_cache_seconds", 5)?
             .set_default("server.list_count_limit", 1000)?
+            .set_default("server.stream_heartbeat_seconds", 15)?
+            .set_default("server.stream_buffer", 1024)?
             .set_default("database.url", "omnibridge.db")?
             .set_default("database.pool_size", 8)?
             .set_default("database.sqlite_synchronous", "FULL")?

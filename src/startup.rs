@@ -13,6 +13,7 @@ use crate::db::Db;
 use crate::error::ApiError;
 use crate::extract::auth::KeyCache;
 use crate::routes;
+use crate::services::events::Events;
 
 pub struct Application {
     port: u16,
@@ -71,6 +72,12 @@ impl Application {
             settings.mail.clone(),
             settings.delivery.clone(),
         );
+        let events = if settings.database.url.starts_with("postgres") {
+            Events::postgres(&settings.database.url, settings.server.stream_buffer)
+        } else {
+            Events::local(settings.server.stream_buffer)
+        };
+        let events = web::Data::new(events);
         let db = web::Data::new(db);
         let keys = web::Data::new(KeyCache::new(Duration::from_secs(
             settings.server.api_key_cache_seconds,
@@ -84,6 +91,7 @@ impl Application {
                         .custom_request_replace("method", |req| req.method().to_string()),
                 )
                 .app_data(db.clone())
+                .app_data(events.clone())
                 .app_data(keys.clone())
                 .app_data(settings.clone())
                 .configure(routes::configure)

@@ -65,6 +65,7 @@ pub const API_KEY: &str = "apiKey";
         routes::chat_account::update_account,
         routes::notification::list_notifications,
         routes::notification::set_is_read,
+        routes::notification::stream,
     ),
     components(
         schemas(answers::ErrorBody),

@@ -9,6 +9,7 @@ pub mod chat_accounts;
 pub mod chat_config;
 pub mod customers;
 pub mod delivery;
+pub mod events;
 pub mod keys;
 pub mod mail;
 pub mod notify;

@@ -142,6 +142,8 @@ fn build_app(options: Options) -> TestApp {
             workers: 2,
             api_key_cache_seconds: options.api_key_cache_seconds,
             list_count_limit: options.list_count_limit,
+            stream_heartbeat_seconds: 1,
+            stream_buffer: 1024,
         },
         database: DatabaseSettings {
             url: url.clone(),
@@ -223,7 +225,46 @@ fn start_server(settings: Settings) -> ServerParts {
     (port, handle, server_thread)
 }
 
+/// A second omnibridge on a test app's database (another instance behind the same load
+/// balancer). Stopped when dropped.
+pub struct Twin {
+    pub address: String,
+    handle: actix_web::dev::ServerHandle,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Twin {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        let thread = self.thread.take();
+        let _ = std::thread::spawn(move || {
+            block_on(handle.stop(false));
+            if let Some(t) = thread {
+                let _ = t.join();
+            }
+        })
+        .join();
+    }
+}
+
 impl TestApp {
+    pub fn is_postgres(&self) -> bool {
+        self.pg_database.is_some()
+    }
+
+    /// Starts another instance on the same database.
+    pub async fn twin(&self) -> Twin {
+        let settings = self.settings.clone();
+        let (port, handle, thread) = tokio::task::spawn_blocking(move || start_server(settings))
+            .await
+            .expect("twin");
+        Twin {
+            address: format!("http://127.0.0.1:{port}"),
+            handle,
+            thread: Some(thread),
+        }
+    }
+
     /// Stops omnibridge and starts it again on the same database (on a new port).
     pub async fn restart(&mut self) {
         let handle = self.handle.clone();
@@ -647,4 +688,69 @@ pub fn header(mail: &str, name: &str) -> Option<String> {
         }
     }
     value
+}
+
+/// An agent's event stream (`GET /api/v2/notification/stream`), read as it arrives.
+pub struct EventStream {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+impl EventStream {
+    pub async fn open(address: &str, key: &str) -> EventStream {
+        let response = reqwest::Client::new()
+            .get(format!("{address}/api/v2/notification/stream"))
+            .header("apiKey", key)
+            .send()
+            .await
+            .expect("stream opened");
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "text/event-stream");
+        let mut stream = EventStream {
+            response,
+            buffer: String::new(),
+        };
+        // The opening comment: from here on, nothing published is missed.
+        let first = stream.next_block().await;
+        assert!(first.starts_with(": connected"), "{first}");
+        stream
+    }
+
+    /// The next block (an event or a comment), waiting at most 20 s.
+    pub async fn next_block(&mut self) -> String {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block = self.buffer[..end].to_owned();
+                self.buffer.drain(..end + 2);
+                return block;
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.response.chunk())
+                .await
+                .expect("an event within 20 s")
+                .expect("stream readable")
+                .expect("stream still open");
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+
+    /// The next event (comments skipped): its type and data.
+    pub async fn next_event(&mut self) -> (String, serde_json::Value) {
+        loop {
+            let block = self.next_block().await;
+            if block.starts_with(':') {
+                continue;
+            }
+            let mut kind = String::new();
+            let mut data = serde_json::Value::Null;
+            for line in block.lines() {
+                if let Some(k) = line.strip_prefix("event: ") {
+                    kind = k.to_owned();
+                } else if let Some(d) = line.strip_prefix("data: ") {
+                    data = serde_json::from_str(d).expect("data is JSON");
+                }
+            }
+            return (kind, data);
+        }
+    }
 }

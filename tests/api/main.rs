@@ -20,6 +20,7 @@ mod queue;
 mod race;
 mod replies;
 mod search;
+mod stream;
 mod tickets;
 mod users;
 mod validation;

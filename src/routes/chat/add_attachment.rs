@@ -19,6 +19,7 @@ use crate::openapi::requests::{AddAttachmentParams, AttachmentBase64, Attachment
 use crate::routes::result;
 use crate::services::attachments::{self, AttachmentOutcome, FileSink, ReceivedFile};
 use crate::services::chat_config::type_allowed;
+use crate::services::events::{Event, Events};
 
 /// Room for multipart headers and boundaries around the file itself.
 const MULTIPART_OVERHEAD: u64 = 64 * 1024;
@@ -64,6 +65,7 @@ pub async fn handle(
     payload: web::Payload,
     db: web::Data<Db>,
     settings: web::Data<Settings>,
+    events: web::Data<Events>,
 ) -> Result<HttpResponse, ApiError> {
     let query: Fields = serde_urlencoded::from_str(req.query_string())
         .map_err(|e| ApiError::MalformedBody(format!("unreadable query string: {e}")))?;
@@ -87,7 +89,17 @@ pub async fn handle(
         )));
     }
     let file_name = attachments::sanitize_name(claimed_name.as_deref(), &received.content_type);
+    let session_id = target.chat_session_id.clone();
     let outcome = attachments::store(&db, &dir, account, target, received, file_name).await?;
+    events.publish(Event::new(
+        tenant_id,
+        "attachment",
+        serde_json::json!({
+            "ticketID": outcome.ticket_id, "chatSessionID": session_id,
+            "attachmentID": outcome.attachment_id, "fileName": outcome.file_name,
+            "contentType": outcome.content_type, "size": outcome.size,
+        }),
+    ));
     Ok(result("Attachment added.", outcome))
 }
 

@@ -3,7 +3,7 @@ use serde_json::json;
 
 use crate::config::Settings;
 use crate::db::Db;
-use crate::domain::chat_requests::{parse, NotifyUserEndChat};
+use crate::domain::chat_requests::{parse, NotifyUserEndChat, SessionRef};
 use crate::error::ApiError;
 use crate::extract::{read_fields, ChatAuth};
 use crate::openapi::answers::{
@@ -13,6 +13,7 @@ use crate::openapi::answers::{
 use crate::openapi::requests::NotifyUserEndChatForm;
 use crate::routes::result;
 use crate::services::chat;
+use crate::services::events::{Event, Events};
 
 /// The chat ended
 ///
@@ -48,10 +49,19 @@ pub async fn handle(
     payload: web::Payload,
     db: web::Data<Db>,
     settings: web::Data<Settings>,
+    events: web::Data<Events>,
 ) -> Result<HttpResponse, ApiError> {
     let fields = read_fields(&req, payload, settings.server.max_body_bytes).await?;
-    let session = parse::<NotifyUserEndChat>(fields)?.into();
+    let session: SessionRef = parse::<NotifyUserEndChat>(fields)?.into();
+    let session_id = session.chat_session_id.clone();
     let (ticket_id, already_ended) = chat::end_chat(&db, auth.tenant_id, session).await?;
+    if !already_ended {
+        events.publish(Event::new(
+            auth.tenant_id,
+            "chat_ended",
+            json!({"ticketID": ticket_id, "chatSessionID": session_id}),
+        ));
+    }
     Ok(result(
         "Chat ended.",
         json!({"ticketID": ticket_id, "alreadyEnded": already_ended}),

@@ -13,6 +13,7 @@ use crate::openapi::answers::{
 use crate::openapi::requests::NotifyUserNewChatEventForm;
 use crate::routes::result;
 use crate::services::chat;
+use crate::services::events::{Event, Events};
 
 /// Something the customer did in the chat
 ///
@@ -48,10 +49,19 @@ pub async fn handle(
     payload: web::Payload,
     db: web::Data<Db>,
     settings: web::Data<Settings>,
+    events: web::Data<Events>,
 ) -> Result<HttpResponse, ApiError> {
     let fields = read_fields(&req, payload, settings.server.max_body_bytes).await?;
     let (session, event) = parse::<NotifyUserNewChatEvent>(fields)?.into_parts();
+    let session_id = session.chat_session_id.clone();
     let ticket_id = chat::record_event(&db, auth.tenant_id, session, event.clone()).await?;
+    if event == "startedtyping" || event == "stoppedtyping" {
+        events.publish(Event::new(
+            auth.tenant_id,
+            "typing",
+            json!({"ticketID": ticket_id, "chatSessionID": session_id, "event": event}),
+        ));
+    }
     Ok(result(
         "Event recorded.",
         json!({"ticketID": ticket_id, "event": event}),

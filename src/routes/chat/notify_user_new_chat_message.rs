@@ -2,7 +2,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::config::Settings;
 use crate::db::Db;
-use crate::domain::chat_requests::{parse, NotifyUserNewChatMessage};
+use crate::domain::chat_requests::{parse, NewChatMessage, NotifyUserNewChatMessage};
 use crate::error::ApiError;
 use crate::extract::{read_fields, ChatAuth};
 use crate::openapi::answers::{
@@ -12,6 +12,7 @@ use crate::openapi::answers::{
 use crate::openapi::requests::NotifyUserNewChatMessageForm;
 use crate::routes::result;
 use crate::services::chat::{self, MessageOutcome};
+use crate::services::events::{Event, Events};
 
 /// A customer's message
 ///
@@ -61,9 +62,10 @@ pub async fn handle(
     payload: web::Payload,
     db: web::Data<Db>,
     settings: web::Data<Settings>,
+    events: web::Data<Events>,
 ) -> Result<HttpResponse, ApiError> {
     let fields = read_fields(&req, payload, settings.server.max_body_bytes).await?;
-    let message = parse::<NotifyUserNewChatMessage>(fields)?.into();
+    let message: NewChatMessage = parse::<NotifyUserNewChatMessage>(fields)?.into();
     let idempotency_key = match req.headers().get("Idempotency-Key") {
         Some(v) => Some(
             v.to_str()
@@ -72,6 +74,21 @@ pub async fn handle(
         ),
         None => None,
     };
+    let (session, text): (String, String) = (
+        message.chat_session_id.clone(),
+        message.message.chars().take(2000).collect(),
+    );
     let outcome = chat::record_message(&db, auth.tenant_id, message, idempotency_key).await?;
+    if !outcome.duplicate {
+        events.publish(Event::new(
+            auth.tenant_id,
+            "message",
+            serde_json::json!({
+                "ticketID": outcome.ticket_id, "chatSessionID": session,
+                "messageID": outcome.message_id, "message": text,
+                "ticketCreated": outcome.ticket_created,
+            }),
+        ));
+    }
     Ok(result("Message sent.", outcome))
 }

@@ -13,6 +13,7 @@ use crate::openapi::answers::{
 use crate::openapi::requests::NotifyUserVisitedForm;
 use crate::routes::result;
 use crate::services::chat;
+use crate::services::events::{Event, Events};
 
 /// A page the customer opened
 ///
@@ -47,9 +48,16 @@ pub async fn handle(
     payload: web::Payload,
     db: web::Data<Db>,
     settings: web::Data<Settings>,
+    events: web::Data<Events>,
 ) -> Result<HttpResponse, ApiError> {
     let fields = read_fields(&req, payload, settings.server.max_body_bytes).await?;
     let (session, url) = parse::<NotifyUserVisited>(fields)?.into_parts();
+    let (session_id, visited) = (session.chat_session_id.clone(), url.clone());
     let ticket_id = chat::record_visit(&db, auth.tenant_id, session, url).await?;
+    events.publish(Event::new(
+        auth.tenant_id,
+        "visited",
+        json!({"ticketID": ticket_id, "chatSessionID": session_id, "url": visited}),
+    ));
     Ok(result("Visit recorded.", json!({"ticketID": ticket_id})))
 }

@@ -1,8 +1,15 @@
 //! `/api/v2/notification`: the key's agent's notifications.
 
-use actix_web::http::Method;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::http::{header, Method};
 use actix_web::{web, HttpRequest, HttpResponse};
+use bytes::Bytes;
+use futures_util::stream::{self, Stream, StreamExt};
 use serde_json::json;
+use tokio::sync::broadcast;
 
 use crate::config::Settings;
 use crate::db::models::notification::Notification;
@@ -17,6 +24,7 @@ use crate::openapi::answers::{
 };
 use crate::openapi::requests::{NotificationListQuery, SetIsReadForm};
 use crate::routes::{list, on, result, Router};
+use crate::services::events::{Event, Events};
 
 pub(crate) const MAX_LIMIT: i64 = 99;
 
@@ -29,6 +37,85 @@ pub fn routes(r: &mut Router) {
         "/api/v2/notification/setIsRead",
         [on(Method::PUT, set_is_read)],
     );
+    r.resource("/api/v2/notification/stream", [on(Method::GET, stream)]);
+}
+
+/// The tenant's chat events as they happen (Server-Sent Events)
+///
+/// A `text/event-stream` that stays open: each event is `event: TYPE` and one line of JSON
+/// `data`, with `ticketID` and `chatSessionID`. Types: `message` (a customer's message, with
+/// `messageID` and `message`), `typing` (`event`: `startedtyping` or `stoppedtyping`),
+/// `visited` (`url`), `chat_ended`, `attachment` (`attachmentID`, `fileName`, ...),
+/// `ticket_updated` (an agent's change: `change`, `status`, `priority`, `assignedUserID`).
+/// A comment (`: heartbeat`) comes every `server.stream_heartbeat_seconds` so proxies keep
+/// the stream open. A client too slow to keep up loses the oldest events and gets
+/// `event: lagged` with how many (`missed`); it never slows anything else down. With several
+/// instances on one Postgres, every stream sees the events of every instance.
+///
+/// Permission: `TICKET_READ`.
+#[utoipa::path(
+    get,
+    path = "/api/v2/notification/stream",
+    operation_id = "streamEvents",
+    tag = "notification",
+    responses(
+        (status = 200, description = "The event stream (stays open).",
+            content_type = "text/event-stream", body = String,
+            example = json!("event: message\ndata: {\"ticketID\":1,\"chatSessionID\":\"session-0001\",\"messageID\":3,\"message\":\"Hello\",\"ticketCreated\":false}\n\n")),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ),
+    security(("apiKey" = [])),
+)]
+async fn stream(
+    Auth(auth): Auth,
+    events: web::Data<Events>,
+    settings: web::Data<Settings>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Permission::TicketRead)?;
+    let heartbeat = Duration::from_secs(settings.server.stream_heartbeat_seconds.max(1));
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/event-stream"))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        // nginx: pass each event on at once.
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(sse(events.subscribe(), auth.tenant_id, heartbeat)))
+}
+
+/// The tenant's events from `rx` as SSE frames, with heartbeats, and `lagged` when `rx`
+/// lost events.
+pub fn sse(
+    rx: broadcast::Receiver<Arc<Event>>,
+    tenant_id: i64,
+    heartbeat: Duration,
+) -> impl Stream<Item = Result<Bytes, Infallible>> {
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + heartbeat, heartbeat);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let opening = Bytes::from_static(b": connected\nretry: 3000\n\n");
+    stream::once(async move { Ok(opening) }).chain(stream::unfold(
+        (rx, ticker),
+        move |(mut rx, mut ticker)| async move {
+            loop {
+                let frame = tokio::select! {
+                    received = rx.recv() => match received {
+                        Ok(event) if event.tenant_id == tenant_id => frame(&event.kind, &event.data),
+                        Ok(_) => continue,
+                        Err(broadcast::error::RecvError::Lagged(missed)) => {
+                            frame("lagged", &json!({"missed": missed}))
+                        }
+                        Err(broadcast::error::RecvError::Closed) => return None,
+                    },
+                    _ = ticker.tick() => Bytes::from_static(b": heartbeat\n\n"),
+                };
+                return Some((Ok(frame), (rx, ticker)));
+            }
+        },
+    ))
+}
+
+fn frame(kind: &str, data: &serde_json::Value) -> Bytes {
+    // serde_json writes no raw newline, so the data is one line.
+    Bytes::from(format!("event: {kind}\ndata: {data}\n\n"))
 }
 
 /// Notifications belong to an agent: a key that acts as nobody has none.
@@ -167,7 +254,36 @@ fn parse_ids(raw: &str) -> Option<Vec<i64>> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_ids;
+    use super::*;
+
+    async fn next_text<S: Stream<Item = Result<Bytes, Infallible>> + Unpin>(s: &mut S) -> String {
+        let bytes = s.next().await.expect("a frame").unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn streams_carry_their_tenants_events_heartbeats_and_lagged() {
+        let events = Events::local(4);
+        let mut s = Box::pin(sse(events.subscribe(), 1, Duration::from_millis(50)));
+        assert!(next_text(&mut s).await.starts_with(": connected"));
+        events.publish(Event::new(2, "message", json!({"ticketID": 9})));
+        events.publish(Event::new(1, "typing", json!({"ticketID": 1})));
+        assert_eq!(
+            next_text(&mut s).await,
+            "event: typing\ndata: {\"ticketID\":1}\n\n"
+        );
+        // Nothing happens: a heartbeat.
+        assert_eq!(next_text(&mut s).await, ": heartbeat\n\n");
+        // A reader that fell behind loses the oldest and is told.
+        for i in 0..10 {
+            events.publish(Event::new(1, "visited", json!({"n": i})));
+        }
+        assert_eq!(
+            next_text(&mut s).await,
+            "event: lagged\ndata: {\"missed\":6}\n\n"
+        );
+        assert!(next_text(&mut s).await.contains("\"n\":6"));
+    }
 
     #[test]
     fn ids_come_as_arrays_or_text() {

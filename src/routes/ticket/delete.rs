@@ -7,6 +7,7 @@ use crate::error::ApiError;
 use crate::extract::Auth;
 use crate::openapi::answers::{Forbidden, NotFound, Outcome, TicketDeleted, Unauthorized};
 use crate::routes::{path_id, result};
+use crate::services::events::Events;
 use crate::services::tickets;
 
 /// Delete a ticket
@@ -35,9 +36,15 @@ pub async fn handle(
     Auth(auth): Auth,
     id: web::Path<String>,
     db: web::Data<Db>,
+    events: web::Data<Events>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Permission::TicketDelete)?;
     let id = path_id(&id, "ticket")?;
     tickets::delete(&db, auth.tenant_id, id, auth.user_id).await?;
+    events.publish(crate::services::events::Event::new(
+        auth.tenant_id,
+        "ticket_updated",
+        json!({"ticketID": id, "change": "deleted"}),
+    ));
     Ok(result("Ticket deleted.", json!({"ticketID": id})))
 }

@@ -11,6 +11,7 @@ use crate::openapi::answers::{
 };
 use crate::openapi::requests::SetPriorityForm;
 use crate::routes::item;
+use crate::services::events::Events;
 use crate::services::tickets::{self, TicketChanges, TicketView, PRIORITIES};
 
 /// Set a ticket's priority
@@ -45,6 +46,7 @@ pub async fn handle(
     payload: web::Payload,
     db: web::Data<Db>,
     settings: web::Data<Settings>,
+    events: web::Data<Events>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Permission::TicketUpdate)?;
     let mut f = FieldReader::new(read_fields(&req, payload, settings.server.max_body_bytes).await?);
@@ -58,7 +60,7 @@ pub async fn handle(
         priority,
         ..TicketChanges::default()
     };
-    Ok(item(
-        tickets::update(&db, auth.tenant_id, ticket_id, changes, auth.user_id).await?,
-    ))
+    let ticket = tickets::update(&db, auth.tenant_id, ticket_id, changes, auth.user_id).await?;
+    super::publish_updated(&events, auth.tenant_id, &ticket, "priority");
+    Ok(item(ticket))
 }

@@ -11,6 +11,7 @@ use crate::openapi::answers::{
 };
 use crate::openapi::requests::SetStatusForm;
 use crate::routes::item;
+use crate::services::events::Events;
 use crate::services::tickets::{self, TicketView, STATUSES};
 
 /// Set a ticket's status
@@ -45,6 +46,7 @@ pub async fn handle(
     payload: web::Payload,
     db: web::Data<Db>,
     settings: web::Data<Settings>,
+    events: web::Data<Events>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Permission::SetStatus)?;
     let mut f = FieldReader::new(read_fields(&req, payload, settings.server.max_body_bytes).await?);
@@ -54,7 +56,7 @@ pub async fn handle(
     let (Some(ticket_id), Some(status)) = (ticket_id, status) else {
         return Err(ApiError::Internal("validated fields missing".into()));
     };
-    Ok(item(
-        tickets::set_status(&db, auth.tenant_id, ticket_id, status, auth.user_id).await?,
-    ))
+    let ticket = tickets::set_status(&db, auth.tenant_id, ticket_id, status, auth.user_id).await?;
+    super::publish_updated(&events, auth.tenant_id, &ticket, "status");
+    Ok(item(ticket))
 }

@@ -11,6 +11,7 @@ use crate::openapi::answers::{
 };
 use crate::openapi::requests::TicketUpdateForm;
 use crate::routes::{item, path_id};
+use crate::services::events::Events;
 use crate::services::tickets::{self, TicketChanges, TicketView, PRIORITIES};
 
 /// Change a ticket
@@ -51,6 +52,7 @@ pub async fn handle(
     payload: web::Payload,
     db: web::Data<Db>,
     settings: web::Data<Settings>,
+    events: web::Data<Events>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Permission::TicketUpdate)?;
     let id = path_id(&id, "ticket")?;
@@ -62,7 +64,7 @@ pub async fn handle(
         tags: f.list("tags", 50, 64),
     };
     f.finish()?;
-    Ok(item(
-        tickets::update(&db, auth.tenant_id, id, changes, auth.user_id).await?,
-    ))
+    let ticket = tickets::update(&db, auth.tenant_id, id, changes, auth.user_id).await?;
+    super::publish_updated(&events, auth.tenant_id, &ticket, "updated");
+    Ok(item(ticket))
 }

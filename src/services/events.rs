@@ -1,0 +1,241 @@
+//! Real-time events for agents: what happens in chats, as it happens, to every stream of the
+//! tenant (`GET /api/v2/notification/stream`).
+//!
+//! Events are published after their write has committed. In one process they go through a
+//! bounded broadcast channel: a publisher never waits, and a stream that falls behind loses
+//! the oldest events and is told so (`lagged`). With Postgres they cross instances: a
+//! publisher thread sends each event with `pg_notify` on its own connection, and a listener
+//! thread in every instance (`LISTEN omnibridge_events`) feeds what arrives into its local
+//! channel; so every instance, the publishing one too, delivers each event once.
+
+use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio::sync::broadcast;
+
+const CHANNEL: &str = "omnibridge_events";
+/// Postgres refuses NOTIFY payloads of 8000 bytes or more.
+const MAX_PAYLOAD: usize = 7900;
+/// Events waiting for the publisher thread; more are dropped (and logged), never waited for.
+const PUBLISH_QUEUE: usize = 4096;
+
+/// One event: its tenant, its type (`message`, `typing`, `visited`, `chat_ended`,
+/// `ticket_updated`, `attachment`) and what it says (`ticketID`, `chatSessionID`, ...).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Event {
+    pub tenant_id: i64,
+    pub kind: String,
+    pub data: Value,
+}
+
+impl Event {
+    pub fn new(tenant_id: i64, kind: &str, data: Value) -> Event {
+        Event {
+            tenant_id,
+            kind: kind.to_owned(),
+            data,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Events {
+    local: broadcast::Sender<Arc<Event>>,
+    postgres: Option<SyncSender<Event>>,
+    /// The listener thread runs while any clone of this lives (until the server stops).
+    alive: Arc<()>,
+}
+
+impl Events {
+    /// Events within this process only (SQLite: one instance).
+    pub fn local(buffer: usize) -> Events {
+        let (local, _) = broadcast::channel(buffer.max(1));
+        Events {
+            local,
+            postgres: None,
+            alive: Arc::new(()),
+        }
+    }
+
+    /// Events shared by every instance on this Postgres database.
+    pub fn postgres(url: &str, buffer: usize) -> Events {
+        let events = Events::local(buffer);
+        let (tx, rx) = sync_channel::<Event>(PUBLISH_QUEUE);
+        let publisher_url = url.to_owned();
+        std::thread::Builder::new()
+            .name("events-notify".into())
+            .spawn(move || publish_loop(&publisher_url, rx))
+            .expect("spawn the event publisher");
+        let listener_url = url.to_owned();
+        let local = events.local.clone();
+        let alive = Arc::downgrade(&events.alive);
+        std::thread::Builder::new()
+            .name("events-listen".into())
+            .spawn(move || listen_loop(&listener_url, local, alive))
+            .expect("spawn the event listener");
+        Events {
+            postgres: Some(tx),
+            ..events
+        }
+    }
+
+    /// Sends the event to every stream of its tenant (on every instance). Never blocks.
+    pub fn publish(&self, event: Event) {
+        match &self.postgres {
+            None => {
+                // No receiver (no stream open) is no error.
+                let _ = self.local.send(Arc::new(event));
+            }
+            Some(tx) => match tx.try_send(event) {
+                Ok(()) => {}
+                Err(TrySendError::Full(e)) => {
+                    log::warn!("event {} dropped: the publisher is behind", e.kind)
+                }
+                Err(TrySendError::Disconnected(e)) => {
+                    log::error!("event {} dropped: the publisher stopped", e.kind)
+                }
+            },
+        }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
+        self.local.subscribe()
+    }
+}
+
+/// The payload that crosses Postgres: the event, its longest text cut so it fits.
+fn payload(event: &Event) -> String {
+    let text = serde_json::to_string(event).unwrap_or_default();
+    if text.len() <= MAX_PAYLOAD {
+        return text;
+    }
+    let mut event = event.clone();
+    if let Some(message) = event.data.get_mut("message") {
+        let cut: String = message
+            .as_str()
+            .unwrap_or_default()
+            .chars()
+            .take(500)
+            .collect();
+        *message = Value::String(cut);
+        event.data["truncated"] = Value::Bool(true);
+    }
+    let text = serde_json::to_string(&event).unwrap_or_default();
+    if text.len() <= MAX_PAYLOAD {
+        text
+    } else {
+        serde_json::to_string(&Event::new(
+            event.tenant_id,
+            &event.kind,
+            serde_json::json!({"ticketID": event.data.get("ticketID"), "truncated": true}),
+        ))
+        .unwrap_or_default()
+    }
+}
+
+fn connect(url: &str) -> Option<PgConnection> {
+    match PgConnection::establish(url) {
+        Ok(conn) => Some(conn),
+        Err(e) => {
+            log::warn!("events: cannot connect to Postgres: {e}");
+            std::thread::sleep(Duration::from_secs(1));
+            None
+        }
+    }
+}
+
+fn publish_loop(url: &str, rx: std::sync::mpsc::Receiver<Event>) {
+    let mut conn: Option<PgConnection> = None;
+    while let Ok(event) = rx.recv() {
+        let text = payload(&event);
+        // One reconnection per event at most: a database that is away drops events rather
+        // than holding up the ones behind them for long.
+        for _ in 0..2 {
+            if conn.is_none() {
+                conn = connect(url);
+            }
+            let Some(c) = conn.as_mut() else { continue };
+            let sent = diesel::sql_query("SELECT pg_notify($1, $2)")
+                .bind::<diesel::sql_types::Text, _>(CHANNEL)
+                .bind::<diesel::sql_types::Text, _>(&text)
+                .execute(c);
+            match sent {
+                Ok(_) => break,
+                Err(e) => {
+                    log::warn!("events: NOTIFY failed: {e}");
+                    conn = None;
+                }
+            }
+        }
+    }
+}
+
+fn listen_loop(url: &str, local: broadcast::Sender<Arc<Event>>, alive: Weak<()>) {
+    while alive.strong_count() > 0 {
+        let Some(mut conn) = connect(url) else {
+            continue;
+        };
+        if let Err(e) = diesel::sql_query(format!("LISTEN {CHANNEL}")).execute(&mut conn) {
+            log::warn!("events: LISTEN failed: {e}");
+            continue;
+        }
+        'connected: while alive.strong_count() > 0 {
+            for notification in conn.notifications_iter() {
+                match notification {
+                    Ok(n) => match serde_json::from_str::<Event>(&n.payload) {
+                        Ok(event) => {
+                            let _ = local.send(Arc::new(event));
+                        }
+                        Err(e) => log::warn!("events: unreadable payload: {e}"),
+                    },
+                    Err(e) => {
+                        log::warn!("events: the listening connection broke: {e}");
+                        break 'connected;
+                    }
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_messages_are_cut_to_fit_a_notify_payload() {
+        let event = Event::new(
+            1,
+            "message",
+            serde_json::json!({"ticketID": 7, "message": "x".repeat(20_000)}),
+        );
+        let text = payload(&event);
+        assert!(text.len() <= MAX_PAYLOAD);
+        let back: Event = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.data["ticketID"], 7);
+        assert_eq!(back.data["truncated"], true);
+    }
+
+    #[tokio::test]
+    async fn local_events_reach_subscribers_and_publishing_never_waits() {
+        let events = Events::local(4);
+        // Nobody listening: fine.
+        events.publish(Event::new(1, "message", Value::Null));
+        let mut rx = events.subscribe();
+        for i in 0..10 {
+            events.publish(Event::new(1, "typing", serde_json::json!({"n": i})));
+        }
+        // The oldest were dropped for this slow receiver, which is told how many.
+        assert!(matches!(
+            rx.recv().await,
+            Err(broadcast::error::RecvError::Lagged(6))
+        ));
+        assert_eq!(rx.recv().await.unwrap().data["n"], 6);
+    }
+}

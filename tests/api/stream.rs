@@ -1,0 +1,168 @@
+use std::collections::HashMap;
+
+use omnibridge::domain::permission::Permission;
+use omnibridge::services::admin;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app, Encoding, EventStream};
+
+#[tokio::test]
+async fn an_agents_stream_shows_what_chat_servers_post_as_it_happens() {
+    let app = spawn_app().await;
+    let (_, key) = app.agent("Alice", &Permission::ALL);
+    let mut stream = EventStream::open(&app.address, &key).await;
+
+    // Another tenant's chat is never seen.
+    let other = admin::create_tenant(&app.db, "Other").unwrap();
+    let other_account = admin::create_chat_account(
+        &app.db,
+        other,
+        &admin::ChatAccountOptions::named("Other chat"),
+    )
+    .unwrap();
+    let other_key = admin::create_api_key(&app.db, other, &[Permission::ApiChat])
+        .unwrap()
+        .key;
+    let form = vec![
+        ("chatServer", crate::helpers::CHAT_SERVER.to_owned()),
+        ("chatSessionID", "session-other-001".to_owned()),
+        ("chatAccountToken", other_account.token.clone()),
+        ("message", "Not for Acme's eyes".to_owned()),
+    ];
+    let a = app
+        .post_as(
+            &other_key,
+            "notifyUserNewChatMessage",
+            &form,
+            Encoding::Multipart,
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+
+    let session = "session-stream-01";
+    let a = app.send_message(session, "Where is my parcel?").await;
+    let ticket = a.body["ticketID"].as_i64().unwrap();
+    let mut typing = app.session_form(session);
+    typing.push(("chatAccountToken", app.chat_token.clone()));
+    typing.push(("event", "startedtyping".into()));
+    let a = app
+        .post("notifyUserNewChatEvent", &typing, Encoding::Multipart)
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let mut visited = app.session_form(session);
+    visited.push(("chatAccountToken", app.chat_token.clone()));
+    visited.push(("url", "https://shop.example/orders".into()));
+    let a = app
+        .post("notifyUserVisited", &visited, Encoding::Multipart)
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let a = app
+        .upload(session, "label.txt", b"tracking 123".to_vec())
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let a = app
+        .agent_call(
+            Method::POST,
+            "ticket/setPriority",
+            &key,
+            Some(json!({"ticketID": ticket, "priority": "high"})),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let a = app
+        .post(
+            "notifyUserEndChat",
+            &app.session_form(session),
+            Encoding::Multipart,
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+
+    let mut seen: HashMap<String, Value> = HashMap::new();
+    let mut order = Vec::new();
+    while order.len() < 6 {
+        let (kind, data) = stream.next_event().await;
+        assert_ne!(
+            data["chatSessionID"], "session-other-001",
+            "another tenant's event: {kind} {data}"
+        );
+        assert_eq!(data["ticketID"], ticket, "{kind} {data}");
+        order.push(kind.clone());
+        seen.insert(kind, data);
+    }
+    assert_eq!(
+        order,
+        [
+            "message",
+            "typing",
+            "visited",
+            "attachment",
+            "ticket_updated",
+            "chat_ended"
+        ]
+    );
+    assert_eq!(seen["message"]["message"], "Where is my parcel?");
+    assert_eq!(seen["message"]["chatSessionID"], session);
+    assert_eq!(seen["typing"]["event"], "startedtyping");
+    assert_eq!(seen["visited"]["url"], "https://shop.example/orders");
+    assert_eq!(seen["attachment"]["fileName"], "label.txt");
+    assert_eq!(seen["ticket_updated"]["priority"], "high");
+
+    // Quiet: heartbeats keep the stream open (every second in the tests).
+    let block = stream.next_block().await;
+    assert_eq!(block, ": heartbeat");
+}
+
+#[tokio::test]
+async fn streams_need_ticket_read() {
+    let app = spawn_app().await;
+    let (_, key) = app.agent("Writer", &[Permission::MessageCreate]);
+    let a = app
+        .agent_call(Method::GET, "notification/stream", &key, None)
+        .await;
+    assert_eq!(a.status, 403, "{}", a.body);
+    let a = app
+        .agent_call(Method::GET, "notification/stream", "ob_nope", None)
+        .await;
+    assert_eq!(a.status, 401, "{}", a.body);
+}
+
+#[tokio::test]
+async fn on_postgres_a_stream_on_one_instance_shows_what_was_posted_to_another() {
+    let app = spawn_app().await;
+    if !app.is_postgres() {
+        eprintln!("skipped: several instances share a Postgres database, not a SQLite file");
+        return;
+    }
+    let twin = app.twin().await;
+    let (_, key) = app.agent("Alice", &Permission::ALL);
+    // The stream is on the twin; the chat server posts to the first instance.
+    let mut on_twin = EventStream::open(&twin.address, &key).await;
+    let mut on_first = EventStream::open(&app.address, &key).await;
+    let a = app.send_message("session-twin-01", "Hello from afar").await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let ticket = a.body["ticketID"].clone();
+    for stream in [&mut on_twin, &mut on_first] {
+        let (kind, data) = stream.next_event().await;
+        assert_eq!(kind, "message");
+        assert_eq!(data["ticketID"], ticket);
+        assert_eq!(data["message"], "Hello from afar");
+    }
+    // And the other way round, once each: no echo, no duplicate.
+    let resp = reqwest::Client::new()
+        .post(format!("{}/api/v2/ticket/setStatus", twin.address))
+        .header("apiKey", &key)
+        .json(&json!({"ticketID": ticket, "status": "open"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    for stream in [&mut on_first, &mut on_twin] {
+        let (kind, data) = stream.next_event().await;
+        assert_eq!(kind, "ticket_updated", "{data}");
+        assert_eq!(data["status"], "open");
+        // The next block is a heartbeat, not the same event again.
+        assert_eq!(stream.next_block().await, ": heartbeat");
+    }
+}
