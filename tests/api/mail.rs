@@ -327,3 +327,55 @@ async fn chats_mail_transcripts_to_customers_and_new_and_missed_chats_to_agents_
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(sink.messages().len(), 4);
 }
+
+#[tokio::test]
+async fn on_postgres_two_instances_send_every_mail_exactly_once() {
+    let port = free_port();
+    let app = spawn_app_with(Options {
+        smtp_url: format!("smtp://127.0.0.1:{port}"),
+        ..Options::default()
+    })
+    .await;
+    if !app.is_postgres() {
+        eprintln!("skipped: several instances share a Postgres database, not a SQLite file");
+        return;
+    }
+    let twin = app.twin().await;
+    let (_, key) = app.agent("Alice", &Permission::ALL);
+    let customer = "erin@customer.example";
+    let ticket = email_ticket(&app, &key, "session-mail-020", customer).await;
+    // Replies through both instances while the SMTP server is down: the mails pile up.
+    let client = reqwest::Client::new();
+    for i in 0..20 {
+        let address = if i % 2 == 0 {
+            &app.address
+        } else {
+            &twin.address
+        };
+        let resp = client
+            .post(format!("{address}/api/v2/message"))
+            .header("apiKey", &key)
+            .json(&json!({"ticketID": ticket, "type": 1, "message": format!("Update number {i}")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+    }
+    let sink = tokio::task::spawn_blocking(move || SmtpSink::start(port))
+        .await
+        .unwrap();
+    wait_until("all 20 sent", || {
+        app.count("SELECT COUNT(*) AS n FROM mails WHERE kind = 'reply' AND state = 'sent'") == 20
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let received = sink.messages_to(customer);
+    let mut ids: Vec<String> = received
+        .iter()
+        .map(|m| header(m, "Message-ID").unwrap())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(received.len(), 20, "every mail once, none twice");
+    assert_eq!(ids.len(), 20);
+    drop(twin);
+}
