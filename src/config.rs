@@ -53,7 +53,7 @@ pub struct ServerSettings {
     /// How long a looked-up API key is trusted before it is read again (a revocation takes
     /// at most this long to reach every instance); 0 = read it on every request.
     pub api_key_cache_seconds: u64,
-    /// Ticket lists count matching tickets exactly up to `itemStart` + this many; past that
+    /// Ticket lists count matching tickets exactly up to this many past the page; beyond that
     /// `itemTotal` is a lower bound and `itemTotalExact` is false. 0 = always count them all.
     pub list_count_limit: u32,
     /// The event stream sends a comment this often, so proxies keep it open.

@@ -306,9 +306,13 @@ pub async fn end_chat(
     db.write(move |conn| {
         let now = now_millis();
         let s = existing_session(conn, tenant_id, &session)?;
+        // The ticket row first, then the session: the order replies and assignments take
+        // them in, so the two never deadlock on Postgres.
+        Ticket::set_chat_state(conn, s.ticket_id, STATE_ENDED)?;
+        // Read again under the ticket's lock: a pick-up that got there first shows.
+        let s = existing_session(conn, tenant_id, &session)?;
         let ended_now = ChatSession::end(conn, s.id, now)?;
         if ended_now {
-            Ticket::set_chat_state(conn, s.ticket_id, STATE_ENDED)?;
             ChatEvent::record(conn, tenant_id, s.ticket_id, s.id, "ended", None, now)?;
             let account = ChatAccount::find(conn, tenant_id, s.chat_account_id)?;
             notify::transcript(conn, &account, s.ticket_id, now)?;

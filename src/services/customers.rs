@@ -6,7 +6,9 @@ use std::path::Path;
 use diesel::prelude::*;
 
 use crate::db::models::customer::CustomerRow;
-use crate::db::schema::{attachments, chat_events, deliveries, messages, tickets};
+use crate::db::schema::{
+    attachments, chat_events, deliveries, mails, messages, notifications, tickets,
+};
 use crate::db::{now_millis, Db, DbConnection};
 use crate::error::ApiError;
 use crate::on_backend;
@@ -91,6 +93,33 @@ fn purge_rows(
         deliveries::table.filter(deliveries::ticket_id.eq_any(&ticket_ids))
     )
     .set(deliveries::body.eq("{}"))
+    .execute(c))?;
+    // Mails about these tickets: queued ones are never sent, and none keeps an address or
+    // a text (agents' own notices included: their subjects carry the ticket's title).
+    on_backend!(conn, |c| diesel::update(
+        mails::table
+            .filter(mails::ticket_id.eq_any(ticket_ids.iter().copied().map(Some)))
+            .filter(mails::state.eq("queued"))
+    )
+    .set((
+        mails::state.eq("failed"),
+        mails::last_error.eq("cancelled: the customer's data was purged"),
+    ))
+    .execute(c))?;
+    on_backend!(conn, |c| diesel::update(mails::table.filter(
+        mails::ticket_id.eq_any(ticket_ids.iter().copied().map(Some))
+    ))
+    .set((
+        mails::to_address.eq(PURGED),
+        mails::subject.eq(PURGED),
+        mails::text_body.eq(PURGED),
+        mails::html_body.eq(PURGED),
+    ))
+    .execute(c))?;
+    on_backend!(conn, |c| diesel::update(notifications::table.filter(
+        notifications::ticket_id.eq_any(ticket_ids.iter().copied().map(Some))
+    ))
+    .set(notifications::text.eq(PURGED))
     .execute(c))?;
     let files: Vec<String> = on_backend!(conn, |c| attachments::table
         .filter(attachments::ticket_id.eq_any(&ticket_ids))

@@ -32,6 +32,7 @@ pub const UPLOAD_FOR_CUSTOMER: &str = "uploadForCustomer";
 pub const TYPING_INDICATOR_FOR_CUSTOMER: &str = "typingIndicatorForCustomer";
 
 const CLAIM_BATCH: i64 = 32;
+const MAX_CONCURRENT_UPLOADS: usize = 2;
 const MAX_ERROR_CHARS: usize = 500;
 
 /// `{chatServer}/{path}`; a chatServer without a scheme is reached over HTTPS.
@@ -76,6 +77,8 @@ pub fn spawn_worker(db: Db, settings: DeliverySettings, attachments_dir: PathBuf
                 return;
             }
         };
+        // Uploads carry whole files in memory: only a few at a time.
+        let uploads = tokio::sync::Semaphore::new(MAX_CONCURRENT_UPLOADS);
         loop {
             let claimed = match claim(&db, &settings).await {
                 Ok(claimed) => claimed,
@@ -86,11 +89,25 @@ pub fn spawn_worker(db: Db, settings: DeliverySettings, attachments_dir: PathBuf
             };
             let (owner, batch) = claimed;
             let full = batch.len() as i64 == CLAIM_BATCH;
-            join_all(
-                batch
-                    .into_iter()
-                    .map(|d| attempt(&db, &client, &settings, &attachments_dir, &owner, d)),
-            )
+            // Tickets in parallel; within a ticket one after another, in the order they were
+            // made (a reply's text before its files).
+            let mut by_ticket: Vec<(i64, Vec<Delivery>)> = Vec::new();
+            for d in batch {
+                match by_ticket.iter_mut().find(|(t, _)| *t == d.ticket_id) {
+                    Some((_, list)) => list.push(d),
+                    None => by_ticket.push((d.ticket_id, vec![d])),
+                }
+            }
+            join_all(by_ticket.into_iter().map(|(_, mut list)| {
+                list.sort_by_key(|d| d.id);
+                let (db, client, settings) = (&db, &client, &settings);
+                let (dir, owner, uploads) = (&attachments_dir, &owner, &uploads);
+                async move {
+                    for d in list {
+                        attempt(db, client, settings, dir, uploads, owner, d).await;
+                    }
+                }
+            }))
             .await;
             if !full {
                 actix_web::rt::time::sleep(Duration::from_millis(settings.poll_interval_ms)).await;
@@ -112,9 +129,17 @@ async fn claim(db: &Db, settings: &DeliverySettings) -> Result<(String, Vec<Deli
     Ok((owner, batch))
 }
 
-/// The exact bytes to send: the stored body, and for an upload the file's bytes added.
-/// `Err` when the file is gone (purged): sending can never succeed then.
-async fn body_of(db: &Db, dir: &Path, d: &Delivery) -> Result<Vec<u8>, String> {
+/// Why a delivery's body could not be made.
+enum Unsendable {
+    /// The file is gone (purged, or its ticket deleted): it can never be sent.
+    Gone(String),
+    /// Something that may pass (the database, the disk): try again later.
+    Transient(String),
+}
+
+/// The exact bytes to send: the stored body, and for an upload the file's bytes added
+/// (`"content"`: base64, spliced into the stored JSON object).
+async fn body_of(db: &Db, dir: &Path, d: &Delivery) -> Result<Vec<u8>, Unsendable> {
     let Some(attachment_id) = d.attachment_id else {
         return Ok(d.body.clone().into_bytes());
     };
@@ -122,16 +147,32 @@ async fn body_of(db: &Db, dir: &Path, d: &Delivery) -> Result<Vec<u8>, String> {
     let file = db
         .read(move |conn| Attachment::find(conn, tenant, attachment_id))
         .await
-        .map_err(|e| format!("attachment {attachment_id} is gone: {e}"))?;
+        .map_err(|e| match e {
+            ApiError::Missing(_) => Unsendable::Gone(format!("attachment {attachment_id} is gone")),
+            e => Unsendable::Transient(format!("attachment {attachment_id}: {e}")),
+        })?;
     let bytes = tokio::fs::read(dir.join(&file.storage_key))
         .await
-        .map_err(|e| format!("attachment {attachment_id} cannot be read: {e}"))?;
-    let mut body: serde_json::Value =
-        serde_json::from_str(&d.body).map_err(|e| format!("stored body is not JSON: {e}"))?;
-    body["content"] = base64::engine::general_purpose::STANDARD
-        .encode(bytes)
-        .into();
-    Ok(body.to_string().into_bytes())
+        .map_err(|e| {
+            let text = format!("attachment {attachment_id} cannot be read: {e}");
+            if e.kind() == std::io::ErrorKind::NotFound {
+                Unsendable::Gone(text)
+            } else {
+                Unsendable::Transient(text)
+            }
+        })?;
+    let stored = d.body.trim_end();
+    let Some(open) = stored.strip_suffix('}') else {
+        return Err(Unsendable::Gone("stored body is not a JSON object".into()));
+    };
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&bytes);
+    drop(bytes);
+    let mut body = String::with_capacity(open.len() + encoded.len() + 16);
+    body.push_str(open);
+    body.push_str(",\"content\":\"");
+    body.push_str(&encoded);
+    body.push_str("\"}");
+    Ok(body.into_bytes())
 }
 
 async fn attempt(
@@ -139,9 +180,14 @@ async fn attempt(
     client: &reqwest::Client,
     settings: &DeliverySettings,
     dir: &Path,
+    uploads: &tokio::sync::Semaphore,
     owner: &str,
     d: Delivery,
 ) {
+    let _permit = match d.attachment_id {
+        Some(_) => uploads.acquire().await.ok(),
+        None => None,
+    };
     let (tenant, account_id) = (d.tenant_id, d.chat_account_id);
     let secret = db
         .read(move |conn| ChatAccount::find(conn, tenant, account_id).map(|a| a.secret))
@@ -170,9 +216,24 @@ async fn attempt(
     let attempts = d.attempts + 1;
     let now = now_millis();
     let (state, next, status, error, delivered) = match outcome {
-        Err(gone) => {
+        Err(Unsendable::Gone(gone)) => {
             log::warn!("delivery {} cannot be sent: {gone}", d.id);
             (FAILED, now, None, Some(gone), None)
+        }
+        Err(Unsendable::Transient(e)) => {
+            log::warn!("delivery {}: {e}", d.id);
+            let state = if attempts >= settings.max_attempts {
+                FAILED
+            } else {
+                QUEUED
+            };
+            (
+                state,
+                now + backoff_ms(attempts, settings),
+                None,
+                Some(e),
+                None,
+            )
         }
         Ok(Ok(response)) if response.status().is_success() => (
             DELIVERED,

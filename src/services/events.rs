@@ -23,6 +23,8 @@ const CHANNEL: &str = "omnibridge_events";
 const MAX_PAYLOAD: usize = 7900;
 /// Events waiting for the publisher thread; more are dropped (and logged), never waited for.
 const PUBLISH_QUEUE: usize = 4096;
+/// How often the listening connection is checked for life.
+const LIVENESS_CHECK: Duration = Duration::from_secs(5);
 
 /// One event: its tenant, its type (`message`, `typing`, `visited`, `chat_ended`,
 /// `ticket_updated`, `attachment`) and what it says (`ticketID`, `chatSessionID`, ...).
@@ -182,8 +184,10 @@ fn listen_loop(url: &str, local: broadcast::Sender<Arc<Event>>, alive: Weak<()>)
         };
         if let Err(e) = diesel::sql_query(format!("LISTEN {CHANNEL}")).execute(&mut conn) {
             log::warn!("events: LISTEN failed: {e}");
+            std::thread::sleep(Duration::from_secs(1));
             continue;
         }
+        let mut last_check = std::time::Instant::now();
         'connected: while alive.strong_count() > 0 {
             for notification in conn.notifications_iter() {
                 match notification {
@@ -197,6 +201,15 @@ fn listen_loop(url: &str, local: broadcast::Sender<Arc<Event>>, alive: Weak<()>)
                         log::warn!("events: the listening connection broke: {e}");
                         break 'connected;
                     }
+                }
+            }
+            // A connection that died without a word (a failover, a dropped NAT entry) shows
+            // only when it is used: ask the server something now and then.
+            if last_check.elapsed() >= LIVENESS_CHECK {
+                last_check = std::time::Instant::now();
+                if let Err(e) = diesel::sql_query("SELECT 1").execute(&mut conn) {
+                    log::warn!("events: the listening connection is gone: {e}");
+                    break 'connected;
                 }
             }
             std::thread::sleep(Duration::from_millis(20));

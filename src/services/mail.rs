@@ -217,8 +217,19 @@ pub fn spawn_worker(db: Db, mail: MailSettings, settings: DeliverySettings) {
                 });
             let full = batch.len() as i64 == CLAIM_BATCH;
             // One at a time: an SMTP server is one peer, and order within a ticket matters.
+            // Each mail's lease is renewed just before it is sent: a batch that outlived its
+            // lease (a slow server) sends nothing another instance has taken over.
             for mail in batch {
-                attempt(&db, &transport, &from, &settings, &owner, mail).await;
+                let (id, token) = (mail.id, owner.clone());
+                let still_ours = db
+                    .write(move |conn| Mail::renew_lease(conn, id, &token, now_millis() + lease))
+                    .await
+                    .unwrap_or(false);
+                if still_ours {
+                    attempt(&db, &transport, &from, &settings, &owner, mail).await;
+                } else {
+                    log::info!("mail {id}: lease lost before sending; another instance has it");
+                }
             }
             if !full {
                 actix_web::rt::time::sleep(Duration::from_millis(settings.poll_interval_ms)).await;
@@ -265,12 +276,12 @@ async fn attempt(
         log::info!("mail {} attempt {attempts}: {e}", mail.id);
     }
     let error = error.map(|e| e.chars().take(MAX_ERROR_CHARS).collect::<String>());
-    let owner = owner.to_owned();
+    let (owner, mail_id) = (owner.to_owned(), mail.id);
     let recorded = db
         .write(move |conn| {
             Mail::record_attempt(
                 conn,
-                mail.id,
+                mail_id,
                 &owner,
                 state,
                 attempts,
@@ -280,9 +291,11 @@ async fn attempt(
             )
         })
         .await;
-    if let Err(e) = recorded {
+    match recorded {
+        Ok(true) => {}
+        Ok(false) => log::warn!("mail {mail_id}: sent, but its lease had passed on"),
         // The lease runs out and the mail is tried again.
-        log::warn!("mail {}: outcome not recorded: {e}", mail.id);
+        Err(e) => log::warn!("mail {mail_id}: outcome not recorded: {e}"),
     }
 }
 

@@ -17,6 +17,20 @@ use crate::error::ApiError;
 use crate::services::chat::iso;
 use crate::services::mail::{html_of, queue, Outgoing};
 
+/// The ticket, unless it was deleted meanwhile: then there is nobody to tell, and telling
+/// must never stop what caused it (a chat must still end).
+fn live_ticket(
+    conn: &mut DbConnection,
+    tenant_id: i64,
+    ticket_id: i64,
+) -> Result<Option<TicketRow>, ApiError> {
+    match TicketRow::find(conn, tenant_id, ticket_id) {
+        Ok(ticket) => Ok(Some(ticket)),
+        Err(ApiError::Missing(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// `Subject` with the ticket id, as `[#42]`, so replies can be matched to their ticket.
 pub fn subject(text: &str, ticket_id: i64) -> String {
     format!("{text} [#{ticket_id}]")
@@ -70,7 +84,9 @@ pub fn new_chat(
     ticket_id: i64,
     now: i64,
 ) -> Result<(), ApiError> {
-    let ticket = TicketRow::find(conn, tenant_id, ticket_id)?;
+    let Some(ticket) = live_ticket(conn, tenant_id, ticket_id)? else {
+        return Ok(());
+    };
     let text = format!("New chat: {}", ticket.title);
     Notification::to_all_agents(conn, tenant_id, KIND_NEW_CHAT, Some(ticket.id), &text, now)?;
     to_agents(conn, tenant_id, KIND_NEW_CHAT, &ticket, "New chat", now)
@@ -83,7 +99,9 @@ pub fn missed_chat(
     ticket_id: i64,
     now: i64,
 ) -> Result<(), ApiError> {
-    let ticket = TicketRow::find(conn, tenant_id, ticket_id)?;
+    let Some(ticket) = live_ticket(conn, tenant_id, ticket_id)? else {
+        return Ok(());
+    };
     let text = format!("Missed chat: {}", ticket.title);
     Notification::to_all_agents(
         conn,
@@ -103,8 +121,8 @@ pub fn missed_chat(
     )
 }
 
-/// The transcript of an ended chat to its customer, when the chat account sends transcripts
-/// and the customer gave an e-mail address. Notes are never in it.
+/// The transcript of an ended chat to its customer, when the chat account sends transcripts,
+/// the customer gave an e-mail address and an agent answered. Notes are never in it.
 pub fn transcript(
     conn: &mut DbConnection,
     account: &ChatAccount,
@@ -114,7 +132,15 @@ pub fn transcript(
     if !account.transcripts {
         return Ok(false);
     }
-    let ticket = TicketRow::find(conn, account.tenant_id, ticket_id)?;
+    let Some(ticket) = live_ticket(conn, account.tenant_id, ticket_id)? else {
+        return Ok(false);
+    };
+    let messages = Message::of_ticket(conn, ticket_id)?;
+    // Only a conversation: a chat no agent answered would let anyone have the company mail
+    // what they typed to any address they typed.
+    if !messages.iter().any(|m| m.author == "agent") {
+        return Ok(false);
+    }
     let customer = Customer::find(conn, ticket.customer_id)?;
     let Some(email) = customer.email.filter(|e| !e.is_empty()) else {
         return Ok(false);
@@ -128,10 +154,7 @@ pub fn transcript(
             .unwrap_or_default(),
         account.name
     );
-    for m in Message::of_ticket(conn, ticket_id)?
-        .into_iter()
-        .filter(|m| m.author != "note")
-    {
+    for m in messages.into_iter().filter(|m| m.author != "note") {
         let who = if m.author == "customer" {
             "You"
         } else {

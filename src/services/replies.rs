@@ -210,7 +210,7 @@ pub async fn post(
                         body: &body,
                         state: QUEUED,
                         attempts: 0,
-                        // Due with the text, and claimed after it (in id order).
+                        // Due with the text, and sent after it (a ticket's deliveries go in id order).
                         next_attempt_at: now,
                         created_at: now,
                         attachment_id: Some(*attachment_id),

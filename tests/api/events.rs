@@ -117,3 +117,35 @@ async fn ending_a_chat_takes_it_out_of_the_queue_and_a_second_end_is_a_no_op() {
         .await;
     assert_eq!(q.body["queueLength"], 0);
 }
+
+#[tokio::test]
+async fn a_chat_whose_ticket_was_deleted_still_ends_and_leaves_the_queue() {
+    use omnibridge::domain::permission::Permission;
+    let app = spawn_app().await;
+    let (_, key) = app.agent("Alice", &Permission::ALL);
+    let a = app
+        .send_message("session-deleted-01", "spam spam spam")
+        .await;
+    let ticket = a.body["ticketID"].as_i64().unwrap();
+    let a = app
+        .agent_call(
+            reqwest::Method::DELETE,
+            &format!("ticket/{ticket}"),
+            &key,
+            None,
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let a = app
+        .post(
+            "notifyUserEndChat",
+            &app.session_form("session-deleted-01"),
+            Encoding::Multipart,
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM chat_sessions WHERE state = 'waiting'"),
+        0
+    );
+}

@@ -379,3 +379,80 @@ async fn on_postgres_two_instances_send_every_mail_exactly_once() {
     assert_eq!(ids.len(), 20);
     drop(twin);
 }
+
+#[tokio::test]
+async fn a_purge_cancels_queued_mails_and_erases_what_mails_and_notifications_said() {
+    let port = free_port();
+    // The SMTP server never comes: the transcript stays queued until the purge.
+    let app = spawn_app_with(Options {
+        smtp_url: format!("smtp://127.0.0.1:{port}"),
+        ..Options::default()
+    })
+    .await;
+    let (_, key) = app.agent("Alice", &Permission::ALL);
+    let accounts = app.agent_call(Method::GET, "chatAccount", &key, None).await;
+    let account = accounts.body["items"][0]["id"].as_i64().unwrap();
+    app.agent_call(
+        Method::PUT,
+        &format!("chatAccount/{account}"),
+        &key,
+        Some(json!({"transcripts": true})),
+    )
+    .await;
+    let mut form = app.message_form("session-mail-030", "My secret order 4711");
+    form.push(("emailAddress", "frank@customer.example".into()));
+    let a = app
+        .post(
+            "notifyUserNewChatMessage",
+            &form,
+            crate::helpers::Encoding::Multipart,
+        )
+        .await;
+    let ticket = a.body["ticketID"].as_i64().unwrap();
+    app.agent_call(
+        Method::POST,
+        "message",
+        &key,
+        Some(json!({"ticketID": ticket, "type": 8, "message": "Found it, 4711 ships today."})),
+    )
+    .await;
+    app.post(
+        "notifyUserEndChat",
+        &app.session_form("session-mail-030"),
+        crate::helpers::Encoding::Multipart,
+    )
+    .await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM mails WHERE kind = 'transcript' AND state = 'queued'"),
+        1
+    );
+    let t = app
+        .agent_call(Method::GET, &format!("ticket/{ticket}"), &key, None)
+        .await;
+    let customer = t.body["item"]["customer_id"].as_i64().unwrap();
+    let a = app
+        .agent_call(
+            Method::DELETE,
+            &format!("customer/{customer}/purgeData"),
+            &key,
+            None,
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM mails WHERE state = 'queued'"),
+        0
+    );
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) AS n FROM mails WHERE to_address LIKE '%frank%' \
+             OR text_body LIKE '%4711%' OR subject LIKE '%4711%'"
+        ),
+        0
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM notifications WHERE text LIKE '%4711%'"),
+        0
+    );
+    assert!(app.count("SELECT COUNT(*) AS n FROM notifications") > 0);
+}

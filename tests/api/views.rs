@@ -394,9 +394,11 @@ async fn big_lists_count_exactly_up_to_the_count_limit_and_say_when_they_stop() 
             )
         }
     };
-    // Counting stops three past the page's start: at least 3, then at least 4.
-    assert_eq!(page(0, 2).await, (2, 3, false));
-    assert_eq!(page(1, 2).await, (2, 4, false));
+    // Counting stops three past the page: at least 5, then at least 6.
+    assert_eq!(page(0, 2).await, (2, 5, false));
+    assert_eq!(page(1, 2).await, (2, 6, false));
+    // A page bigger than the count limit never says less than it holds.
+    assert_eq!(page(0, 4).await, (4, 7, true));
     // Near the end the count is exact again, and the last page knows it by itself.
     assert_eq!(page(4, 2).await, (2, 7, true));
     assert_eq!(page(6, 2).await, (1, 7, true));

@@ -104,6 +104,25 @@ impl Mail {
             .load(c))?)
     }
 
+    /// Extends `owner`'s lease on the mail until `until`; `false` when the lease is no longer
+    /// `owner`'s (it ran out and another instance took the mail): then it must not be sent.
+    pub fn renew_lease(
+        conn: &mut DbConnection,
+        id: i64,
+        owner: &str,
+        until: i64,
+    ) -> Result<bool, ApiError> {
+        let changed = on_backend!(conn, |c| diesel::update(
+            mails::table
+                .filter(mails::id.eq(id))
+                .filter(mails::lease_owner.eq(owner))
+                .filter(mails::state.eq(QUEUED))
+        )
+        .set(mails::lease_until.eq(until))
+        .execute(c))?;
+        Ok(changed == 1)
+    }
+
     /// The outcome of an attempt, if the lease is still `owner`'s.
     #[allow(clippy::too_many_arguments)]
     pub fn record_attempt(
@@ -115,8 +134,8 @@ impl Mail {
         next_attempt_at: i64,
         last_error: Option<&str>,
         sent_at: Option<i64>,
-    ) -> Result<(), ApiError> {
-        on_backend!(conn, |c| diesel::update(
+    ) -> Result<bool, ApiError> {
+        let changed = on_backend!(conn, |c| diesel::update(
             mails::table
                 .filter(mails::id.eq(id))
                 .filter(mails::lease_owner.eq(owner))
@@ -131,7 +150,7 @@ impl Mail {
             mails::lease_until.eq(None::<i64>),
         ))
         .execute(c))?;
-        Ok(())
+        Ok(changed == 1)
     }
 
     pub fn of_ticket(conn: &mut DbConnection, ticket_id: i64) -> Result<Vec<Mail>, ApiError> {

@@ -129,8 +129,8 @@ impl TicketRow {
     }
 
     /// One page of the tenant's live tickets that pass every filter, in the given order, and
-    /// how many pass: exactly up to `start + count_limit`, a lower bound past that (0 counts
-    /// every time). `Who::Me` must have been resolved to a user before.
+    /// how many pass: exactly up to `count_limit` past the page, a lower bound beyond that (0
+    /// counts every time). `Who::Me` must have been resolved to a user before.
     #[allow(clippy::too_many_arguments)]
     pub fn list(
         conn: &mut DbConnection,
@@ -300,19 +300,27 @@ impl TicketRow {
         let total = if page > 0 && page < limit || page == 0 && start == 0 {
             // The page is the last one: it tells the total.
             Total::exact(start + page)
-        } else if count_limit > 0 && page > 0 {
-            // Count on from the page's start, at most `count_limit` rows, reading only ids
-            // (in whatever index order is cheapest).
+        } else if page == 0 {
+            // Past the end: fewer than `start` pass, and the page query has just walked them.
             let ids: Vec<i64> = on_backend!(conn, |c| filtered!()
                 .select(tickets::id)
-                .offset(start)
+                .limit(start)
+                .load(c))?;
+            Total::exact(ids.len() as i64)
+        } else if count_limit > 0 {
+            // Count on past the page, at most `count_limit` more rows, reading only ids in
+            // whatever order is cheapest.
+            let from = start + page;
+            let ids: Vec<i64> = on_backend!(conn, |c| filtered!()
+                .select(tickets::id)
+                .offset(from)
                 .limit(count_limit + 1)
                 .load(c))?;
             let counted = ids.len() as i64;
             if counted > count_limit {
-                Total::at_least(start + count_limit)
+                Total::at_least(from + count_limit)
             } else {
-                Total::exact(start + counted)
+                Total::exact(from + counted)
             }
         } else {
             Total::exact(on_backend!(conn, |c| filtered!().count().get_result(c))?)
