@@ -734,6 +734,15 @@ impl EventStream {
         }
     }
 
+    /// Whether the server closed the stream (nothing more within 5 s otherwise).
+    pub async fn ended(&mut self) -> bool {
+        let wait = std::time::Duration::from_secs(5);
+        matches!(
+            tokio::time::timeout(wait, self.response.chunk()).await,
+            Ok(Ok(None))
+        )
+    }
+
     /// The next event (comments skipped): its type and data.
     pub async fn next_event(&mut self) -> (String, serde_json::Value) {
         loop {

@@ -166,3 +166,34 @@ async fn on_postgres_a_stream_on_one_instance_shows_what_was_posted_to_another()
         assert_eq!(stream.next_block().await, ": heartbeat");
     }
 }
+
+#[tokio::test]
+async fn a_revoked_keys_stream_ends_at_the_next_heartbeat() {
+    let app = crate::helpers::spawn_app_with(crate::helpers::Options {
+        api_key_cache_seconds: 0,
+        ..crate::helpers::Options::default()
+    })
+    .await;
+    let user =
+        admin::create_user(&app.db, app.tenant_id, "Mallory", "mallory@agents.example").unwrap();
+    let created = admin::create_agent_api_key(
+        &app.db,
+        app.tenant_id,
+        Some(user),
+        &[Permission::TicketRead],
+    )
+    .unwrap();
+    let mut stream = EventStream::open(&app.address, &created.key).await;
+    assert!(admin::revoke_api_key(&app.db, app.tenant_id, created.id).unwrap());
+    loop {
+        let block = stream.next_block().await;
+        if block.starts_with("event: unauthorized") {
+            break;
+        }
+        assert_eq!(block, ": heartbeat", "{block}");
+    }
+    assert!(
+        stream.ended().await,
+        "the stream goes on after the revocation"
+    );
+}

@@ -1,6 +1,7 @@
 //! `/api/v2/notification`: the key's agent's notifications.
 
 use std::convert::Infallible;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,6 +18,7 @@ use crate::db::Db;
 use crate::domain::fields::{paging, FieldReader};
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
+use crate::extract::auth::authenticate;
 use crate::extract::{read_fields, Auth, AuthContext};
 use crate::openapi::answers::{
     BadRequest, Forbidden, List, NotificationsMarked, Outcome, PayloadTooLarge, Unauthorized,
@@ -49,7 +51,9 @@ pub fn routes(r: &mut Router) {
 /// `ticket_updated` (an agent's change: `change`, `status`, `priority`, `assignedUserID`).
 /// A comment (`: heartbeat`) comes every `server.stream_heartbeat_seconds` so proxies keep
 /// the stream open. A client too slow to keep up loses the oldest events and gets
-/// `event: lagged` with how many (`missed`); it never slows anything else down. With several
+/// `event: lagged` with how many (`missed`); it never slows anything else down. The key is
+/// checked again at every heartbeat: a revoked one gets `event: unauthorized` and the stream
+/// ends. With several
 /// instances on one Postgres, every stream sees the events of every instance.
 ///
 /// Permission: `TICKET_READ`.
@@ -69,45 +73,80 @@ pub fn routes(r: &mut Router) {
 )]
 async fn stream(
     Auth(auth): Auth,
+    req: HttpRequest,
     events: web::Data<Events>,
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Permission::TicketRead)?;
     let heartbeat = Duration::from_secs(settings.server.stream_heartbeat_seconds.max(1));
+    let tenant = auth.tenant_id;
+    // The key is checked again at every heartbeat: a revoked key's stream ends.
+    let still_allowed = move || {
+        let req = req.clone();
+        async move {
+            authenticate(&req).await.is_ok_and(|ctx| {
+                ctx.tenant_id == tenant && ctx.require(Permission::TicketRead).is_ok()
+            })
+        }
+    };
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/event-stream"))
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         // nginx: pass each event on at once.
         .insert_header(("X-Accel-Buffering", "no"))
-        .streaming(sse(events.subscribe(), auth.tenant_id, heartbeat)))
+        .streaming(sse(events.subscribe(), tenant, heartbeat, still_allowed)))
 }
 
 /// The tenant's events from `rx` as SSE frames, with heartbeats, and `lagged` when `rx`
-/// lost events.
-pub fn sse(
+/// lost events. At each heartbeat `allowed` is asked whether the stream may go on; when it
+/// may not, the stream says `event: unauthorized` and ends.
+pub fn sse<F, Fut>(
     rx: broadcast::Receiver<Arc<Event>>,
     tenant_id: i64,
     heartbeat: Duration,
-) -> impl Stream<Item = Result<Bytes, Infallible>> {
+    allowed: F,
+) -> impl Stream<Item = Result<Bytes, Infallible>>
+where
+    F: Fn() -> Fut + 'static,
+    Fut: std::future::Future<Output = bool>,
+{
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + heartbeat, heartbeat);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let opening = Bytes::from_static(b": connected\nretry: 3000\n\n");
+    let allowed = Rc::new(allowed);
     stream::once(async move { Ok(opening) }).chain(stream::unfold(
-        (rx, ticker),
-        move |(mut rx, mut ticker)| async move {
-            loop {
-                let frame = tokio::select! {
-                    received = rx.recv() => match received {
-                        Ok(event) if event.tenant_id == tenant_id => frame(&event.kind, &event.data),
-                        Ok(_) => continue,
-                        Err(broadcast::error::RecvError::Lagged(missed)) => {
-                            frame("lagged", &json!({"missed": missed}))
+        (rx, ticker, false),
+        move |(mut rx, mut ticker, ended)| {
+            let allowed = allowed.clone();
+            async move {
+                if ended {
+                    return None;
+                }
+                loop {
+                    let frame = tokio::select! {
+                        received = rx.recv() => match received {
+                            Ok(event) if event.tenant_id == tenant_id => {
+                                frame(&event.kind, &event.data)
+                            }
+                            Ok(_) => continue,
+                            Err(broadcast::error::RecvError::Lagged(missed)) => {
+                                frame("lagged", &json!({"missed": missed}))
+                            }
+                            Err(broadcast::error::RecvError::Closed) => return None,
+                        },
+                        _ = ticker.tick() => {
+                            if !allowed().await {
+                                let bye = frame(
+                                    "unauthorized",
+                                    &json!({"message": "the API key is no longer valid"}),
+                                );
+                                return Some((Ok(bye), (rx, ticker, true)));
+                            }
+                            Bytes::from_static(b": heartbeat\n\n")
                         }
-                        Err(broadcast::error::RecvError::Closed) => return None,
-                    },
-                    _ = ticker.tick() => Bytes::from_static(b": heartbeat\n\n"),
-                };
-                return Some((Ok(frame), (rx, ticker)));
+                    };
+                    return Some((Ok(frame), (rx, ticker, false)));
+                }
             }
         },
     ))
@@ -264,7 +303,17 @@ mod tests {
     #[tokio::test]
     async fn streams_carry_their_tenants_events_heartbeats_and_lagged() {
         let events = Events::local(4);
-        let mut s = Box::pin(sse(events.subscribe(), 1, Duration::from_millis(50)));
+        let allowed = Rc::new(std::cell::Cell::new(true));
+        let check = allowed.clone();
+        let mut s = Box::pin(sse(
+            events.subscribe(),
+            1,
+            Duration::from_millis(50),
+            move || {
+                let ok = check.get();
+                async move { ok }
+            },
+        ));
         assert!(next_text(&mut s).await.starts_with(": connected"));
         events.publish(Event::new(2, "message", json!({"ticketID": 9})));
         events.publish(Event::new(1, "typing", json!({"ticketID": 1})));
@@ -283,6 +332,10 @@ mod tests {
             "event: lagged\ndata: {\"missed\":6}\n\n"
         );
         assert!(next_text(&mut s).await.contains("\"n\":6"));
+        // A key that is no longer good ends the stream at the next heartbeat.
+        allowed.set(false);
+        while !next_text(&mut s).await.starts_with("event: unauthorized") {}
+        assert!(s.next().await.is_none());
     }
 
     #[test]
