@@ -2,14 +2,15 @@
 //! tenant (`GET /api/v2/notification/stream`).
 //!
 //! Events are published after their write has committed. In one process they go through a
-//! bounded broadcast channel: a publisher never waits, and a stream that falls behind loses
-//! the oldest events and is told so (`lagged`). With Postgres they cross instances: a
+//! bounded broadcast channel per tenant: a publisher never waits, and a stream that falls
+//! behind loses the oldest events and is told so (`lagged`). With Postgres they cross instances: a
 //! publisher thread sends each event with `pg_notify` on its own connection, and a listener
 //! thread in every instance (`LISTEN omnibridge_events`) feeds what arrives into its local
 //! channel; so every instance, the publishing one too, delivers each event once.
 
+use std::collections::HashMap;
 use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, RwLock, Weak};
 use std::time::Duration;
 
 use diesel::pg::PgConnection;
@@ -45,9 +46,37 @@ impl Event {
     }
 }
 
+/// One bounded broadcast channel per tenant with an open stream: tenants never share a
+/// buffer, so a busy tenant neither crowds out another's events nor shows in its `lagged`.
+#[derive(Clone)]
+struct Channels {
+    buffer: usize,
+    by_tenant: Arc<RwLock<HashMap<i64, broadcast::Sender<Arc<Event>>>>>,
+}
+
+impl Channels {
+    fn send(&self, event: Event) {
+        let by_tenant = self.by_tenant.read().unwrap_or_else(|e| e.into_inner());
+        if let Some(tx) = by_tenant.get(&event.tenant_id) {
+            // No receiver left is no error: the channel goes at the next subscribe.
+            let _ = tx.send(Arc::new(event));
+        }
+    }
+
+    fn subscribe(&self, tenant_id: i64) -> broadcast::Receiver<Arc<Event>> {
+        let mut by_tenant = self.by_tenant.write().unwrap_or_else(|e| e.into_inner());
+        // Forget the channels whose streams have all closed.
+        by_tenant.retain(|_, tx| tx.receiver_count() > 0);
+        by_tenant
+            .entry(tenant_id)
+            .or_insert_with(|| broadcast::channel(self.buffer).0)
+            .subscribe()
+    }
+}
+
 #[derive(Clone)]
 pub struct Events {
-    local: broadcast::Sender<Arc<Event>>,
+    local: Channels,
     postgres: Option<SyncSender<Event>>,
     /// The listener thread runs while any clone of this lives (until the server stops).
     alive: Arc<()>,
@@ -56,7 +85,10 @@ pub struct Events {
 impl Events {
     /// Events within this process only (SQLite: one instance).
     pub fn local(buffer: usize) -> Events {
-        let (local, _) = broadcast::channel(buffer.max(1));
+        let local = Channels {
+            buffer: buffer.max(1),
+            by_tenant: Arc::new(RwLock::new(HashMap::new())),
+        };
         Events {
             local,
             postgres: None,
@@ -91,7 +123,7 @@ impl Events {
         match &self.postgres {
             None => {
                 // No receiver (no stream open) is no error.
-                let _ = self.local.send(Arc::new(event));
+                self.local.send(event);
             }
             Some(tx) => match tx.try_send(event) {
                 Ok(()) => {}
@@ -105,8 +137,9 @@ impl Events {
         }
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
-        self.local.subscribe()
+    /// The tenant's events from now on.
+    pub fn subscribe(&self, tenant_id: i64) -> broadcast::Receiver<Arc<Event>> {
+        self.local.subscribe(tenant_id)
     }
 }
 
@@ -177,7 +210,7 @@ fn publish_loop(url: &str, rx: std::sync::mpsc::Receiver<Event>) {
     }
 }
 
-fn listen_loop(url: &str, local: broadcast::Sender<Arc<Event>>, alive: Weak<()>) {
+fn listen_loop(url: &str, local: Channels, alive: Weak<()>) {
     while alive.strong_count() > 0 {
         let Some(mut conn) = connect(url) else {
             continue;
@@ -193,7 +226,7 @@ fn listen_loop(url: &str, local: broadcast::Sender<Arc<Event>>, alive: Weak<()>)
                 match notification {
                     Ok(n) => match serde_json::from_str::<Event>(&n.payload) {
                         Ok(event) => {
-                            let _ = local.send(Arc::new(event));
+                            local.send(event);
                         }
                         Err(e) => log::warn!("events: unreadable payload: {e}"),
                     },
@@ -240,7 +273,9 @@ mod tests {
         let events = Events::local(4);
         // Nobody listening: fine.
         events.publish(Event::new(1, "message", Value::Null));
-        let mut rx = events.subscribe();
+        let mut rx = events.subscribe(1);
+        // Another tenant's events are not in this tenant's channel.
+        events.publish(Event::new(2, "message", Value::Null));
         for i in 0..10 {
             events.publish(Event::new(1, "typing", serde_json::json!({"n": i})));
         }

@@ -94,7 +94,12 @@ async fn stream(
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         // nginx: pass each event on at once.
         .insert_header(("X-Accel-Buffering", "no"))
-        .streaming(sse(events.subscribe(), tenant, heartbeat, still_allowed)))
+        .streaming(sse(
+            events.subscribe(tenant),
+            tenant,
+            heartbeat,
+            still_allowed,
+        )))
 }
 
 /// The tenant's events from `rx` as SSE frames, with heartbeats, and `lagged` when `rx`
@@ -306,7 +311,7 @@ mod tests {
         let allowed = Rc::new(std::cell::Cell::new(true));
         let check = allowed.clone();
         let mut s = Box::pin(sse(
-            events.subscribe(),
+            events.subscribe(1),
             1,
             Duration::from_millis(50),
             move || {
