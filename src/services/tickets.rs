@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::db::models::attachment::Attachment;
 use crate::db::models::chat_event::ChatEvent;
-use crate::db::models::chat_session::ChatSession;
+use crate::db::models::chat_session::{ChatSession, STATE_ENDED};
 use crate::db::models::delivery::Delivery;
 use crate::db::models::mail::Mail;
 use crate::db::models::message::Message;
@@ -398,6 +398,11 @@ pub async fn delete(db: &Db, tenant_id: i64, id: i64, actor: Option<i64>) -> Res
         let row = TicketRow::find(conn, tenant_id, id)?;
         let at = now_millis();
         TicketRow::soft_delete(conn, id, at)?;
+        // A deleted chat (spam, most often) leaves the queue: it ends.
+        if let Some(session) = ChatSession::of_ticket(conn, id)? {
+            crate::db::models::ticket::Ticket::set_chat_state(conn, id, STATE_ENDED)?;
+            ChatSession::end(conn, session.id, at)?;
+        }
         record(conn, &row, "deleted", None, None, actor, at)
     })
     .await

@@ -136,6 +136,11 @@ async fn a_chat_whose_ticket_was_deleted_still_ends_and_leaves_the_queue() {
         )
         .await;
     assert_eq!(a.status, 200, "{}", a.body);
+    // Deleting it took it out of the queue.
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM chat_sessions WHERE state = 'waiting'"),
+        0
+    );
     let a = app
         .post(
             "notifyUserEndChat",
