@@ -60,6 +60,8 @@ pub struct ServerSettings {
     pub stream_heartbeat_seconds: u64,
     /// Events a stream may fall behind by before it loses the oldest (and is told `lagged`).
     pub stream_buffer: usize,
+    /// Agents are notified of a chat still waiting after this long; 0 = never.
+    pub wait_alert_seconds: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -89,6 +91,7 @@ impl Settings {
             .set_default("server.list_count_limit", 1000)?
             .set_default("server.stream_heartbeat_seconds", 15)?
             .set_default("server.stream_buffer", 1024)?
+            .set_default("server.wait_alert_seconds", 120)?
             .set_default("database.url", "omnibridge.db")?
             .set_default("database.pool_size", 8)?
             .set_default("database.sqlite_synchronous", "FULL")?

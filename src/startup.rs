@@ -67,6 +67,10 @@ impl Application {
             settings.delivery.clone(),
             settings.attachments.dir.clone(),
         );
+        crate::services::notify::spawn_wait_alerts(
+            db.clone(),
+            Duration::from_secs(settings.server.wait_alert_seconds),
+        );
         crate::services::mail::spawn_worker(
             db.clone(),
             settings.mail.clone(),

@@ -148,6 +148,7 @@ diesel::table! {
         last_event -> Nullable<Text>,
         last_event_at -> Nullable<BigInt>,
         created_at -> BigInt,
+        wait_alerted_at -> Nullable<BigInt>,
     }
 }
 

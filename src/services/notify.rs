@@ -5,14 +5,16 @@
 //! transaction of the event.
 
 use crate::db::models::chat_account::ChatAccount;
+use crate::db::models::chat_session::ChatSession;
 use crate::db::models::customer::Customer;
 use crate::db::models::mail::{KIND_MISSED_CHAT, KIND_NEW_CHAT, KIND_TRANSCRIPT};
 use crate::db::models::message::Message;
 use crate::db::models::notification::Notification;
-use crate::db::models::notification::KIND_REPLY_FAILED;
+use crate::db::models::notification::{KIND_REPLY_FAILED, KIND_WAITING_TOO_LONG};
 use crate::db::models::ticket::TicketRow;
 use crate::db::models::user::User;
 use crate::db::DbConnection;
+use crate::db::{now_millis, Db};
 use crate::error::ApiError;
 use crate::services::chat::iso;
 use crate::services::mail::{html_of, queue, Outgoing};
@@ -203,4 +205,47 @@ pub fn reply_failed(
         &text,
         now,
     )
+}
+
+/// Every second, tells the agents of each chat that has waited `after` without being picked
+/// up (once per chat; several instances share the work through the claim). Stops with the
+/// server.
+pub fn spawn_wait_alerts(db: Db, after: std::time::Duration) {
+    if after.is_zero() {
+        return;
+    }
+    let after_ms = after.as_millis() as i64;
+    actix_web::rt::spawn(async move {
+        loop {
+            let alerted = db
+                .write(move |conn| {
+                    let now = now_millis();
+                    let overdue = ChatSession::claim_overdue(conn, now - after_ms, now)?;
+                    for (tenant_id, ticket_id) in &overdue {
+                        let Some(ticket) = live_ticket(conn, *tenant_id, *ticket_id)? else {
+                            continue;
+                        };
+                        let text = format!(
+                            "Waiting for {} min: {}",
+                            (now - ticket.created_at) / 60_000,
+                            ticket.title
+                        );
+                        Notification::to_all_agents(
+                            conn,
+                            *tenant_id,
+                            KIND_WAITING_TOO_LONG,
+                            Some(ticket.id),
+                            &text,
+                            now,
+                        )?;
+                    }
+                    Ok(overdue.len())
+                })
+                .await;
+            if let Err(e) = alerted {
+                log::warn!("waiting-chat alerts: {e}");
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    });
 }

@@ -100,6 +100,8 @@ pub struct Options {
     pub list_count_limit: u32,
     /// `mail.smtp_url`; empty (the default) writes mails as `.eml` files into `mail_dir`.
     pub smtp_url: String,
+    /// `server.wait_alert_seconds`; 0 (the default here) turns the alerts off.
+    pub wait_alert_seconds: u64,
 }
 
 impl Default for Options {
@@ -110,6 +112,7 @@ impl Default for Options {
             api_key_cache_seconds: 5,
             list_count_limit: 1000,
             smtp_url: String::new(),
+            wait_alert_seconds: 0,
         }
     }
 }
@@ -144,6 +147,7 @@ fn build_app(options: Options) -> TestApp {
             list_count_limit: options.list_count_limit,
             stream_heartbeat_seconds: 1,
             stream_buffer: 1024,
+            wait_alert_seconds: options.wait_alert_seconds,
         },
         database: DatabaseSettings {
             url: url.clone(),

@@ -170,3 +170,50 @@ async fn the_author_hears_when_a_reply_can_never_be_delivered() {
         "{bobs}"
     );
 }
+
+#[tokio::test]
+async fn agents_hear_once_of_a_chat_that_waits_too_long() {
+    let app = crate::helpers::spawn_app_with(crate::helpers::Options {
+        wait_alert_seconds: 1,
+        ..crate::helpers::Options::default()
+    })
+    .await;
+    let (_, alice) = app.agent("Alice", &Permission::ALL);
+    let a = app
+        .send_message("session-note-003", "Hello? Still there?")
+        .await;
+    let waiting = a.body["ticketID"].as_i64().unwrap();
+    // A chat picked up at once never counts.
+    let a = app.send_message("session-note-004", "Quick question").await;
+    let picked = a.body["ticketID"].as_i64().unwrap();
+    let a = app
+        .agent_call(
+            Method::POST,
+            "message",
+            &alice,
+            Some(json!({"ticketID": picked, "type": 8, "message": "Yes, go ahead."})),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let alert = loop {
+        let list = notifications(&app, &alice, "?unreadOnly=true").await;
+        if let Some(n) = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["kind"] == "waiting_too_long")
+        {
+            break n.clone();
+        }
+        assert!(std::time::Instant::now() < deadline, "{list}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert_eq!(alert["ticket_id"], waiting);
+    // Once: seconds later there is still only the one.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM notifications WHERE kind = 'waiting_too_long'"),
+        1
+    );
+}

@@ -162,6 +162,24 @@ impl ChatSession {
 }
 
 impl ChatSession {
+    /// Marks the chats still waiting since before `edge` that nobody was told of yet, and
+    /// returns their tenants and tickets: each is claimed once, whichever instance asks.
+    pub fn claim_overdue(
+        conn: &mut DbConnection,
+        edge: i64,
+        now: i64,
+    ) -> Result<Vec<(i64, i64)>, ApiError> {
+        Ok(on_backend!(conn, |c| diesel::update(
+            chat_sessions::table
+                .filter(chat_sessions::state.eq(STATE_WAITING))
+                .filter(chat_sessions::queue_entered_at.le(edge))
+                .filter(chat_sessions::wait_alerted_at.is_null())
+        )
+        .set(chat_sessions::wait_alerted_at.eq(now))
+        .returning((chat_sessions::tenant_id, chat_sessions::ticket_id))
+        .get_results(c))?)
+    }
+
     pub fn of_ticket(
         conn: &mut DbConnection,
         ticket_id: i64,

@@ -9,6 +9,7 @@ use crate::on_backend;
 pub const KIND_NEW_CHAT: &str = "new_chat";
 pub const KIND_MISSED_CHAT: &str = "missed_chat";
 pub const KIND_REPLY_FAILED: &str = "reply_failed";
+pub const KIND_WAITING_TOO_LONG: &str = "waiting_too_long";
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = notifications)]
@@ -18,7 +19,7 @@ pub struct Notification {
     pub tenant_id: i64,
     #[serde(skip)]
     pub user_id: i64,
-    /// `new_chat`, `missed_chat` or `reply_failed`.
+    /// `new_chat`, `waiting_too_long`, `missed_chat` or `reply_failed`.
     pub kind: String,
     pub ticket_id: Option<i64>,
     pub text: String,

@@ -1,0 +1,2 @@
+DROP INDEX chat_sessions_unalerted;
+ALTER TABLE chat_sessions DROP COLUMN wait_alerted_at;
