@@ -175,8 +175,8 @@ fn agent_of(auth: &AuthContext) -> Result<i64, ApiError> {
 
 /// The agent's notifications
 ///
-/// A new chat, a missed chat (ended before anyone picked it up), a reply the chat server
-/// never took: newest first. Reading marks the notifications read; each item shows whether it
+/// A new chat, a chat waiting too long, a missed chat (ended before anyone picked it up), a
+/// reply the chat server never took: newest first. Reading marks the notifications read; each item shows whether it
 /// was read before. `unreadOnly=true` lists only unread ones.
 ///
 /// Permission: `TICKET_READ`, and a key bound to an agent.
