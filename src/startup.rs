@@ -75,6 +75,7 @@ impl Application {
             db.clone(),
             settings.mail.clone(),
             settings.delivery.clone(),
+            settings.attachments.dir.clone(),
         );
         let events = if settings.database.url.starts_with("postgres") {
             Events::postgres(&settings.database.url, settings.server.stream_buffer)

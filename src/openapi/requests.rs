@@ -465,7 +465,8 @@ pub struct MessageWithFilesForm {
     #[schema(minimum = 1)]
     pub userID: Option<i64>,
     /// Each at most `attachments.max_bytes`; its type is sniffed from its bytes and its
-    /// name sanitized. On a chat reply each goes to the chat server's `uploadForCustomer`.
+    /// name sanitized. On a chat reply each goes to the chat server's `uploadForCustomer`;
+    /// on an e-mail reply they are the mail's attachments (at most 20 MiB together).
     #[schema(value_type = Option<Vec<String>>, format = Binary, max_items = 10)]
     pub file: Option<Vec<Vec<u8>>>,
 }

@@ -36,8 +36,8 @@ const MULTIPART_OVERHEAD: u64 = 64 * 1024;
 /// until it answers 2xx; the answer carries each delivery's id and state. Replying to a
 /// waiting chat picks it up. A reply with `type` 1 on a ticket without a chat is an e-mail
 /// to the customer (or `toAddress`), queued in the mail outbox and sent through SMTP, its
-/// subject carrying `[#ticket]` and threaded after the ticket's earlier mails; e-mail replies
-/// take no files yet.
+/// subject carrying `[#ticket]` and threaded after the ticket's earlier mails; its files go
+/// as mail attachments (at most 20 MiB together).
 ///
 /// Permission: `MESSAGE_CREATE`.
 #[utoipa::path(

@@ -10,15 +10,18 @@
 //! A mail's `Message-ID` is fixed when it is queued (`<key@domain of mail.from>`), so every
 //! attempt sends the same one and replies on a ticket thread (`In-Reply-To`, `References`).
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use lettre::message::header::ContentType;
 use lettre::message::header::{HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::transport::smtp::AsyncSmtpTransport;
 use lettre::{AsyncFileTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::{DeliverySettings, MailSettings};
-use crate::db::models::mail::{Mail, NewMail, FAILED, QUEUED, SENT};
+use crate::db::models::attachment::Attachment as AttachmentRecord;
+use crate::db::models::mail::{Mail, NewMail, FAILED, KIND_REPLY, QUEUED, SENT};
 use crate::db::{now_millis, Db, DbConnection};
 use crate::error::ApiError;
 use crate::services::delivery::backoff_ms;
@@ -138,7 +141,14 @@ impl Transport {
     }
 }
 
-fn build(from: &Mailbox, mail: &Mail) -> Result<Message, String> {
+/// A file to attach: its name, type and bytes.
+struct File {
+    name: String,
+    content_type: String,
+    bytes: Vec<u8>,
+}
+
+fn build(from: &Mailbox, mail: &Mail, files: Vec<File>) -> Result<Message, String> {
     let domain = id_domain(from);
     let to: Mailbox = mail
         .to_address
@@ -156,12 +166,52 @@ fn build(from: &Mailbox, mail: &Mail) -> Result<Message, String> {
     if let Some(ticket) = mail.ticket_id {
         builder = builder.header(TicketHeader(ticket.to_string()));
     }
+    let text = MultiPart::alternative_plain_html(mail.text_body.clone(), mail.html_body.clone());
+    let body = if files.is_empty() {
+        text
+    } else {
+        let mut mixed = MultiPart::mixed().multipart(text);
+        for file in files {
+            let content_type = ContentType::parse(&file.content_type)
+                .or_else(|_| ContentType::parse("application/octet-stream"))
+                .map_err(|e| format!("content type: {e}"))?;
+            mixed = mixed.singlepart(Attachment::new(file.name).body(file.bytes, content_type));
+        }
+        mixed
+    };
     builder
-        .multipart(MultiPart::alternative_plain_html(
-            mail.text_body.clone(),
-            mail.html_body.clone(),
-        ))
+        .multipart(body)
         .map_err(|e| format!("mail cannot be built: {e}"))
+}
+
+/// The files on the reply a mail carries, read from `attachments.dir` when it is sent.
+async fn files_of(db: &Db, dir: &Path, mail: &Mail) -> Result<Vec<File>, Failure> {
+    let Some(message) = mail.message_id.filter(|_| mail.kind == KIND_REPLY) else {
+        return Ok(Vec::new());
+    };
+    let rows = db
+        .read(move |conn| AttachmentRecord::of_message(conn, message))
+        .await
+        .map_err(|e| Failure::Transient(format!("attachments: {e}")))?;
+    let mut files = Vec::with_capacity(rows.len());
+    for row in rows {
+        let bytes = tokio::fs::read(dir.join(&row.storage_key))
+            .await
+            .map_err(|e| {
+                let text = format!("attachment {} cannot be read: {e}", row.id);
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    Failure::Permanent(text)
+                } else {
+                    Failure::Transient(text)
+                }
+            })?;
+        files.push(File {
+            name: row.file_name,
+            content_type: row.content_type,
+            bytes,
+        });
+    }
+    Ok(files)
 }
 
 /// `X-Omnibridge-Ticket: ID`, so mail filters can route by ticket.
@@ -184,7 +234,7 @@ impl lettre::message::header::Header for TicketHeader {
 
 /// Starts the mail worker on the current actix system; it stops with the server. A bad
 /// `mail.from` or `mail.smtp_url` stops startup instead (see `check_settings`).
-pub fn spawn_worker(db: Db, mail: MailSettings, settings: DeliverySettings) {
+pub fn spawn_worker(db: Db, mail: MailSettings, settings: DeliverySettings, files_dir: PathBuf) {
     actix_web::rt::spawn(async move {
         let from: Mailbox = match mail.from.parse() {
             Ok(from) => from,
@@ -226,7 +276,7 @@ pub fn spawn_worker(db: Db, mail: MailSettings, settings: DeliverySettings) {
                     .await
                     .unwrap_or(false);
                 if still_ours {
-                    attempt(&db, &transport, &from, &settings, &owner, mail).await;
+                    attempt(&db, &files_dir, &transport, &from, &settings, &owner, mail).await;
                 } else {
                     log::info!("mail {id}: lease lost before sending; another instance has it");
                 }
@@ -250,17 +300,22 @@ pub fn check_settings(mail: &MailSettings) -> Result<(), String> {
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn attempt(
     db: &Db,
+    dir: &Path,
     transport: &Transport,
     from: &Mailbox,
     settings: &DeliverySettings,
     owner: &str,
     mail: Mail,
 ) {
-    let outcome = match build(from, &mail) {
-        Ok(message) => transport.send(message).await,
-        Err(e) => Err(Failure::Permanent(e)),
+    let outcome = match files_of(db, dir, &mail).await {
+        Ok(files) => match build(from, &mail, files) {
+            Ok(message) => transport.send(message).await,
+            Err(e) => Err(Failure::Permanent(e)),
+        },
+        Err(failure) => Err(failure),
     };
     let attempts = mail.attempts + 1;
     let now = now_millis();

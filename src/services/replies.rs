@@ -47,6 +47,9 @@ pub struct ReplyOutcome {
     pub attachments: Vec<serde_json::Value>,
 }
 
+/// Most mail servers refuse messages much over 25 MB; base64 adds a third.
+pub const MAIL_MAX_FILE_BYTES: u64 = 20 * 1024 * 1024;
+
 /// What an agent posts.
 #[derive(Debug, Clone)]
 pub struct Reply {
@@ -88,11 +91,13 @@ pub async fn post(
             (ReplyType::Note, _) => "note",
             (ReplyType::Channel(8), Some(_)) => "agent",
             (ReplyType::Channel(n), Some(_)) if *n == ticket.channel_id => "agent",
-            (ReplyType::Channel(1), None) if !files.is_empty() => {
+            (ReplyType::Channel(1), None)
+                if files.iter().map(|f| f.size).sum::<u64>() > MAIL_MAX_FILE_BYTES =>
+            {
                 return Err(ApiError::validation(
                     "file",
-                    "unsupported",
-                    Some("e-mail replies take no files yet; attach them to a note"),
+                    "too_large",
+                    Some("an e-mail carries at most 20 MiB of files"),
                 ))
             }
             (ReplyType::Channel(1), None) => "agent",

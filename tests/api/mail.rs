@@ -456,3 +456,52 @@ async fn a_purge_cancels_queued_mails_and_erases_what_mails_and_notifications_sa
     );
     assert!(app.count("SELECT COUNT(*) AS n FROM notifications") > 0);
 }
+
+#[tokio::test]
+async fn an_email_replys_files_go_as_attachments() {
+    use base64::Engine;
+    let app = spawn_app().await;
+    let (_, key) = app.agent("Alice", &Permission::ALL);
+    let ticket = email_ticket(&app, &key, "session-mail-040", "gina@customer.example").await;
+    let pdf = [
+        &b"%PDF-1.4\n%"[..],
+        &[0xe2, 0xe3, 0xcf, 0xd3, 0x00, 0xff][..],
+    ]
+    .concat()
+    .repeat(40);
+    let form = reqwest::multipart::Form::new()
+        .text("ticketID", ticket.to_string())
+        .text("type", "1")
+        .text("message", "Your invoice is attached.")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(pdf.clone()).file_name("../invoice 42.pdf"),
+        );
+    let resp = app
+        .client
+        .post(format!("{}/api/v2/message", app.address))
+        .header("apiKey", &key)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let dir = app.mail_dir.clone();
+    let find = move || -> Option<String> {
+        std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+            .find(|m| m.contains("gina@customer.example"))
+    };
+    wait_until("the mail", || find().is_some());
+    let mail = find().unwrap();
+    assert!(mail.contains("multipart/mixed"), "{mail}");
+    assert!(mail.contains("application/pdf"), "{mail}");
+    assert!(mail.contains("invoice 42.pdf"), "{mail}");
+    // The attachment's bytes, base64 in the mail (wrapped at 76 columns).
+    let unwrapped: String = mail.lines().map(str::trim_end).collect();
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&pdf);
+    assert!(unwrapped.contains(&encoded[..200]), "{mail}");
+}

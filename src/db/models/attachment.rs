@@ -64,6 +64,19 @@ impl Attachment {
             .load(c))?)
     }
 
+    /// The files attached to a message (an agent's reply), not purged, in order.
+    pub fn of_message(
+        conn: &mut DbConnection,
+        message_id: i64,
+    ) -> Result<Vec<AttachmentRow>, ApiError> {
+        Ok(on_backend!(conn, |c| attachments::table
+            .filter(attachments::message_id.eq(Some(message_id)))
+            .filter(attachments::purged_at.is_null())
+            .order(attachments::id)
+            .select(AttachmentRow::as_select())
+            .load(c))?)
+    }
+
     /// An attachment of the tenant, on a ticket that is not deleted.
     pub fn find(
         conn: &mut DbConnection,
