@@ -38,6 +38,7 @@ pub fn subject(text: &str, ticket_id: i64) -> String {
     format!("{text} [#{ticket_id}]")
 }
 
+/// Tells every agent of the tenant (a notification each) and mails those who want mail.
 fn to_agents(
     conn: &mut DbConnection,
     tenant_id: i64,
@@ -46,10 +47,13 @@ fn to_agents(
     headline: &str,
     now: i64,
 ) -> Result<(), ApiError> {
-    let agents = User::mail_notified(conn, tenant_id)?;
+    let agents = User::of_tenant(conn, tenant_id)?;
     if agents.is_empty() {
         return Ok(());
     }
+    let ids: Vec<i64> = agents.iter().map(|a| a.id).collect();
+    let notice = format!("{headline}: {}", ticket.title);
+    Notification::to_users(conn, tenant_id, &ids, kind, Some(ticket.id), &notice, now)?;
     let subject = subject(&format!("{headline}: {}", ticket.title), ticket.id);
     let text = format!(
         "{headline}.\n\nTicket #{}: {}\nStarted: {}\nOpen it with GET /api/v2/ticket/{}?getTicketHistory=true\n",
@@ -59,7 +63,10 @@ fn to_agents(
         ticket.id
     );
     let html = html_of(&text);
-    for agent in agents.iter().filter(|a| !a.email.is_empty()) {
+    for agent in agents
+        .iter()
+        .filter(|a| a.email_notifications && !a.email.is_empty())
+    {
         queue(
             conn,
             tenant_id,
@@ -89,8 +96,6 @@ pub fn new_chat(
     let Some(ticket) = live_ticket(conn, tenant_id, ticket_id)? else {
         return Ok(());
     };
-    let text = format!("New chat: {}", ticket.title);
-    Notification::to_all_agents(conn, tenant_id, KIND_NEW_CHAT, Some(ticket.id), &text, now)?;
     to_agents(conn, tenant_id, KIND_NEW_CHAT, &ticket, "New chat", now)
 }
 
@@ -104,15 +109,6 @@ pub fn missed_chat(
     let Some(ticket) = live_ticket(conn, tenant_id, ticket_id)? else {
         return Ok(());
     };
-    let text = format!("Missed chat: {}", ticket.title);
-    Notification::to_all_agents(
-        conn,
-        tenant_id,
-        KIND_MISSED_CHAT,
-        Some(ticket.id),
-        &text,
-        now,
-    )?;
     to_agents(
         conn,
         tenant_id,
@@ -230,9 +226,14 @@ pub fn spawn_wait_alerts(db: Db, after: std::time::Duration) {
                             (now - ticket.created_at) / 60_000,
                             ticket.title
                         );
-                        Notification::to_all_agents(
+                        let agents: Vec<i64> = User::of_tenant(conn, *tenant_id)?
+                            .iter()
+                            .map(|a| a.id)
+                            .collect();
+                        Notification::to_users(
                             conn,
                             *tenant_id,
+                            &agents,
                             KIND_WAITING_TOO_LONG,
                             Some(ticket.id),
                             &text,

@@ -1,7 +1,7 @@
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::db::schema::{notifications, users};
+use crate::db::schema::notifications;
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::on_backend;
@@ -34,28 +34,25 @@ fn as_iso<S: serde::Serializer>(ms: &i64, s: S) -> Result<S::Ok, S::Error> {
 }
 
 impl Notification {
-    /// One notification for every agent of the tenant.
-    pub fn to_all_agents(
+    /// One notification for each of these agents of the tenant.
+    pub fn to_users(
         conn: &mut DbConnection,
         tenant_id: i64,
+        users: &[i64],
         kind: &str,
         ticket_id: Option<i64>,
         text: &str,
         now: i64,
     ) -> Result<(), ApiError> {
-        let agents: Vec<i64> = on_backend!(conn, |c| users::table
-            .filter(users::tenant_id.eq(tenant_id))
-            .select(users::id)
-            .load(c))?;
-        if agents.is_empty() {
+        if users.is_empty() {
             return Ok(());
         }
-        let rows: Vec<_> = agents
-            .into_iter()
+        let rows: Vec<_> = users
+            .iter()
             .map(|user| {
                 (
                     notifications::tenant_id.eq(tenant_id),
-                    notifications::user_id.eq(user),
+                    notifications::user_id.eq(*user),
                     notifications::kind.eq(kind),
                     notifications::ticket_id.eq(ticket_id),
                     notifications::text.eq(text),

@@ -29,11 +29,10 @@ pub struct UserChanges {
 }
 
 impl User {
-    /// The tenant's agents who want e-mail notifications.
-    pub fn mail_notified(conn: &mut DbConnection, tenant_id: i64) -> Result<Vec<User>, ApiError> {
+    /// Every agent of the tenant.
+    pub fn of_tenant(conn: &mut DbConnection, tenant_id: i64) -> Result<Vec<User>, ApiError> {
         Ok(on_backend!(conn, |c| users::table
             .filter(users::tenant_id.eq(tenant_id))
-            .filter(users::email_notifications.eq(true))
             .order(users::id)
             .select(User::as_select())
             .load(c))?)
