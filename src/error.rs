@@ -112,6 +112,11 @@ impl ApiError {
         }
         ApiError::Validation(errors)
     }
+
+    /// One invalid field, with a sentence saying what is wrong with it.
+    pub fn invalid(field: &str, code: &str, hint: impl AsRef<str>) -> Self {
+        ApiError::validation(field, code, Some(hint.as_ref()))
+    }
 }
 
 impl ResponseError for ApiError {

@@ -2,9 +2,13 @@
 //! service hours, and the origin/IP rules.
 
 pub mod access;
+pub mod chat_account;
 pub mod chat_requests;
 pub mod fields;
 pub mod permission;
+pub mod retry;
 pub mod search;
 pub mod service_hours;
+pub mod ticket;
+pub mod time;
 pub mod view;

@@ -5,8 +5,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::domain::ticket::{PRIORITIES, STATUSES};
 use crate::error::{ApiError, FieldErrors};
-use crate::services::tickets::{PRIORITIES, STATUSES};
 
 pub const CHAT_STATES: [&str; 3] = ["waiting", "active", "ended"];
 pub const FIELDS: [&str; 8] = [

@@ -374,13 +374,10 @@ mod tests {
     fn enums_list_what_the_code_accepts() {
         let doc = doc();
         assert_eq!(enum_values(&doc, "ChatEventName"), chat::EVENTS);
-        assert_eq!(
-            enum_values(&doc, "Status"),
-            crate::services::tickets::STATUSES
-        );
+        assert_eq!(enum_values(&doc, "Status"), crate::domain::ticket::STATUSES);
         assert_eq!(
             enum_values(&doc, "Priority"),
-            crate::services::tickets::PRIORITIES
+            crate::domain::ticket::PRIORITIES
         );
         let codes = enum_values(&doc, "ErrorCode");
         let errors = [

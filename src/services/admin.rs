@@ -8,13 +8,11 @@ use crate::db::models::tenant::Tenant;
 use crate::db::models::user::User;
 use crate::db::{now_millis, Db};
 use crate::domain::access::{normalize_domain, parse_cidr};
+use crate::domain::chat_account::{check_required_fields, check_service_hours, check_time_zone};
 use crate::domain::chat_requests::TOKEN;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
-use crate::services::chat_accounts::{check_required_fields, check_service_hours, check_time_zone};
 use crate::services::keys;
-
-pub const CONTACT_FIELDS: [&str; 3] = ["customerName", "emailAddress", "phoneNumber"];
 
 /// A chat account's settings, with the defaults a new widget gets.
 #[derive(Debug, Clone)]
@@ -57,10 +55,6 @@ impl ChatAccountOptions {
     }
 }
 
-fn invalid(field: &str, code: &str, hint: String) -> ApiError {
-    ApiError::validation(field, code, Some(&hint))
-}
-
 pub struct CreatedChatAccount {
     pub id: i64,
     pub token: String,
@@ -74,7 +68,7 @@ pub struct CreatedApiKey {
 
 pub fn create_tenant(db: &Db, name: &str) -> Result<i64, ApiError> {
     if name.trim().is_empty() {
-        return Err(invalid("name", "length", "a tenant needs a name".into()));
+        return Err(ApiError::invalid("name", "length", "a tenant needs a name"));
     }
     db.write_blocking(|conn| Tenant::create(conn, name.trim()))
 }
@@ -83,7 +77,7 @@ fn require_tenant(db: &Db, tenant_id: i64) -> Result<(), ApiError> {
     if db.read_blocking(|conn| Tenant::exists(conn, tenant_id))? {
         Ok(())
     } else {
-        Err(invalid(
+        Err(ApiError::invalid(
             "tenant",
             "unknown",
             format!("no tenant {tenant_id}"),
@@ -102,10 +96,10 @@ pub fn create_chat_account(
         .clone()
         .unwrap_or_else(|| keys::random_token(32));
     if token.len() < 10 || !TOKEN.is_match(&token) {
-        return Err(invalid(
+        return Err(ApiError::invalid(
             "token",
             "pattern",
-            "at least 10 letters and digits".into(),
+            "at least 10 letters and digits",
         ));
     }
     check_time_zone(&options.time_zone)?;
@@ -134,7 +128,9 @@ pub fn create_chat_account(
     let id = db
         .write_blocking(|conn| ChatAccount::create(conn, &new))
         .map_err(|e| match e {
-            ApiError::Conflict => invalid("token", "taken", "this token is already in use".into()),
+            ApiError::Conflict => {
+                ApiError::invalid("token", "taken", "this token is already in use")
+            }
             other => other,
         })?;
     Ok(CreatedChatAccount { id, token, secret })
@@ -159,7 +155,7 @@ pub fn create_agent_api_key(
     if let Some(user_id) = user_id {
         db.read_blocking(|conn| User::find(conn, tenant_id, user_id))
             .map_err(|_| {
-                invalid(
+                ApiError::invalid(
                     "user",
                     "unknown",
                     format!("no user {user_id} in tenant {tenant_id}"),
@@ -167,10 +163,10 @@ pub fn create_agent_api_key(
             })?;
     }
     if permissions.is_empty() {
-        return Err(invalid(
+        return Err(ApiError::invalid(
             "permission",
             "required",
-            "give at least one --permission".into(),
+            "give at least one --permission",
         ));
     }
     let new = keys::generate();
@@ -189,7 +185,7 @@ pub fn revoke_api_key(db: &Db, tenant_id: i64, key_id: i64) -> Result<bool, ApiE
 
 pub fn allow_domain(db: &Db, tenant_id: i64, domain: &str) -> Result<String, ApiError> {
     require_tenant(db, tenant_id)?;
-    let domain = normalize_domain(domain).map_err(|e| invalid("domain", "pattern", e))?;
+    let domain = normalize_domain(domain).map_err(|e| ApiError::invalid("domain", "pattern", e))?;
     db.write_blocking(|conn| AllowedDomain::add(conn, tenant_id, &domain))?;
     Ok(domain)
 }
@@ -197,7 +193,7 @@ pub fn allow_domain(db: &Db, tenant_id: i64, domain: &str) -> Result<String, Api
 pub fn block_ip(db: &Db, tenant_id: i64, cidr: &str) -> Result<String, ApiError> {
     require_tenant(db, tenant_id)?;
     let net = parse_cidr(cidr)
-        .map_err(|e| invalid("cidr", "pattern", e))?
+        .map_err(|e| ApiError::invalid("cidr", "pattern", e))?
         .to_string();
     db.write_blocking(|conn| BlockedIp::add(conn, tenant_id, &net))?;
     Ok(net)
@@ -237,7 +233,7 @@ pub fn create_user(db: &Db, tenant_id: i64, name: &str, email: &str) -> Result<i
     require_tenant(db, tenant_id)?;
     let email = email.trim().to_lowercase();
     if !validator::ValidateEmail::validate_email(&email) {
-        return Err(invalid(
+        return Err(ApiError::invalid(
             "email",
             "email",
             format!("{email:?} is not an e-mail address"),
@@ -245,7 +241,9 @@ pub fn create_user(db: &Db, tenant_id: i64, name: &str, email: &str) -> Result<i
     }
     db.write_blocking(|conn| User::create(conn, tenant_id, name, &email, false, true))
         .map_err(|e| match e {
-            ApiError::Conflict => invalid("email", "taken", "another agent has this e-mail".into()),
+            ApiError::Conflict => {
+                ApiError::invalid("email", "taken", "another agent has this e-mail")
+            }
             other => other,
         })
 }

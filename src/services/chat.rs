@@ -18,13 +18,6 @@ use crate::services::queue::WaitModel;
 const TITLE_CHARS: usize = 80;
 const MAX_IDEMPOTENCY_KEY: usize = 200;
 
-/// Milliseconds since the epoch as RFC 3339 UTC, the API's time format.
-pub fn iso(millis: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(millis)
-        .unwrap_or_default()
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
 /// A ticket's subject: the first line of the first message, cut to 80 characters.
 pub fn ticket_title(text: &str) -> String {
     let line = text

@@ -10,11 +10,10 @@ use serde::Serialize;
 use crate::db::models::chat_account::ChatAccount;
 use crate::db::schema::chat_accounts;
 use crate::db::{Db, DbConnection};
-use crate::domain::service_hours::ServiceHours;
+use crate::domain::chat_account::{check_required_fields, check_service_hours, check_time_zone};
+use crate::domain::time::iso;
 use crate::error::ApiError;
 use crate::on_backend;
-use crate::services::admin::CONTACT_FIELDS;
-use crate::services::chat::iso;
 use crate::services::keys;
 
 /// What may change; `None` leaves a setting as it is.
@@ -117,44 +116,6 @@ impl From<ChatAccount> for ChatAccountView {
             created_at: iso(a.created_at),
             secret: None,
         }
-    }
-}
-
-fn invalid(field: &str, code: &str, hint: String) -> ApiError {
-    ApiError::validation(field, code, Some(&hint))
-}
-
-/// The rules every chat account's settings follow, on create and on change. Field names are
-/// the API's.
-pub fn check_time_zone(time_zone: &str) -> Result<(), ApiError> {
-    time_zone.parse::<chrono_tz::Tz>().map(|_| ()).map_err(|_| {
-        invalid(
-            "timeZone",
-            "unknown",
-            format!("unknown time zone {time_zone:?}"),
-        )
-    })
-}
-
-/// Service hours in their normal text form.
-pub fn check_service_hours(hours: &str) -> Result<String, ApiError> {
-    hours
-        .parse::<ServiceHours>()
-        .map(|h| h.to_string())
-        .map_err(|e| invalid("serviceHours", "pattern", e))
-}
-
-pub fn check_required_fields(fields: &[String]) -> Result<(), ApiError> {
-    match fields
-        .iter()
-        .find(|f| !CONTACT_FIELDS.contains(&f.as_str()))
-    {
-        Some(bad) => Err(invalid(
-            "requiredFields",
-            "one_of",
-            format!("{bad:?} is not one of {}", CONTACT_FIELDS.join(", ")),
-        )),
-        None => Ok(()),
     }
 }
 

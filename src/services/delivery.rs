@@ -16,20 +16,108 @@ use std::time::Duration;
 use base64::Engine;
 use futures_util::future::join_all;
 use hmac::{Hmac, Mac};
-use rand::Rng;
+use serde::Serialize;
 use sha2::Sha256;
 
 use crate::config::DeliverySettings;
 use crate::db::models::attachment::Attachment;
 use crate::db::models::chat_account::ChatAccount;
+use crate::db::models::chat_session::ChatSession;
 use crate::db::models::delivery::{Delivery, DELIVERED, FAILED, QUEUED};
+use crate::db::models::user::User;
 use crate::db::{now_millis, Db};
+use crate::domain::retry::backoff_ms;
+use crate::domain::time::iso;
 use crate::error::ApiError;
 use crate::services::notify;
 
 pub const MESSAGE_FOR_CUSTOMER: &str = "messageForCustomer";
 pub const UPLOAD_FOR_CUSTOMER: &str = "uploadForCustomer";
 pub const TYPING_INDICATOR_FOR_CUSTOMER: &str = "typingIndicatorForCustomer";
+
+/// What every call to a chat server says (which chat, which ticket, which agent, when),
+/// with the fields of its kind beside them in one JSON object.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerCall<'a> {
+    pub chat_server: &'a str,
+    #[serde(rename = "chatSessionID")]
+    pub chat_session_id: &'a str,
+    pub chat_account_token: &'a str,
+    #[serde(rename = "ticketID")]
+    pub ticket_id: i64,
+    /// The agent who acts; `null` for a key bound to no agent.
+    pub agent: Option<CallAgent<'a>>,
+    pub sent_at: String,
+}
+
+#[derive(Serialize)]
+pub struct CallAgent<'a> {
+    pub id: i64,
+    pub name: &'a str,
+}
+
+impl<'a> CustomerCall<'a> {
+    pub fn new(
+        session: &'a ChatSession,
+        account: &'a ChatAccount,
+        ticket_id: i64,
+        agent: Option<&'a User>,
+        now: i64,
+    ) -> Self {
+        CustomerCall {
+            chat_server: &session.chat_server,
+            chat_session_id: &session.chat_session_id,
+            chat_account_token: &account.token,
+            ticket_id,
+            agent: agent.map(|u| CallAgent {
+                id: u.id,
+                name: &u.name,
+            }),
+            sent_at: iso(now),
+        }
+    }
+
+    /// The body of one call: this envelope and the kind's own fields.
+    pub fn with(&self, fields: impl Serialize) -> String {
+        #[derive(Serialize)]
+        struct Body<'b, 'a, T> {
+            #[serde(flatten)]
+            call: &'b CustomerCall<'a>,
+            #[serde(flatten)]
+            fields: T,
+        }
+        serde_json::to_string(&Body { call: self, fields }).expect("a call serializes")
+    }
+}
+
+/// `messageForCustomer`: an agent's reply.
+#[derive(Serialize)]
+pub struct MessageForCustomer<'a> {
+    #[serde(rename = "messageID")]
+    pub message_id: i64,
+    pub message: &'a str,
+}
+
+/// `uploadForCustomer`: a file an agent attached; `content` (base64) is added when sent.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UploadForCustomer<'a> {
+    #[serde(rename = "messageID")]
+    pub message_id: i64,
+    #[serde(rename = "attachmentID")]
+    pub attachment_id: i64,
+    pub file_name: &'a str,
+    pub content_type: &'a str,
+    pub size: u64,
+    pub sha256: &'a str,
+}
+
+/// `typingIndicatorForCustomer`: `startedtyping` or `stoppedtyping`.
+#[derive(Serialize)]
+pub struct TypingIndicatorForCustomer<'a> {
+    pub event: &'a str,
+}
 
 const CLAIM_BATCH: i64 = 32;
 const MAX_CONCURRENT_UPLOADS: usize = 2;
@@ -49,18 +137,6 @@ pub fn sign(secret: &str, body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key");
     mac.update(body);
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
-}
-
-/// Milliseconds to wait after the `attempts`-th failure: base·2^(attempts-1), capped, with up
-/// to ±25 % jitter so many failed deliveries do not all come back at once.
-pub fn backoff_ms(attempts: i32, settings: &DeliverySettings) -> i64 {
-    let exp = (attempts.max(1) - 1).min(30) as u32;
-    let delay = settings
-        .backoff_base_ms
-        .saturating_mul(1u64 << exp)
-        .min(settings.backoff_max_ms) as f64;
-    let jitter = rand::rng().random_range(0.75..=1.25);
-    (delay * jitter) as i64
 }
 
 /// Starts the delivery worker on the current actix system; it stops with the server.
@@ -323,24 +399,5 @@ mod tests {
             sign("Jefe", b"what do ya want for nothing?"),
             "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
-    }
-
-    #[test]
-    fn backoff_doubles_within_jitter_and_is_capped() {
-        let s = DeliverySettings {
-            poll_interval_ms: 10,
-            backoff_base_ms: 1000,
-            backoff_max_ms: 8000,
-            max_attempts: 5,
-            timeout_ms: 1000,
-            lease_seconds: 1,
-        };
-        for (attempts, expected) in [(1, 1000.0), (2, 2000.0), (3, 4000.0), (9, 8000.0)] {
-            let got = backoff_ms(attempts, &s) as f64;
-            assert!(
-                got >= expected * 0.75 && got <= expected * 1.25,
-                "{attempts}: {got}"
-            );
-        }
     }
 }

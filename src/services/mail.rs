@@ -23,8 +23,8 @@ use crate::config::{DeliverySettings, MailSettings};
 use crate::db::models::attachment::Attachment as AttachmentRecord;
 use crate::db::models::mail::{Mail, NewMail, FAILED, KIND_REPLY, QUEUED, SENT};
 use crate::db::{now_millis, Db, DbConnection};
+use crate::domain::retry::backoff_ms;
 use crate::error::ApiError;
-use crate::services::delivery::backoff_ms;
 
 const CLAIM_BATCH: i64 = 16;
 const MAX_ERROR_CHARS: usize = 500;

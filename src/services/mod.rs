@@ -17,4 +17,5 @@ pub mod queue;
 pub mod replies;
 pub mod seed;
 pub mod tickets;
+pub mod timeline;
 pub mod views;

@@ -15,8 +15,8 @@ use crate::db::models::ticket::TicketRow;
 use crate::db::models::user::User;
 use crate::db::DbConnection;
 use crate::db::{now_millis, Db};
+use crate::domain::time::iso;
 use crate::error::ApiError;
-use crate::services::chat::iso;
 use crate::services::mail::{html_of, queue, Outgoing};
 
 /// The ticket, unless it was deleted meanwhile: then there is nobody to tell, and telling

@@ -90,7 +90,7 @@ pub fn list(
                 ticket_id: s.ticket_id,
                 chat_server: s.chat_server,
                 position,
-                entered_at: crate::services::chat::iso(s.queue_entered_at),
+                entered_at: crate::domain::time::iso(s.queue_entered_at),
                 initial_estimated_wait: s.initial_estimated_wait,
                 current_estimated_wait: model.current_estimate(position, waited),
             }

@@ -2,7 +2,6 @@
 //! `POST /api/v2/message/typing`: the agent's typing indicator.
 
 use serde::Serialize;
-use serde_json::json;
 
 use crate::db::models::attachment::{Attachment, NewAttachment};
 use crate::db::models::chat_account::ChatAccount;
@@ -15,11 +14,12 @@ use crate::db::models::ticket::TicketRow;
 use crate::db::models::ticket_event::TicketEvent;
 use crate::db::models::user::User;
 use crate::db::{now_millis, Db, DbConnection};
+use crate::domain::time::iso;
 use crate::error::ApiError;
 use crate::services::attachments::PlacedFile;
-use crate::services::chat::iso;
 use crate::services::delivery::{
-    endpoint, MESSAGE_FOR_CUSTOMER, TYPING_INDICATOR_FOR_CUSTOMER, UPLOAD_FOR_CUSTOMER,
+    endpoint, CustomerCall, MessageForCustomer, TypingIndicatorForCustomer, UploadForCustomer,
+    MESSAGE_FOR_CUSTOMER, TYPING_INDICATOR_FOR_CUSTOMER, UPLOAD_FOR_CUSTOMER,
 };
 use crate::services::{mail, notify};
 
@@ -40,11 +40,55 @@ pub struct ReplyOutcome {
     #[schema(format = DateTime)]
     pub created_at: String,
     /// `null` for a note; else the delivery's id and state (`queued` at first).
-    #[schema(value_type = Option<crate::openapi::answers::ReplyDelivery>)]
-    pub delivery: Option<serde_json::Value>,
+    pub delivery: Option<ReplyDelivery>,
     /// The files attached, each with its own upload delivery on a chat.
-    #[schema(value_type = Vec<crate::openapi::answers::ReplyAttachment>)]
-    pub attachments: Vec<serde_json::Value>,
+    pub attachments: Vec<ReplyAttachment>,
+}
+
+/// A reply's delivery to the chat server, as queued.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ReplyDelivery {
+    /// Also the `X-Omnibridge-Delivery` header of every attempt; for an e-mail reply, the
+    /// mail's id.
+    pub id: i64,
+    /// `email` for an e-mail reply; absent for a chat reply.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub channel: Option<&'static str>,
+    /// An e-mail reply's recipient.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub to: Option<String>,
+    /// `queued` at first.
+    #[schema(example = "queued")]
+    pub state: &'static str,
+}
+
+impl ReplyDelivery {
+    fn queued(id: i64) -> ReplyDelivery {
+        ReplyDelivery {
+            id,
+            channel: None,
+            to: None,
+            state: QUEUED,
+        }
+    }
+}
+
+/// A file attached to a reply or note.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReplyAttachment {
+    pub id: i64,
+    /// Sanitized: never a path.
+    pub file_name: String,
+    /// Sniffed from the bytes.
+    pub content_type: String,
+    pub size: u64,
+    pub sha256: String,
+    /// Where agents download it: `/api/v2/file/{id}`.
+    pub url: String,
+    /// Its `uploadForCustomer` delivery on a chat reply; `null` on a note.
+    pub delivery: Option<ReplyDelivery>,
 }
 
 /// Most mail servers refuse messages much over 25 MB; base64 adds a third.
@@ -154,20 +198,11 @@ pub async fn post(
         let mut uploads = Vec::new();
         if let (Some(session), "agent") = (&session, author) {
             let account = ChatAccount::find(conn, tenant_id, session.chat_account_id)?;
-            let agent_json = agent_user
-                .as_ref()
-                .map(|u| json!({"id": u.id, "name": u.name}));
-            let body = json!({
-                "chatServer": session.chat_server,
-                "chatSessionID": session.chat_session_id,
-                "chatAccountToken": account.token,
-                "ticketID": ticket.id,
-                "messageID": inserted.id,
-                "message": text,
-                "agent": agent_json,
-                "sentAt": iso(now),
-            })
-            .to_string();
+            let call = CustomerCall::new(session, &account, ticket.id, agent_user.as_ref(), now);
+            let body = call.with(MessageForCustomer {
+                message_id: inserted.id,
+                message: &text,
+            });
             let url = endpoint(&session.chat_server, MESSAGE_FOR_CUSTOMER);
             let id = Delivery::create(
                 conn,
@@ -188,21 +223,14 @@ pub async fn post(
             )?;
             for (attachment_id, file) in &attachments {
                 // The bytes are added (base64, `content`) when it is sent, not kept twice.
-                let body = json!({
-                    "chatServer": session.chat_server,
-                    "chatSessionID": session.chat_session_id,
-                    "chatAccountToken": account.token,
-                    "ticketID": ticket.id,
-                    "messageID": inserted.id,
-                    "attachmentID": attachment_id,
-                    "fileName": file.file_name,
-                    "contentType": file.content_type,
-                    "size": file.size,
-                    "sha256": file.sha256,
-                    "agent": agent_json,
-                    "sentAt": iso(now),
-                })
-                .to_string();
+                let body = call.with(UploadForCustomer {
+                    message_id: inserted.id,
+                    attachment_id: *attachment_id,
+                    file_name: &file.file_name,
+                    content_type: &file.content_type,
+                    size: file.size,
+                    sha256: &file.sha256,
+                });
                 let id = Delivery::create(
                     conn,
                     &NewDelivery {
@@ -221,7 +249,7 @@ pub async fn post(
                         attachment_id: Some(*attachment_id),
                     },
                 )?;
-                uploads.push(json!({"attachment_id": attachment_id, "id": id, "state": QUEUED}));
+                uploads.push((*attachment_id, ReplyDelivery::queued(id)));
             }
             // A reply picks a waiting chat up.
             if ChatSession::pick_up(conn, ticket.id, now)? {
@@ -236,7 +264,7 @@ pub async fn post(
                     now,
                 )?;
             }
-            delivery = Some(json!({"id": id, "state": QUEUED}));
+            delivery = Some(ReplyDelivery::queued(id));
         }
         if let (None, "agent") = (&session, author) {
             delivery = Some(mail_reply(
@@ -257,14 +285,17 @@ pub async fn post(
             delivery,
             attachments: attachments
                 .iter()
-                .map(|(id, file)| {
-                    json!({
-                        "id": id, "file_name": file.file_name, "content_type": file.content_type,
-                        "size": file.size, "sha256": file.sha256,
-                        "url": format!("/api/v2/file/{id}"),
-                        "delivery": uploads.iter().find(|u| u["attachment_id"] == *id)
-                            .map(|u| json!({"id": u["id"], "state": u["state"]})),
-                    })
+                .map(|(id, file)| ReplyAttachment {
+                    id: *id,
+                    file_name: file.file_name.clone(),
+                    content_type: file.content_type.clone(),
+                    size: file.size,
+                    sha256: file.sha256.clone(),
+                    url: format!("/api/v2/file/{id}"),
+                    delivery: uploads
+                        .iter()
+                        .find(|(attachment, _)| attachment == id)
+                        .map(|(_, delivery)| delivery.clone()),
                 })
                 .collect(),
         })
@@ -282,7 +313,7 @@ fn mail_reply(
     agent: Option<&User>,
     to_address: Option<&str>,
     now: i64,
-) -> Result<serde_json::Value, ApiError> {
+) -> Result<ReplyDelivery, ApiError> {
     let to = match to_address {
         Some(to) => to.to_owned(),
         None => Customer::find(conn, ticket.customer_id)?
@@ -317,7 +348,12 @@ fn mail_reply(
         },
         now,
     )?;
-    Ok(json!({"id": id, "state": MAIL_QUEUED, "channel": "email", "to": to}))
+    Ok(ReplyDelivery {
+        id,
+        channel: Some("email"),
+        to: Some(to),
+        state: MAIL_QUEUED,
+    })
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -325,8 +361,7 @@ pub struct TypingOutcome {
     pub ticket_id: i64,
     /// `startedtyping` or `stoppedtyping`.
     pub event: String,
-    #[schema(value_type = crate::openapi::answers::ReplyDelivery)]
-    pub delivery: serde_json::Value,
+    pub delivery: ReplyDelivery,
 }
 
 /// An agent started or stopped typing on a chat ticket: queued for the chat server's
@@ -363,16 +398,8 @@ pub async fn typing(
             };
         let account = ChatAccount::find(conn, tenant_id, session.chat_account_id)?;
         let now = now_millis();
-        let body = json!({
-            "chatServer": session.chat_server,
-            "chatSessionID": session.chat_session_id,
-            "chatAccountToken": account.token,
-            "ticketID": ticket.id,
-            "event": event,
-            "agent": agent_user.as_ref().map(|u| json!({"id": u.id, "name": u.name})),
-            "sentAt": iso(now),
-        })
-        .to_string();
+        let body = CustomerCall::new(&session, &account, ticket.id, agent_user.as_ref(), now)
+            .with(TypingIndicatorForCustomer { event: &event });
         let id = Delivery::create(
             conn,
             &NewDelivery {
@@ -393,7 +420,7 @@ pub async fn typing(
         Ok(TypingOutcome {
             ticket_id: ticket.id,
             event: event.clone(),
-            delivery: json!({"id": id, "state": QUEUED}),
+            delivery: ReplyDelivery::queued(id),
         })
     })
     .await

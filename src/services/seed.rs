@@ -8,10 +8,10 @@ use rand::{Rng, SeedableRng};
 use crate::db::models::chat_account::ChatAccount;
 use crate::db::schema::{chat_sessions, customers, ticket_tags, tickets, users};
 use crate::db::{now_millis, Db, DbConnection};
+use crate::domain::ticket::{PRIORITIES, STATUSES};
 use crate::error::ApiError;
 use crate::on_backend;
 use crate::services::admin::{self, ChatAccountOptions};
-use crate::services::tickets::{PRIORITIES, STATUSES};
 
 const BATCH: usize = 1000;
 const TICKETS_PER_CUSTOMER: usize = 5;

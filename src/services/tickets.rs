@@ -1,47 +1,30 @@
 //! Tickets as agents work them: their JSON shape, their timeline, and the changes agents make
 //! (each change is a timeline event; assigning a waiting chat picks it up).
 
-use std::collections::HashMap;
-
 use serde::Serialize;
-use serde_json::{json, Value};
 
-use crate::db::models::attachment::Attachment;
-use crate::db::models::chat_event::ChatEvent;
 use crate::db::models::chat_session::{ChatSession, STATE_ENDED};
-use crate::db::models::delivery::Delivery;
-use crate::db::models::mail::Mail;
-use crate::db::models::message::Message;
 use crate::db::models::ticket::{TicketRow, Total};
 use crate::db::models::ticket_event::TicketEvent;
 use crate::db::models::ticket_tag::TicketTag;
 use crate::db::models::user::User;
 use crate::db::models::view::ViewRow;
 use crate::db::{now_millis, Db, DbConnection};
+use crate::domain::ticket::channel_name;
+use crate::domain::time::iso;
 use crate::domain::view::{Filter, Sort};
 use crate::error::ApiError;
-use crate::services::chat::iso;
+use crate::services::timeline::{self, TimelineEntry};
 use crate::services::views;
-
-pub const STATUSES: [&str; 5] = ["new", "open", "pending", "solved", "closed"];
-pub const PRIORITIES: [&str; 4] = ["low", "medium", "high", "urgent"];
-
-pub fn channel_name(channel_id: i32) -> &'static str {
-    match channel_id {
-        1 => "email",
-        8 => "chat",
-        _ => "other",
-    }
-}
 
 /// A ticket in Omnidesk's agent shape, with its chat session if it has one.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TicketView {
     pub id: i64,
     pub title: String,
-    #[schema(value_type = crate::openapi::requests::Status)]
+    #[schema(value_type = crate::domain::ticket::Status)]
     pub status: String,
-    #[schema(value_type = crate::openapi::requests::Priority)]
+    #[schema(value_type = crate::domain::ticket::Priority)]
     pub priority: String,
     pub channel_id: i32,
     /// `email` (1), `chat` (8) or `other`.
@@ -75,8 +58,8 @@ pub struct TicketView {
     pub picked_up_at: Option<String>,
     /// Only with `getTicketHistory=true`: everything that happened, in time order.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Vec<crate::openapi::answers::TimelineEntry>>, nullable = false)]
-    pub timeline: Option<Vec<Value>>,
+    #[schema(nullable = false)]
+    pub timeline: Option<Vec<TimelineEntry>>,
 }
 
 fn view(conn: &mut DbConnection, row: TicketRow) -> Result<TicketView, ApiError> {
@@ -107,105 +90,12 @@ fn view(conn: &mut DbConnection, row: TicketRow) -> Result<TicketView, ApiError>
     })
 }
 
-/// Everything that happened on the ticket, in time order: messages and notes, attachments,
-/// chat events (typing, visited pages, the end) and the ticket's own changes.
-fn timeline(conn: &mut DbConnection, ticket_id: i64) -> Result<Vec<Value>, ApiError> {
-    let mut entries: Vec<(i64, u8, i64, Value)> = Vec::new();
-    // A reply's text delivery belongs to its message, each upload to its attachment.
-    let (mut of_message, mut of_attachment) = (HashMap::new(), HashMap::new());
-    for d in Delivery::of_ticket(conn, ticket_id)? {
-        match (d.attachment_id, d.message_id) {
-            (Some(a), _) => of_attachment.insert(a, d),
-            (None, Some(m)) => of_message.insert(m, d),
-            (None, None) => None,
-        };
-    }
-    // An e-mail reply's mail, in the same shape.
-    let mailed: HashMap<i64, Value> = Mail::of_ticket(conn, ticket_id)?
-        .into_iter()
-        .filter_map(|mail| {
-            let message = mail.message_id?;
-            Some((
-                message,
-                json!({
-                    "id": mail.id, "channel": "email", "to": mail.to_address,
-                    "state": mail.state, "attempts": mail.attempts, "last_status": null,
-                    "last_error": mail.last_error, "delivered_at": mail.sent_at.map(iso),
-                }),
-            ))
-        })
-        .collect();
-    let state = |d: &Delivery| {
-        json!({
-            "id": d.id, "state": d.state, "attempts": d.attempts,
-            "last_status": d.last_status, "last_error": d.last_error,
-            "delivered_at": d.delivered_at.map(iso),
-        })
-    };
-    for m in Message::of_ticket(conn, ticket_id)? {
-        let kind = if m.author == "note" {
-            "note"
-        } else {
-            "message"
-        };
-        let delivery = of_message
-            .get(&m.id)
-            .map(state)
-            .or_else(|| mailed.get(&m.id).cloned());
-        let entry = json!({
-            "type": kind, "id": m.id, "author": m.author, "user_id": m.user_id,
-            "message": m.body, "message_number": m.message_number, "url": m.url,
-            "additional_data": m.additional_data, "delivery": delivery,
-            "created_at": iso(m.created_at),
-        });
-        entries.push((m.created_at, 0, m.id, entry));
-    }
-    for a in Attachment::of_ticket(conn, ticket_id)? {
-        entries.push((
-            a.created_at,
-            1,
-            a.id,
-            json!({
-                "type": "attachment", "id": a.id, "author": a.author,
-                "message_id": a.message_id, "file_name": a.file_name,
-                "content_type": a.content_type, "size": a.size_bytes, "sha256": a.sha256,
-                "message_number": a.message_number, "url": format!("/api/v2/file/{}", a.id),
-                "delivery": of_attachment.get(&a.id).map(state),
-                "created_at": iso(a.created_at),
-            }),
-        ));
-    }
-    for e in ChatEvent::of_ticket(conn, ticket_id)? {
-        entries.push((
-            e.created_at,
-            2,
-            e.id,
-            json!({
-                "type": "event", "event": e.kind, "url": e.url, "created_at": iso(e.created_at),
-            }),
-        ));
-    }
-    for e in TicketEvent::of_ticket(conn, ticket_id)? {
-        entries.push((
-            e.created_at,
-            3,
-            e.id,
-            json!({
-                "type": "event", "event": e.kind, "from": e.old_value, "to": e.new_value,
-                "user_id": e.user_id, "created_at": iso(e.created_at),
-            }),
-        ));
-    }
-    entries.sort_by_key(|(at, source, id, _)| (*at, *source, *id));
-    Ok(entries.into_iter().map(|(_, _, _, v)| v).collect())
-}
-
 pub async fn get(db: &Db, tenant_id: i64, id: i64, history: bool) -> Result<TicketView, ApiError> {
     db.read(move |conn| {
         let row = TicketRow::find(conn, tenant_id, id)?;
         let mut ticket = view(conn, row)?;
         if history {
-            ticket.timeline = Some(timeline(conn, id)?);
+            ticket.timeline = Some(timeline::of_ticket(conn, id)?);
         }
         Ok(ticket)
     })

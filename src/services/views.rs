@@ -4,9 +4,9 @@ use serde_json::{json, Value};
 
 use crate::db::models::view::ViewRow;
 use crate::db::{now_millis, Db};
+use crate::domain::time::iso;
 use crate::domain::view::{parse_conditions, Condition, Direction, Filter, Sort, SortField, Who};
 use crate::error::ApiError;
-use crate::services::chat::iso;
 
 fn sort_names(sort: Sort) -> (&'static str, &'static str) {
     let field = match sort.field {

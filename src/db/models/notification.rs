@@ -24,13 +24,9 @@ pub struct Notification {
     pub ticket_id: Option<i64>,
     pub text: String,
     pub is_read: bool,
-    #[serde(serialize_with = "as_iso")]
+    #[serde(serialize_with = "crate::domain::time::serialize_iso")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: i64,
-}
-
-fn as_iso<S: serde::Serializer>(ms: &i64, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&crate::services::chat::iso(*ms))
 }
 
 impl Notification {

@@ -4,6 +4,7 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::fields::FieldReader;
 use crate::domain::permission::Permission;
+use crate::domain::ticket::PRIORITIES;
 use crate::error::ApiError;
 use crate::extract::{read_fields, Auth};
 use crate::openapi::answers::{
@@ -11,7 +12,7 @@ use crate::openapi::answers::{
 };
 use crate::openapi::requests::TicketCreateForm;
 use crate::routes::item;
-use crate::services::tickets::{self, TicketView, PRIORITIES};
+use crate::services::tickets::{self, TicketView};
 
 /// A new ticket
 ///

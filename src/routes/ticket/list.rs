@@ -7,12 +7,13 @@ use crate::db::Db;
 use crate::domain::fields::{paging, FieldReader};
 use crate::domain::permission::Permission;
 use crate::domain::search;
+use crate::domain::ticket::STATUSES;
 use crate::domain::view::{Filter, Who};
 use crate::error::ApiError;
 use crate::extract::Auth;
 use crate::openapi::answers::{BadRequest, Forbidden, NotFound, TicketList, Unauthorized};
 use crate::openapi::requests::TicketListQuery;
-use crate::services::tickets::{self, STATUSES};
+use crate::services::tickets;
 
 pub(crate) const MAX_LIMIT: i64 = 9999;
 

@@ -4,6 +4,7 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::fields::FieldReader;
 use crate::domain::permission::Permission;
+use crate::domain::ticket::PRIORITIES;
 use crate::error::ApiError;
 use crate::extract::{read_fields, Auth};
 use crate::openapi::answers::{
@@ -12,7 +13,7 @@ use crate::openapi::answers::{
 use crate::openapi::requests::SetPriorityForm;
 use crate::routes::item;
 use crate::services::events::Events;
-use crate::services::tickets::{self, TicketChanges, TicketView, PRIORITIES};
+use crate::services::tickets::{self, TicketChanges, TicketView};
 
 /// Set a ticket's priority
 ///
