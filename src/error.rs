@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 
 use actix_web::{http::StatusCode, HttpResponse, ResponseError};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 /// Field name → the codes of every rule it failed (`length`, `pattern`, `required`, ...),
 /// plus a human sentence per field where one helps (e.g. the accepted event names).
@@ -55,6 +56,53 @@ impl From<validator::ValidationErrors> for FieldErrors {
     }
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ErrorStatus {
+    Error,
+}
+
+/// Every `code` an error can carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    ValidationFailed,
+    MalformedBody,
+    Unauthorized,
+    Forbidden,
+    UnknownChatAccount,
+    UnknownChatSession,
+    NotFound,
+    MethodNotAllowed,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ServiceUnavailable,
+    InternalError,
+}
+
+/// Every error answer. On `400 validation_failed`, `fields` lists every failing field with
+/// the codes of the rules it broke, never only the first: `required`, `length`, `pattern`,
+/// `integer`, `range`, `boolean`, `email`, `one_of`, `ip`, `base64`, `nul`; on the agent
+/// side also `unknown` (an id that names nothing), `taken` (an e-mail or phone another
+/// customer or agent has), `list`, `invalid`, and for views `conditions[N]` with
+/// `unknown_field`, `unknown_operator` or `invalid_value`.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "status": "error", "code": "validation_failed",
+    "message": "2 fields are invalid: chatSessionID, phoneNumber",
+    "fields": {"chatSessionID": ["length", "pattern"], "phoneNumber": ["pattern"]}
+}))]
+pub struct ErrorBody {
+    pub status: ErrorStatus,
+    pub code: ErrorCode,
+    /// What went wrong, for people; on `403` it names the missing permission.
+    pub message: String,
+    /// Only on `validation_failed`: field name → the codes of the rules it broke.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub fields: Option<BTreeMap<String, Vec<String>>>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("missing, unknown or revoked API key")]
@@ -75,6 +123,8 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("no route for this method and path")]
     NotFound,
+    #[error("this path does not take this method")]
+    MethodNotAllowed,
     /// An id that does not exist in the key's tenant (or does elsewhere: same answer).
     #[error("{0}")]
     Missing(String),
@@ -88,19 +138,20 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ApiError::Unauthorized => "unauthorized",
-            ApiError::Forbidden(_) => "forbidden",
-            ApiError::UnknownChatAccount => "unknown_chat_account",
-            ApiError::UnknownChatSession => "unknown_chat_session",
-            ApiError::Validation(_) => "validation_failed",
-            ApiError::MalformedBody(_) => "malformed_body",
-            ApiError::PayloadTooLarge(_) => "payload_too_large",
-            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
-            ApiError::NotFound | ApiError::Missing(_) => "not_found",
-            ApiError::ServiceUnavailable(_) | ApiError::Conflict => "service_unavailable",
-            ApiError::Internal(_) => "internal_error",
+            ApiError::Unauthorized => ErrorCode::Unauthorized,
+            ApiError::Forbidden(_) => ErrorCode::Forbidden,
+            ApiError::UnknownChatAccount => ErrorCode::UnknownChatAccount,
+            ApiError::UnknownChatSession => ErrorCode::UnknownChatSession,
+            ApiError::Validation(_) => ErrorCode::ValidationFailed,
+            ApiError::MalformedBody(_) => ErrorCode::MalformedBody,
+            ApiError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
+            ApiError::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
+            ApiError::NotFound | ApiError::Missing(_) => ErrorCode::NotFound,
+            ApiError::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            ApiError::ServiceUnavailable(_) | ApiError::Conflict => ErrorCode::ServiceUnavailable,
+            ApiError::Internal(_) => ErrorCode::InternalError,
         }
     }
 
@@ -128,6 +179,7 @@ impl ResponseError for ApiError {
             | ApiError::UnknownChatSession
             | ApiError::NotFound
             | ApiError::Missing(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Validation(_) | ApiError::MalformedBody(_) => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -150,10 +202,15 @@ impl ResponseError for ApiError {
             ApiError::Internal(_) => "internal error".to_owned(),
             other => other.to_string(),
         };
-        let mut body = json!({"status": "error", "code": self.code(), "message": message});
-        if let ApiError::Validation(errors) = self {
-            body["fields"] = json!(errors.codes);
-        }
+        let body = ErrorBody {
+            status: ErrorStatus::Error,
+            code: self.code(),
+            message,
+            fields: match self {
+                ApiError::Validation(errors) => Some(errors.codes.clone()),
+                _ => None,
+            },
+        };
         let mut response = HttpResponse::build(self.status_code());
         if matches!(self, ApiError::ServiceUnavailable(_) | ApiError::Conflict) {
             response.insert_header(("Retry-After", "1"));

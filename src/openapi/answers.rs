@@ -1,8 +1,6 @@
 //! What the API answers, for the document: Omnidesk's envelopes around the services' own
 //! types, the error body, and the error responses most operations share.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 use serde_json::json;
 use utoipa::openapi::header::HeaderBuilder;
@@ -51,6 +49,27 @@ pub struct List<T> {
     pub items: Vec<T>,
 }
 
+impl<T> Item<T> {
+    pub fn new(item: T) -> Self {
+        Item {
+            kind: ItemType::Item,
+            item,
+        }
+    }
+}
+
+impl<T> List<T> {
+    pub fn new(items: Vec<T>, item_start: i64, item_limit: i64, item_total: i64) -> Self {
+        List {
+            kind: ListType::List,
+            item_start,
+            item_limit,
+            item_total,
+            items,
+        }
+    }
+}
+
 /// An outcome: `{"type": "result", "message": TEXT, ...}` with the fields of the operation.
 #[derive(Serialize, ToSchema)]
 pub struct Outcome<T> {
@@ -62,83 +81,14 @@ pub struct Outcome<T> {
     pub fields: T,
 }
 
-/// `GET /api/v2/ticket`: the list envelope, with whether `itemTotal` is exact.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct TicketList {
-    #[serde(rename = "type")]
-    pub kind: ListType,
-    pub item_start: i64,
-    pub item_limit: i64,
-    /// Tickets matching, counted exactly up to `itemStart` + `server.list_count_limit`
-    /// (1000 by default); past that, a lower bound.
-    pub item_total: i64,
-    /// Whether `itemTotal` is the exact count.
-    pub item_total_exact: bool,
-    pub items: Vec<crate::services::tickets::TicketView>,
-}
-
-/// `requestChatQueue`: the list envelope with the whole queue, and its length.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct QueueList {
-    #[serde(rename = "type")]
-    pub kind: ListType,
-    /// Always 0: the whole queue is one page.
-    pub item_start: i64,
-    pub item_limit: i64,
-    pub item_total: i64,
-    /// Chats waiting, the same as `itemTotal`.
-    pub queue_length: i64,
-    /// Oldest first.
-    pub items: Vec<crate::services::queue::QueueEntry>,
-}
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ErrorStatus {
-    Error,
-}
-
-/// Every `code` an error can carry.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    ValidationFailed,
-    MalformedBody,
-    Unauthorized,
-    Forbidden,
-    UnknownChatAccount,
-    UnknownChatSession,
-    NotFound,
-    MethodNotAllowed,
-    PayloadTooLarge,
-    UnsupportedMediaType,
-    ServiceUnavailable,
-    InternalError,
-}
-
-/// Every error answer. On `400 validation_failed`, `fields` lists every failing field with
-/// the codes of the rules it broke, never only the first: `required`, `length`, `pattern`,
-/// `integer`, `range`, `boolean`, `email`, `one_of`, `ip`, `base64`, `nul`; on the agent
-/// side also `unknown` (an id that names nothing), `taken` (an e-mail or phone another
-/// customer or agent has), `list`, `invalid`, and for views `conditions[N]` with
-/// `unknown_field`, `unknown_operator` or `invalid_value`.
-#[derive(Serialize, ToSchema)]
-#[schema(example = json!({
-    "status": "error", "code": "validation_failed",
-    "message": "2 fields are invalid: chatSessionID, phoneNumber",
-    "fields": {"chatSessionID": ["length", "pattern"], "phoneNumber": ["pattern"]}
-}))]
-pub struct ErrorBody {
-    pub status: ErrorStatus,
-    pub code: ErrorCode,
-    /// What went wrong, for people; on `403` it names the missing permission.
-    pub message: String,
-    /// Only on `validation_failed`: field name → the codes of the rules it broke.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub fields: Option<BTreeMap<String, Vec<String>>>,
+impl<T> Outcome<T> {
+    pub fn new(message: &str, fields: T) -> Self {
+        Outcome {
+            kind: ResultType::Result,
+            message: message.to_owned(),
+            fields,
+        }
+    }
 }
 
 fn error(description: &str, examples: &[(&str, serde_json::Value)]) -> Response {

@@ -16,9 +16,9 @@ pub mod view;
 use actix_web::http::Method;
 use actix_web::{web, FromRequest, Handler, HttpResponse, Responder, Route};
 use serde::Serialize;
-use serde_json::{json, Value};
 
 use crate::error::ApiError;
+use crate::openapi::answers::{Item, List, Outcome};
 
 /// Registers every route of the server through a [`Router`], so that the server and
 /// [`table`] cannot differ.
@@ -99,39 +99,27 @@ where
     (method.clone(), web::method(method).to(handler))
 }
 
-/// Omnidesk's result envelope, `{"type": "result", "message": ..., ...extra}`.
-pub fn result(message: &str, extra: impl Serialize) -> HttpResponse {
-    let mut body = json!({"type": "result", "message": message});
-    if let (Value::Object(body), Ok(Value::Object(extra))) =
-        (&mut body, serde_json::to_value(extra))
-    {
-        body.extend(extra);
-    }
-    HttpResponse::Ok().json(body)
+/// Omnidesk's result envelope, `{"type": "result", "message": ..., ...fields}`.
+pub fn result<T: Serialize>(message: &str, fields: T) -> HttpResponse {
+    HttpResponse::Ok().json(Outcome::new(message, fields))
 }
 
 /// Omnidesk's single-object envelope, `{"type": "item", "item": ...}`.
-pub fn item(item: impl Serialize) -> HttpResponse {
-    HttpResponse::Ok().json(json!({"type": "item", "item": item}))
+pub fn item<T: Serialize>(item: T) -> HttpResponse {
+    HttpResponse::Ok().json(Item::new(item))
+}
+
+/// Omnidesk's list envelope.
+pub fn list<T: Serialize>(items: Vec<T>, start: i64, limit: i64, total: i64) -> HttpResponse {
+    HttpResponse::Ok().json(List::new(items, start, limit, total))
 }
 
 pub async fn not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError::NotFound)
 }
 
-pub async fn method_not_allowed() -> HttpResponse {
-    HttpResponse::MethodNotAllowed().json(json!({
-        "status": "error",
-        "code": "method_not_allowed",
-        "message": "this path does not take this method"
-    }))
-}
-
-/// Omnidesk's list envelope.
-pub fn list(items: impl Serialize, start: i64, limit: i64, total: i64) -> HttpResponse {
-    HttpResponse::Ok().json(json!({
-        "type": "list", "itemStart": start, "itemLimit": limit, "itemTotal": total, "items": items,
-    }))
+pub async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::MethodNotAllowed)
 }
 
 /// A numeric id from the path; anything else names nothing, so it is a 404.

@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::db::models::chat_account::ChatAccount;
 use crate::db::models::chat_session::ChatSession;
 use crate::db::models::user::User;
-use crate::db::DbConnection;
+use crate::db::{now_millis, Db, DbConnection};
 use crate::error::ApiError;
 
 const PICKUPS_SAMPLED: i64 = 50;
@@ -70,6 +70,19 @@ pub struct QueueEntry {
     pub initial_estimated_wait: i32,
     /// Seconds, estimated now.
     pub current_estimated_wait: i32,
+}
+
+/// The waiting chats of the tenant's chat account with this token, oldest first.
+pub async fn of_account(
+    db: &Db,
+    tenant_id: i64,
+    token: String,
+) -> Result<Vec<QueueEntry>, ApiError> {
+    db.read(move |conn| {
+        let account = ChatAccount::find_by_token(conn, tenant_id, &token)?;
+        list(conn, &account, now_millis())
+    })
+    .await
 }
 
 pub fn list(

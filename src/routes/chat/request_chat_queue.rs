@@ -1,18 +1,34 @@
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::config::Settings;
-use crate::db::models::chat_account::ChatAccount;
-use crate::db::{now_millis, Db};
+use crate::db::Db;
 use crate::domain::chat_requests::{parse, RequestChatQueue};
 use crate::error::ApiError;
 use crate::extract::{read_fields, ChatAuth};
 use crate::openapi::answers::{
-    BadRequest, Forbidden, PayloadTooLarge, QueueList, Unauthorized, UnknownChatAccount,
+    BadRequest, Forbidden, ListType, PayloadTooLarge, Unauthorized, UnknownChatAccount,
     UnsupportedMediaType,
 };
 use crate::openapi::requests::RequestChatQueueForm;
-use crate::services::queue;
+use crate::services::queue::{self, QueueEntry};
+
+/// The list envelope with the whole queue, and its length.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueList {
+    #[serde(rename = "type")]
+    pub kind: ListType,
+    /// Always 0: the whole queue is one page.
+    pub item_start: i64,
+    pub item_limit: i64,
+    pub item_total: i64,
+    /// Chats waiting, the same as `itemTotal`.
+    pub queue_length: i64,
+    /// Oldest first.
+    pub items: Vec<QueueEntry>,
+}
 
 /// The chat account's waiting chats
 ///
@@ -51,19 +67,14 @@ pub async fn handle(
 ) -> Result<HttpResponse, ApiError> {
     let fields = read_fields(&req, payload, settings.server.max_body_bytes).await?;
     let token = parse::<RequestChatQueue>(fields)?.token();
-    let entries = db
-        .read(move |conn| {
-            let account = ChatAccount::find_by_token(conn, auth.tenant_id, &token)?;
-            queue::list(conn, &account, now_millis())
-        })
-        .await?;
-    let n = entries.len();
-    Ok(HttpResponse::Ok().json(json!({
-        "type": "list",
-        "itemStart": 0,
-        "itemTotal": n,
-        "itemLimit": n,
-        "queueLength": n,
-        "items": entries,
-    })))
+    let entries = queue::of_account(&db, auth.tenant_id, token).await?;
+    let n = entries.len() as i64;
+    Ok(HttpResponse::Ok().json(QueueList {
+        kind: ListType::List,
+        item_start: 0,
+        item_limit: n,
+        item_total: n,
+        queue_length: n,
+        items: entries,
+    }))
 }

@@ -1,5 +1,6 @@
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::config::Settings;
 
@@ -11,11 +12,27 @@ use crate::domain::ticket::STATUSES;
 use crate::domain::view::{Filter, Who};
 use crate::error::ApiError;
 use crate::extract::Auth;
-use crate::openapi::answers::{BadRequest, Forbidden, NotFound, TicketList, Unauthorized};
+use crate::openapi::answers::{BadRequest, Forbidden, ListType, NotFound, Unauthorized};
 use crate::openapi::requests::TicketListQuery;
-use crate::services::tickets;
+use crate::services::tickets::{self, TicketView};
 
 pub(crate) const MAX_LIMIT: i64 = 9999;
+
+/// The list envelope, with whether `itemTotal` is exact.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketList {
+    #[serde(rename = "type")]
+    pub kind: ListType,
+    pub item_start: i64,
+    pub item_limit: i64,
+    /// Tickets matching, counted exactly up to `itemStart` + `server.list_count_limit`
+    /// (1000 by default); past that, a lower bound.
+    pub item_total: i64,
+    /// Whether `itemTotal` is the exact count.
+    pub item_total_exact: bool,
+    pub items: Vec<TicketView>,
+}
 
 /// Tickets
 ///
@@ -87,12 +104,12 @@ pub async fn handle(
         settings.server.list_count_limit,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "type": "list",
-        "itemStart": start,
-        "itemLimit": limit,
-        "itemTotal": total.count,
-        "itemTotalExact": total.exact,
-        "items": items,
-    })))
+    Ok(HttpResponse::Ok().json(TicketList {
+        kind: ListType::List,
+        item_start: start,
+        item_limit: limit,
+        item_total: total.count,
+        item_total_exact: total.exact,
+        items,
+    }))
 }
