@@ -8,6 +8,8 @@
 //! thread in every instance (`LISTEN omnibridge_events`) feeds what arrives into its local
 //! channel; so every instance, the publishing one too, delivers each event once.
 
+pub mod sse;
+
 use std::collections::HashMap;
 use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
 use std::sync::{Arc, RwLock, Weak};

@@ -1,0 +1,41 @@
+use actix_web::{web, HttpResponse};
+
+use crate::db::models::customer::CustomerRow;
+use crate::db::Db;
+use crate::domain::permission::Permission;
+use crate::error::ApiError;
+use crate::extract::Auth;
+use crate::openapi::answers::{Forbidden, Item, NotFound, Unauthorized};
+use crate::routes::{item, path_id};
+
+/// One customer
+///
+/// Permission: `CUSTOMER_READ`.
+#[utoipa::path(
+    get,
+    path = "/api/v2/customer/{id}",
+    operation_id = "getCustomer",
+    tag = "customer",
+    params(
+        ("id" = i64, Path, minimum = 1, description = "The customer's id."),
+    ),
+    responses(
+        (status = 200, description = "The customer.", body = Item<CustomerRow>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+    security(("apiKey" = [])),
+)]
+pub async fn handle(
+    Auth(auth): Auth,
+    id: web::Path<String>,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Permission::CustomerRead)?;
+    let (id, tenant) = (path_id(&id, "customer")?, auth.tenant_id);
+    Ok(item(
+        db.read(move |conn| CustomerRow::find(conn, tenant, id))
+            .await?,
+    ))
+}

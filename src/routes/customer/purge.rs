@@ -1,0 +1,46 @@
+use actix_web::{web, HttpResponse};
+
+use crate::config::Settings;
+use crate::db::Db;
+use crate::domain::permission::Permission;
+use crate::error::ApiError;
+use crate::extract::Auth;
+use crate::openapi::answers::{Forbidden, NotFound, Outcome, Unauthorized};
+use crate::routes::{path_id, result};
+use crate::services::customers::{self, PurgeOutcome};
+
+/// Erase a customer's personal data
+///
+/// Name, e-mail, phone, the texts of every message on their tickets, those tickets' titles
+/// and source urls, visited urls, attachments' names, hashes and bytes (removed from disk);
+/// pending deliveries are cancelled. The anonymous ticket shells stay for statistics.
+///
+/// Permission: `CUSTOMER_CUD`.
+#[utoipa::path(
+    delete,
+    path = "/api/v2/customer/{id}/purgeData",
+    operation_id = "purgeCustomerData",
+    tag = "customer",
+    params(
+        ("id" = i64, Path, minimum = 1, description = "The customer's id."),
+    ),
+    responses(
+        (status = 200, description = "Erased; the message is `Customer data purged.`",
+            body = Outcome<PurgeOutcome>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+    security(("apiKey" = [])),
+)]
+pub async fn handle(
+    Auth(auth): Auth,
+    id: web::Path<String>,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Permission::CustomerCud)?;
+    let id = path_id(&id, "customer")?;
+    let outcome = customers::purge(&db, &settings.attachments.dir, auth.tenant_id, id).await?;
+    Ok(result("Customer data purged.", outcome))
+}

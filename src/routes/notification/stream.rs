@@ -1,0 +1,73 @@
+use std::time::Duration;
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use crate::config::Settings;
+use crate::domain::permission::Permission;
+use crate::error::ApiError;
+use crate::extract::auth::authenticate;
+use crate::extract::Auth;
+use crate::openapi::answers::{Forbidden, Unauthorized};
+use crate::services::events::sse::sse;
+use crate::services::events::Events;
+
+/// The tenant's chat events as they happen (Server-Sent Events)
+///
+/// A `text/event-stream` that stays open: each event is `event: TYPE` and one line of JSON
+/// `data`, with `ticketID` and `chatSessionID`. Types: `message` (a customer's message, with
+/// `messageID` and `message`), `typing` (`event`: `startedtyping` or `stoppedtyping`),
+/// `visited` (`url`), `chat_ended`, `attachment` (`attachmentID`, `fileName`, ...),
+/// `ticket_updated` (an agent's change: `change`, `status`, `priority`, `assignedUserID`).
+/// A comment (`: heartbeat`) comes every `server.stream_heartbeat_seconds` so proxies keep
+/// the stream open. A client too slow to keep up loses the oldest events and gets
+/// `event: lagged` with how many (`missed`); it never slows anything else down. The key is
+/// checked again at every heartbeat: a revoked one gets `event: unauthorized` and the stream
+/// ends. With several
+/// instances on one Postgres, every stream sees the events of every instance.
+///
+/// Permission: `TICKET_READ`.
+#[utoipa::path(
+    get,
+    path = "/api/v2/notification/stream",
+    operation_id = "streamEvents",
+    tag = "notification",
+    responses(
+        (status = 200, description = "The event stream (stays open).",
+            content_type = "text/event-stream", body = String,
+            example = json!("event: message\ndata: {\"ticketID\":1,\"chatSessionID\":\"session-0001\",\"messageID\":3,\"message\":\"Hello\",\"ticketCreated\":false}\n\n")),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ),
+    security(("apiKey" = [])),
+)]
+pub async fn handle(
+    Auth(auth): Auth,
+    req: HttpRequest,
+    events: web::Data<Events>,
+    settings: web::Data<Settings>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Permission::TicketRead)?;
+    let heartbeat = Duration::from_secs(settings.server.stream_heartbeat_seconds.max(1));
+    let tenant = auth.tenant_id;
+    // The key is checked again at every heartbeat: a revoked key's stream ends.
+    let still_allowed = move || {
+        let req = req.clone();
+        async move {
+            authenticate(&req).await.is_ok_and(|ctx| {
+                ctx.tenant_id == tenant && ctx.require(Permission::TicketRead).is_ok()
+            })
+        }
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/event-stream"))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        // nginx: pass each event on at once.
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(sse(
+            events.subscribe(tenant),
+            tenant,
+            heartbeat,
+            still_allowed,
+        )))
+}

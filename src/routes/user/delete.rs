@@ -1,0 +1,42 @@
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+
+use crate::db::models::user::User;
+use crate::db::Db;
+use crate::domain::permission::Permission;
+use crate::error::ApiError;
+use crate::extract::Auth;
+use crate::openapi::answers::{Forbidden, NotFound, Outcome, Unauthorized, UserDeleted};
+use crate::routes::{path_id, result};
+
+/// Remove an agent
+///
+/// Permission: `USER_CUD`.
+#[utoipa::path(
+    delete,
+    path = "/api/v2/user/{id}",
+    operation_id = "deleteUser",
+    tag = "user",
+    params(
+        ("id" = i64, Path, minimum = 1, description = "The agent's id."),
+    ),
+    responses(
+        (status = 200, description = "Removed; the message is `User deleted.`",
+            body = Outcome<UserDeleted>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+    security(("apiKey" = [])),
+)]
+pub async fn handle(
+    Auth(auth): Auth,
+    id: web::Path<String>,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Permission::UserCud)?;
+    let (id, tenant) = (path_id(&id, "user")?, auth.tenant_id);
+    db.write(move |conn| User::find(conn, tenant, id)?.delete(conn))
+        .await?;
+    Ok(result("User deleted.", json!({"userID": id})))
+}

@@ -1,0 +1,40 @@
+use actix_web::{web, HttpResponse};
+
+use crate::db::models::view::ViewRow;
+use crate::db::Db;
+use crate::domain::permission::Permission;
+use crate::error::ApiError;
+use crate::extract::Auth;
+use crate::openapi::answers::{Forbidden, Item, NotFound, Unauthorized, View};
+use crate::routes::{item, path_id};
+use crate::services::views::{self};
+
+/// One view
+///
+/// Permission: `VIEW_READ`.
+#[utoipa::path(
+    get,
+    path = "/api/v2/view/{id}",
+    operation_id = "getView",
+    tag = "view",
+    params(
+        ("id" = i64, Path, minimum = 1, description = "The view's id."),
+    ),
+    responses(
+        (status = 200, description = "The view.", body = Item<View>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+    security(("apiKey" = [])),
+)]
+pub async fn handle(
+    Auth(auth): Auth,
+    id: web::Path<String>,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Permission::ViewRead)?;
+    let (id, tenant) = (path_id(&id, "view")?, auth.tenant_id);
+    let row = db.read(move |conn| ViewRow::find(conn, tenant, id)).await?;
+    Ok(item(views::to_json(&row)))
+}
