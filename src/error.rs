@@ -47,12 +47,31 @@ impl From<validator::ValidationErrors> for FieldErrors {
         for (field, errs) in errors.field_errors() {
             for err in errs {
                 out.add(field.as_ref(), err.code.as_ref());
-                if let Some(message) = &err.message {
-                    out.hints.insert(field.to_string(), message.to_string());
+                if let Some(hint) = err
+                    .message
+                    .as_ref()
+                    .map(|m| m.to_string())
+                    .or_else(|| hint_of(err))
+                {
+                    out.hints.insert(field.to_string(), hint);
                 }
             }
         }
         out
+    }
+}
+
+/// What a rule wanted, from its parameters: `1 to 255 characters`, `from 1 to 50`.
+fn hint_of(err: &validator::ValidationError) -> Option<String> {
+    let (min, max) = (err.params.get("min"), err.params.get("max"));
+    match (err.code.as_ref(), min, max) {
+        ("length", Some(min), Some(max)) => Some(format!("{min} to {max} characters")),
+        ("length", Some(min), None) => Some(format!("at least {min} characters")),
+        ("length", None, Some(max)) => Some(format!("at most {max} characters")),
+        ("range", Some(min), Some(max)) => Some(format!("from {min} to {max}")),
+        ("range", Some(min), None) => Some(format!("at least {min}")),
+        ("range", None, Some(max)) => Some(format!("at most {max}")),
+        _ => None,
     }
 }
 

@@ -1,19 +1,19 @@
 //! The chat API's request bodies exactly as they travel (field names are the wire names, so
 //! validation errors name the fields a chat server sent), their rules from the contract's
-//! validation table, and their conversion into typed inputs once valid.
+//! validation table beside what the OpenAPI document says of them, and their conversion
+//! into typed inputs once valid. They are read with [`crate::domain::form::parse`].
 
 #![allow(non_snake_case)]
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::LazyLock;
 
 use regex::Regex;
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
 
-use crate::error::{ApiError, FieldErrors};
+use crate::domain::form::non_empty;
 
 /// `S`: a chat server's hookpoint base.
 pub static CHAT_SERVER: LazyLock<Regex> =
@@ -43,58 +43,14 @@ pub const EVENTS: [&str; 4] = [
     "minimizedchat",
 ];
 
-/// The text fields of a request, whatever its content type was.
-pub type Fields = HashMap<String, String>;
-
-/// An optional field sent as an empty string is absent and gets its default.
-fn empty_as_none<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(Option::<String>::deserialize(d)?.filter(|s| !s.is_empty()))
-}
-
-fn integer(value: &str) -> Result<i64, ValidationError> {
-    value
-        .trim()
-        .parse::<i64>()
-        .map_err(|_| ValidationError::new("integer").with_message("a whole number".into()))
-}
-
-fn in_range(value: &str, min: i64, max: i64) -> Result<(), ValidationError> {
-    let n = integer(value)?;
-    if n < min || n > max {
-        let hint = if max == i64::MAX {
-            format!("at least {min}")
-        } else {
-            format!("from {min} to {max}")
-        };
-        return Err(ValidationError::new("range").with_message(hint.into()));
-    }
-    Ok(())
-}
-
-fn channel_id_rule(value: &str) -> Result<(), ValidationError> {
-    in_range(value, 1, i32::MAX as i64)
-}
-
-fn message_number_rule(value: &str) -> Result<(), ValidationError> {
-    in_range(value, 1, 50)
-}
-
-fn positive_message_number_rule(value: &str) -> Result<(), ValidationError> {
-    in_range(value, 1, i32::MAX as i64)
-}
-
-pub fn parse_bool(value: &str) -> Option<bool> {
-    match value.trim() {
-        "true" | "1" => Some(true),
-        "false" | "0" => Some(false),
-        _ => None,
-    }
-}
-
-fn boolean_rule(value: &str) -> Result<(), ValidationError> {
-    parse_bool(value)
-        .map(|_| ())
-        .ok_or_else(|| ValidationError::new("boolean").with_message("true, false, 1 or 0".into()))
+/// The events a chat server reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ChatEventName {
+    Startedtyping,
+    Stoppedtyping,
+    Expandedchat,
+    Minimizedchat,
 }
 
 fn event_rule(value: &str) -> Result<(), ValidationError> {
@@ -113,98 +69,93 @@ fn ip_rule(value: &str) -> Result<(), ValidationError> {
         .map_err(|_| ValidationError::new("ip").with_message("an IPv4 or IPv6 address".into()))
 }
 
-/// Deserializes and validates a wire struct from the request's fields: every failing field
-/// in one error.
-pub fn parse<T: DeserializeOwned + Validate>(fields: Fields) -> Result<T, ApiError> {
-    // No database stores a NUL in text (Postgres refuses it): such fields fail by name, along
-    // with whatever else fails.
-    let mut errors = FieldErrors::default();
-    for (name, _) in fields.iter().filter(|(_, v)| v.contains('\0')) {
-        errors.add(name, "nul");
-        errors
-            .hints
-            .insert(name.clone(), "contains a NUL character".into());
-    }
-    let object = fields
-        .into_iter()
-        .map(|(k, v)| (k, serde_json::Value::String(v)))
-        .collect();
-    let wire: T = serde_json::from_value(serde_json::Value::Object(object))
-        .map_err(|e| ApiError::MalformedBody(format!("unreadable fields: {e}")))?;
-    if let Err(invalid) = wire.validate() {
-        let invalid = FieldErrors::from(invalid);
-        for (field, codes) in invalid.codes {
-            for code in codes {
-                errors.add(&field, &code);
-            }
-        }
-        errors.hints.extend(invalid.hints);
-    }
-    if errors.is_empty() {
-        Ok(wire)
-    } else {
-        Err(ApiError::Validation(errors))
-    }
-}
-
 fn present(value: Option<String>) -> String {
     // Only called on fields whose `required` rule has passed.
     value.unwrap_or_default()
 }
 
-#[derive(Debug, Deserialize, Validate)]
-pub struct RequestChatConfig {
+/// `requestChatConfig`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct RequestChatConfigForm {
+    /// The chat server's own base ("hookpoint base"), e.g. `chat.example.com:8443`.
     #[validate(
         required,
         length(min = 5, max = 255),
         regex(path = *CHAT_SERVER, code = "pattern")
     )]
+    #[schema(value_type = String, min_length = 5, max_length = 255,
+        pattern = r"^[a-zA-Z0-9\.\:\/\-]+$", example = "chat.example.com")]
     pub chatServer: Option<String>,
+    /// Names a chat account (one chat widget) of the key's tenant.
     #[validate(required, length(min = 10), regex(path = *TOKEN, code = "pattern"))]
+    #[schema(value_type = String, min_length = 10, pattern = r"^[a-zA-Z0-9]+$",
+        example = "acmewebchat0001")]
     pub chatAccountToken: Option<String>,
 }
 
-#[derive(Debug, Deserialize, Validate)]
-pub struct NotifyUserNewChatMessage {
+/// `notifyUserNewChatMessage`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct NotifyUserNewChatMessageForm {
     #[validate(
         required,
         length(min = 5, max = 255),
         regex(path = *CHAT_SERVER, code = "pattern")
     )]
+    #[schema(value_type = String, min_length = 5, max_length = 255,
+        pattern = r"^[a-zA-Z0-9\.\:\/\-]+$", example = "chat.example.com")]
     pub chatServer: Option<String>,
+    /// May start with `+`: a phone-number session (WhatsApp, SMS).
     #[validate(
         required,
         length(min = 10, max = 65),
         regex(path = *SESSION_ID_OR_PHONE, code = "pattern")
     )]
+    #[schema(value_type = String, min_length = 10, max_length = 65,
+        pattern = r"^\+?[a-zA-Z0-9\-]+$", example = "session-0001")]
     pub chatSessionID: Option<String>,
     #[validate(required, length(min = 10), regex(path = *TOKEN, code = "pattern"))]
+    #[schema(value_type = String, min_length = 10, pattern = r"^[a-zA-Z0-9]+$",
+        example = "acmewebchat0001")]
     pub chatAccountToken: Option<String>,
-    #[serde(default, deserialize_with = "empty_as_none")]
-    #[validate(custom(function = channel_id_rule))]
-    pub channelID: Option<String>,
+    /// The ticket's channel: 8 is live chat, 1 e-mail; kept as given.
+    #[validate(range(min = 1, max = 2_147_483_647))]
+    #[schema(minimum = 1, maximum = 2147483647, default = 8)]
+    pub channelID: Option<i64>,
+    /// The customer's text; the first message of a session also gives the ticket's title
+    /// (its first line, cut to 80 characters).
     #[validate(required, length(min = 1))]
+    #[schema(value_type = String, min_length = 1, example = "Hello, my order has not arrived")]
     pub message: Option<String>,
-    #[serde(default, deserialize_with = "empty_as_none")]
+    /// The page the customer was on.
+    #[serde(default, deserialize_with = "non_empty")]
+    #[schema(default = "")]
     pub url: Option<String>,
-    #[serde(default, deserialize_with = "empty_as_none")]
-    #[validate(custom(function = message_number_rule))]
-    pub messageNumber: Option<String>,
-    #[serde(default, deserialize_with = "empty_as_none")]
-    #[validate(custom(function = boolean_rule))]
-    pub usedPredefinedUserInput: Option<String>,
-    #[serde(default, deserialize_with = "empty_as_none")]
+    /// The message's count within the session, from 1. A retry repeats it with the same text.
+    #[validate(range(min = 1, max = 50))]
+    #[schema(minimum = 1, maximum = 50, default = 1)]
+    pub messageNumber: Option<i64>,
+    #[schema(default = false)]
+    pub usedPredefinedUserInput: Option<bool>,
+    #[serde(default, deserialize_with = "non_empty")]
+    #[schema(default = "")]
     pub additionalData: Option<String>,
-    #[serde(default, deserialize_with = "empty_as_none")]
+    #[serde(default, deserialize_with = "non_empty")]
+    #[schema(default = "")]
     pub externalAddressOverwrite: Option<String>,
-    #[serde(default, deserialize_with = "empty_as_none")]
+    /// Fills in or updates the customer.
+    #[serde(default, deserialize_with = "non_empty")]
     #[validate(length(max = 255), regex(path = *CUSTOMER_NAME, code = "pattern"))]
+    #[schema(max_length = 255, pattern = r"^[a-zA-Z 0-9]+$", example = "Ann Smith")]
     pub customerName: Option<String>,
-    #[serde(default, deserialize_with = "empty_as_none")]
+    /// Fills in or updates the customer; a customer is found again by it.
+    #[serde(default, deserialize_with = "non_empty")]
     #[validate(length(max = 254), email(code = "email"))]
+    #[schema(max_length = 254, format = Email, example = "ann@example.com")]
     pub emailAddress: Option<String>,
-    #[serde(default, deserialize_with = "empty_as_none")]
+    /// With the international `+`; a customer is found again by it.
+    #[serde(default, deserialize_with = "non_empty")]
     #[validate(length(max = 32), regex(path = *PHONE_WITH_PLUS, code = "pattern"))]
+    #[schema(max_length = 32, pattern = r"^\+[0-9]+$", example = "+31612345678")]
     pub phoneNumber: Option<String>,
 }
 
@@ -227,20 +178,18 @@ pub struct NewChatMessage {
     pub phone_number: Option<String>,
 }
 
-impl From<NotifyUserNewChatMessage> for NewChatMessage {
-    fn from(w: NotifyUserNewChatMessage) -> Self {
+impl From<NotifyUserNewChatMessageForm> for NewChatMessage {
+    fn from(w: NotifyUserNewChatMessageForm) -> Self {
         NewChatMessage {
             chat_server: present(w.chatServer),
             chat_session_id: present(w.chatSessionID),
             chat_account_token: present(w.chatAccountToken),
-            channel_id: w.channelID.and_then(|v| v.trim().parse().ok()).unwrap_or(8),
+            // The ranges have been checked.
+            channel_id: w.channelID.map_or(8, |n| n as i32),
             message: present(w.message),
             url: w.url.unwrap_or_default(),
-            message_number: w.messageNumber.and_then(|v| v.trim().parse().ok()),
-            used_predefined_user_input: w
-                .usedPredefinedUserInput
-                .and_then(|v| parse_bool(&v))
-                .unwrap_or(false),
+            message_number: w.messageNumber.map(|n| n as i32),
+            used_predefined_user_input: w.usedPredefinedUserInput.unwrap_or(false),
             additional_data: w.additionalData.unwrap_or_default(),
             external_address_overwrite: w.externalAddressOverwrite.unwrap_or_default(),
             customer_name: w
@@ -253,17 +202,23 @@ impl From<NotifyUserNewChatMessage> for NewChatMessage {
     }
 }
 
-#[derive(Debug, Deserialize, Validate)]
-pub struct NotifyUserNewChatEvent {
+/// `notifyUserNewChatEvent`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct NotifyUserNewChatEventForm {
     #[validate(
         required,
         length(min = 5, max = 255),
         regex(path = *CHAT_SERVER, code = "pattern")
     )]
+    #[schema(value_type = String, min_length = 5, max_length = 255,
+        pattern = r"^[a-zA-Z0-9\.\:\/\-]+$", example = "chat.example.com")]
     pub chatServer: Option<String>,
     #[validate(required, length(min = 10), regex(path = *SESSION_ID, code = "pattern"))]
+    #[schema(value_type = String, min_length = 10, pattern = r"^[a-zA-Z0-9\-]+$",
+        example = "session-0001")]
     pub chatSessionID: Option<String>,
     #[validate(required, custom(function = event_rule))]
+    #[schema(value_type = ChatEventName)]
     pub event: Option<String>,
 }
 
@@ -274,7 +229,7 @@ pub struct SessionRef {
     pub chat_session_id: String,
 }
 
-impl NotifyUserNewChatEvent {
+impl NotifyUserNewChatEventForm {
     pub fn into_parts(self) -> (SessionRef, String) {
         let session = SessionRef {
             chat_server: present(self.chatServer),
@@ -284,21 +239,28 @@ impl NotifyUserNewChatEvent {
     }
 }
 
-#[derive(Debug, Deserialize, Validate)]
-pub struct NotifyUserVisited {
+/// `notifyUserVisited`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct NotifyUserVisitedForm {
     #[validate(
         required,
         length(min = 5, max = 255),
         regex(path = *CHAT_SERVER, code = "pattern")
     )]
+    #[schema(value_type = String, min_length = 5, max_length = 255,
+        pattern = r"^[a-zA-Z0-9\.\:\/\-]+$", example = "chat.example.com")]
     pub chatServer: Option<String>,
     #[validate(required, length(min = 10), regex(path = *SESSION_ID, code = "pattern"))]
+    #[schema(value_type = String, min_length = 10, pattern = r"^[a-zA-Z0-9\-]+$",
+        example = "session-0001")]
     pub chatSessionID: Option<String>,
+    /// The page the customer opened.
     #[validate(required, length(min = 4))]
+    #[schema(value_type = String, min_length = 4, example = "https://shop.example.com/orders")]
     pub url: Option<String>,
 }
 
-impl NotifyUserVisited {
+impl NotifyUserVisitedForm {
     pub fn into_parts(self) -> (SessionRef, String) {
         let session = SessionRef {
             chat_server: present(self.chatServer),
@@ -308,20 +270,25 @@ impl NotifyUserVisited {
     }
 }
 
-#[derive(Debug, Deserialize, Validate)]
-pub struct NotifyUserEndChat {
+/// `notifyUserEndChat`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct NotifyUserEndChatForm {
     #[validate(
         required,
         length(min = 5, max = 255),
         regex(path = *CHAT_SERVER, code = "pattern")
     )]
+    #[schema(value_type = String, min_length = 5, max_length = 255,
+        pattern = r"^[a-zA-Z0-9\.\:\/\-]+$", example = "chat.example.com")]
     pub chatServer: Option<String>,
     #[validate(required, length(min = 10), regex(path = *SESSION_ID, code = "pattern"))]
+    #[schema(value_type = String, min_length = 10, pattern = r"^[a-zA-Z0-9\-]+$",
+        example = "session-0001")]
     pub chatSessionID: Option<String>,
 }
 
-impl From<NotifyUserEndChat> for SessionRef {
-    fn from(w: NotifyUserEndChat) -> Self {
+impl From<NotifyUserEndChatForm> for SessionRef {
+    fn from(w: NotifyUserEndChatForm) -> Self {
         SessionRef {
             chat_server: present(w.chatServer),
             chat_session_id: present(w.chatSessionID),
@@ -329,29 +296,40 @@ impl From<NotifyUserEndChat> for SessionRef {
     }
 }
 
-/// addAttachment's query string.
-#[derive(Debug, Deserialize, Validate)]
+/// `addAttachment`'s query string: the session the file belongs to (created if new).
+#[derive(Debug, Deserialize, Validate, ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AddAttachmentQuery {
     #[validate(
         required,
         length(min = 5, max = 255),
         regex(path = *CHAT_SERVER, code = "pattern")
     )]
+    #[param(value_type = String, min_length = 5, max_length = 255,
+        pattern = r"^[a-zA-Z0-9\.\:\/\-]+$", example = "chat.example.com")]
     pub chatServer: Option<String>,
+    /// May start with `+`: a phone-number session.
     #[validate(
         required,
         length(min = 10, max = 65),
         regex(path = *SESSION_ID_OR_PHONE, code = "pattern")
     )]
+    #[param(value_type = String, min_length = 10, max_length = 65,
+        pattern = r"^\+?[a-zA-Z0-9\-]+$", example = "session-0001")]
     pub chatSessionID: Option<String>,
     #[validate(required, length(min = 10), regex(path = *TOKEN, code = "pattern"))]
+    #[param(value_type = String, min_length = 10, pattern = r"^[a-zA-Z0-9]+$",
+        example = "acmewebchat0001")]
     pub chatAccountToken: Option<String>,
-    #[serde(default, deserialize_with = "empty_as_none")]
+    /// The customer's phone number; the `+` is optional here (stored with it).
+    #[serde(default, deserialize_with = "non_empty")]
     #[validate(length(max = 32), regex(path = *PHONE_OPTIONAL_PLUS, code = "pattern"))]
+    #[param(max_length = 32, pattern = r"^\+?[0-9]+$")]
     pub phoneNumber: Option<String>,
-    #[serde(default, deserialize_with = "empty_as_none")]
-    #[validate(custom(function = positive_message_number_rule))]
-    pub messageNumber: Option<String>,
+    /// The message the file belongs to.
+    #[validate(range(min = 1, max = 2_147_483_647))]
+    #[param(minimum = 1, maximum = 2147483647)]
+    pub messageNumber: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -377,50 +355,63 @@ impl From<AddAttachmentQuery> for NewAttachmentTarget {
                     format!("+{p}")
                 }
             }),
-            message_number: w.messageNumber.and_then(|v| v.trim().parse().ok()),
+            message_number: w.messageNumber.map(|n| n as i32),
         }
     }
 }
 
-#[derive(Debug, Deserialize, Validate)]
-pub struct CheckOriginAndIp {
+/// `checkOriginAndIP`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct CheckOriginAndIpForm {
     #[validate(
         required,
         length(min = 5, max = 255),
         regex(path = *CHAT_SERVER, code = "pattern")
     )]
+    #[schema(value_type = String, min_length = 5, max_length = 255,
+        pattern = r"^[a-zA-Z0-9\.\:\/\-]+$", example = "chat.example.com")]
     pub chatServer: Option<String>,
     #[validate(required, length(min = 10), regex(path = *TOKEN, code = "pattern"))]
+    #[schema(value_type = String, min_length = 10, pattern = r"^[a-zA-Z0-9]+$",
+        example = "acmewebchat0001")]
     pub chatAccountToken: Option<String>,
+    /// The hostname the widget runs on.
     #[validate(
         required,
         length(min = 1, max = 253),
         regex(path = *HOSTNAME, code = "pattern")
     )]
+    #[schema(value_type = String, min_length = 1, max_length = 253,
+        pattern = r"^[a-zA-Z0-9\.\-]+$", example = "shop.example.com")]
     pub origin: Option<String>,
+    /// The customer's IPv4 or IPv6 address.
     #[validate(required, length(min = 5), custom(function = ip_rule))]
+    #[schema(value_type = String, min_length = 5, example = "203.0.113.7")]
     pub ip: Option<String>,
 }
 
-#[derive(Debug, Deserialize, Validate)]
-pub struct RequestChatQueue {
+/// `requestChatQueue`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct RequestChatQueueForm {
     #[validate(required, length(min = 10), regex(path = *TOKEN, code = "pattern"))]
+    #[schema(value_type = String, min_length = 10, pattern = r"^[a-zA-Z0-9]+$",
+        example = "acmewebchat0001")]
     pub chatAccountToken: Option<String>,
 }
 
-impl RequestChatConfig {
+impl RequestChatConfigForm {
     pub fn token(self) -> String {
         present(self.chatAccountToken)
     }
 }
 
-impl RequestChatQueue {
+impl RequestChatQueueForm {
     pub fn token(self) -> String {
         present(self.chatAccountToken)
     }
 }
 
-impl CheckOriginAndIp {
+impl CheckOriginAndIpForm {
     /// (chatAccountToken, origin, ip) once valid.
     pub fn into_parts(self) -> (String, String, IpAddr) {
         let ip = present(self.ip)

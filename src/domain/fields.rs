@@ -1,7 +1,7 @@
 //! Reads the agent API's fields (from a body or a query string) into typed values, gathering
 //! every failing field into one `400` like the chat API does.
 
-use crate::domain::chat_requests::{parse_bool, Fields};
+use crate::domain::form::{parse_bool, Fields};
 use crate::error::{ApiError, FieldErrors};
 
 pub struct FieldReader {

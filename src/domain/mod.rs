@@ -5,6 +5,7 @@ pub mod access;
 pub mod chat_account;
 pub mod chat_requests;
 pub mod fields;
+pub mod form;
 pub mod permission;
 pub mod retry;
 pub mod search;

@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use futures_util::StreamExt;
 
-use crate::domain::chat_requests::Fields;
+use crate::domain::form::Fields;
 use crate::error::ApiError;
 
 /// Most text fields a multipart body may carry (hostile bodies send thousands).

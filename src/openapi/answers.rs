@@ -258,7 +258,7 @@ error_response!(ServiceUnavailable, {
 pub struct EventRecorded {
     #[serde(rename = "ticketID")]
     pub ticket_id: i64,
-    pub event: super::requests::ChatEventName,
+    pub event: crate::domain::chat_requests::ChatEventName,
 }
 
 /// `notifyUserVisited`'s fields.
@@ -328,29 +328,6 @@ pub struct UserDeleted {
 pub struct CustomerDeleted {
     #[serde(rename = "customerID")]
     pub customer_id: i64,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ViewDeleted {
-    #[serde(rename = "viewID")]
-    pub view_id: i64,
-}
-
-/// A view: a saved, named ticket filter (see `services::views::to_json`).
-#[derive(Serialize, ToSchema)]
-pub struct View {
-    pub id: i64,
-    pub name: String,
-    /// All must hold.
-    pub conditions: Vec<crate::domain::view::Condition>,
-    pub sort: crate::domain::view::Sort,
-    /// The agent whose key created it.
-    pub user_id: Option<i64>,
-    /// RFC 3339, UTC, milliseconds, like every time in the API.
-    #[schema(format = DateTime)]
-    pub created_at: String,
-    #[schema(format = DateTime)]
-    pub updated_at: String,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -7,8 +7,8 @@ use futures_util::StreamExt;
 
 use crate::config::Settings;
 use crate::db::Db;
-use crate::domain::chat_requests::Fields;
 use crate::domain::fields::FieldReader;
+use crate::domain::form::Fields;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::body::{

@@ -1,6 +1,7 @@
 //! Views: saved, named ticket filters, and the ticket lists they give.
 
-use serde_json::{json, Value};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::db::models::view::ViewRow;
 use crate::db::{now_millis, Db};
@@ -32,17 +33,64 @@ pub fn stored_conditions(row: &ViewRow) -> Result<Vec<Filter>, ApiError> {
     parse_conditions(&conditions)
 }
 
-pub fn to_json(row: &ViewRow) -> Value {
-    let conditions: Value = serde_json::from_str(&row.conditions).unwrap_or(Value::Null);
-    json!({
-        "id": row.id,
-        "name": row.name,
-        "conditions": conditions,
-        "sort": {"field": row.sort_field, "direction": row.sort_direction},
-        "user_id": row.user_id,
-        "created_at": iso(row.created_at),
-        "updated_at": iso(row.updated_at),
+/// A view: a saved, named ticket filter.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct View {
+    pub id: i64,
+    pub name: String,
+    /// All must hold.
+    pub conditions: Vec<Condition>,
+    pub sort: Sort,
+    /// The agent whose key created it.
+    pub user_id: Option<i64>,
+    /// RFC 3339, UTC, milliseconds, like every time in the API.
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+}
+
+impl View {
+    fn of(row: &ViewRow) -> Result<View, ApiError> {
+        Ok(View {
+            id: row.id,
+            name: row.name.clone(),
+            conditions: serde_json::from_str(&row.conditions).map_err(|e| {
+                ApiError::Internal(format!("view {} has unreadable conditions: {e}", row.id))
+            })?,
+            sort: stored_sort(row),
+            user_id: row.user_id,
+            created_at: iso(row.created_at),
+            updated_at: iso(row.updated_at),
+        })
+    }
+}
+
+/// One page of the tenant's views, and how many there are.
+pub async fn list(
+    db: &Db,
+    tenant_id: i64,
+    start: i64,
+    limit: i64,
+) -> Result<(Vec<View>, i64), ApiError> {
+    db.read(move |conn| {
+        let (rows, total) = ViewRow::list(conn, tenant_id, start, limit)?;
+        Ok((rows.iter().map(View::of).collect::<Result<_, _>>()?, total))
     })
+    .await
+}
+
+pub async fn get(db: &Db, tenant_id: i64, id: i64) -> Result<View, ApiError> {
+    db.read(move |conn| View::of(&ViewRow::find(conn, tenant_id, id)?))
+        .await
+}
+
+pub async fn delete(db: &Db, tenant_id: i64, id: i64) -> Result<(), ApiError> {
+    db.write(move |conn| {
+        ViewRow::find(conn, tenant_id, id)?;
+        ViewRow::delete(conn, id)
+    })
+    .await
 }
 
 /// Replaces `me` with the key's agent; a key without one cannot use `me`.
@@ -80,7 +128,7 @@ pub async fn create(
     tenant_id: i64,
     user_id: Option<i64>,
     input: ViewInput,
-) -> Result<Value, ApiError> {
+) -> Result<View, ApiError> {
     parse_conditions(&input.conditions)?;
     let conditions =
         serde_json::to_string(&input.conditions).map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -96,7 +144,7 @@ pub async fn create(
             user_id,
             now_millis(),
         )?;
-        Ok(to_json(&ViewRow::find(conn, tenant_id, id)?))
+        View::of(&ViewRow::find(conn, tenant_id, id)?)
     })
     .await
 }
@@ -109,7 +157,7 @@ pub async fn update(
     name: Option<String>,
     conditions: Option<Vec<Condition>>,
     sort: Option<Sort>,
-) -> Result<Value, ApiError> {
+) -> Result<View, ApiError> {
     if let Some(conditions) = &conditions {
         parse_conditions(conditions)?;
     }
@@ -132,7 +180,7 @@ pub async fn update(
             &direction,
             now_millis(),
         )?;
-        Ok(to_json(&ViewRow::find(conn, tenant_id, id)?))
+        View::of(&ViewRow::find(conn, tenant_id, id)?)
     })
     .await
 }

@@ -5,7 +5,9 @@ use futures_util::StreamExt;
 use crate::config::Settings;
 use crate::db::models::chat_account::ChatAccount;
 use crate::db::Db;
-use crate::domain::chat_requests::{parse, AddAttachmentQuery, Fields, NewAttachmentTarget};
+use crate::domain::chat_requests::{AddAttachmentQuery, NewAttachmentTarget};
+use crate::domain::form::parse;
+use crate::domain::form::Fields;
 use crate::error::ApiError;
 use crate::extract::body::{
     body_kind, check_declared_length, json_fields, urlencoded_fields, BoundedMultipart,
@@ -15,7 +17,7 @@ use crate::openapi::answers::{
     BadRequest, Forbidden, Outcome, PayloadTooLarge, Unauthorized, UnknownChatAccount,
     UnsupportedMediaType,
 };
-use crate::openapi::requests::{AddAttachmentParams, AttachmentBase64, AttachmentPart};
+use crate::openapi::requests::{AttachmentBase64, AttachmentPart};
 use crate::routes::result;
 use crate::services::attachments::{self, AttachmentOutcome, FileSink, ReceivedFile};
 use crate::services::chat_config::type_allowed;
@@ -41,7 +43,7 @@ const MULTIPART_OVERHEAD: u64 = 64 * 1024;
     path = "/api/v2/chat/addAttachment",
     operation_id = "addAttachment",
     tag = "chat",
-    params(AddAttachmentParams),
+    params(AddAttachmentQuery),
     request_body(content(
         (AttachmentPart = "multipart/form-data"),
         (AttachmentBase64 = "application/x-www-form-urlencoded"),

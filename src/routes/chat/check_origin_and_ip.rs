@@ -3,14 +3,14 @@ use serde_json::json;
 
 use crate::config::Settings;
 use crate::db::Db;
-use crate::domain::chat_requests::{parse, CheckOriginAndIp};
+use crate::domain::chat_requests::CheckOriginAndIpForm;
+use crate::domain::form::parse;
 use crate::error::ApiError;
 use crate::extract::{read_fields, ChatAuth};
 use crate::openapi::answers::{
     AccessCheck, BadRequest, Forbidden, Outcome, PayloadTooLarge, Unauthorized, UnknownChatAccount,
     UnsupportedMediaType,
 };
-use crate::openapi::requests::CheckOriginAndIpForm;
 use crate::routes::result;
 use crate::services::access;
 
@@ -51,7 +51,7 @@ pub async fn handle(
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, ApiError> {
     let fields = read_fields(&req, payload, settings.server.max_body_bytes).await?;
-    let (token, origin, ip) = parse::<CheckOriginAndIp>(fields)?.into_parts();
+    let (token, origin, ip) = parse::<CheckOriginAndIpForm>(fields)?.into_parts();
     let decision = access::check(&db, auth.tenant_id, token, origin, ip).await?;
     let message = if decision.allowed() {
         "Allowed."

@@ -3,14 +3,14 @@ use serde_json::json;
 
 use crate::config::Settings;
 use crate::db::Db;
-use crate::domain::chat_requests::{parse, NotifyUserEndChat, SessionRef};
+use crate::domain::chat_requests::{NotifyUserEndChatForm, SessionRef};
+use crate::domain::form::parse;
 use crate::error::ApiError;
 use crate::extract::{read_fields, ChatAuth};
 use crate::openapi::answers::{
     BadRequest, ChatEnded, Forbidden, Outcome, PayloadTooLarge, Unauthorized, UnknownChatSession,
     UnsupportedMediaType,
 };
-use crate::openapi::requests::NotifyUserEndChatForm;
 use crate::routes::result;
 use crate::services::chat;
 use crate::services::events::{Event, Events};
@@ -52,7 +52,7 @@ pub async fn handle(
     events: web::Data<Events>,
 ) -> Result<HttpResponse, ApiError> {
     let fields = read_fields(&req, payload, settings.server.max_body_bytes).await?;
-    let session: SessionRef = parse::<NotifyUserEndChat>(fields)?.into();
+    let session: SessionRef = parse::<NotifyUserEndChatForm>(fields)?.into();
     let session_id = session.chat_session_id.clone();
     let (ticket_id, already_ended) = chat::end_chat(&db, auth.tenant_id, session).await?;
     if !already_ended {

@@ -3,14 +3,14 @@ use serde_json::json;
 
 use crate::config::Settings;
 use crate::db::Db;
-use crate::domain::chat_requests::{parse, NotifyUserNewChatEvent};
+use crate::domain::chat_requests::NotifyUserNewChatEventForm;
+use crate::domain::form::parse;
 use crate::error::ApiError;
 use crate::extract::{read_fields, ChatAuth};
 use crate::openapi::answers::{
     BadRequest, EventRecorded, Forbidden, Outcome, PayloadTooLarge, Unauthorized,
     UnknownChatSession, UnsupportedMediaType,
 };
-use crate::openapi::requests::NotifyUserNewChatEventForm;
 use crate::routes::result;
 use crate::services::chat;
 use crate::services::events::{Event, Events};
@@ -52,7 +52,7 @@ pub async fn handle(
     events: web::Data<Events>,
 ) -> Result<HttpResponse, ApiError> {
     let fields = read_fields(&req, payload, settings.server.max_body_bytes).await?;
-    let (session, event) = parse::<NotifyUserNewChatEvent>(fields)?.into_parts();
+    let (session, event) = parse::<NotifyUserNewChatEventForm>(fields)?.into_parts();
     let session_id = session.chat_session_id.clone();
     let ticket_id = chat::record_event(&db, auth.tenant_id, session, event.clone()).await?;
     if event == "startedtyping" || event == "stoppedtyping" {

@@ -2,14 +2,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::config::Settings;
 use crate::db::Db;
-use crate::domain::chat_requests::{parse, NewChatMessage, NotifyUserNewChatMessage};
+use crate::domain::chat_requests::{NewChatMessage, NotifyUserNewChatMessageForm};
+use crate::domain::form::parse;
 use crate::error::ApiError;
 use crate::extract::{read_fields, ChatAuth};
 use crate::openapi::answers::{
     BadRequest, Forbidden, Outcome, PayloadTooLarge, Unauthorized, UnknownChatAccount,
     UnsupportedMediaType,
 };
-use crate::openapi::requests::NotifyUserNewChatMessageForm;
 use crate::routes::result;
 use crate::services::chat::{self, MessageOutcome};
 use crate::services::events::{Event, Events};
@@ -65,7 +65,7 @@ pub async fn handle(
     events: web::Data<Events>,
 ) -> Result<HttpResponse, ApiError> {
     let fields = read_fields(&req, payload, settings.server.max_body_bytes).await?;
-    let message: NewChatMessage = parse::<NotifyUserNewChatMessage>(fields)?.into();
+    let message: NewChatMessage = parse::<NotifyUserNewChatMessageForm>(fields)?.into();
     let idempotency_key = match req.headers().get("Idempotency-Key") {
         Some(v) => Some(
             v.to_str()

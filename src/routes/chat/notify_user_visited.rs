@@ -3,14 +3,14 @@ use serde_json::json;
 
 use crate::config::Settings;
 use crate::db::Db;
-use crate::domain::chat_requests::{parse, NotifyUserVisited};
+use crate::domain::chat_requests::NotifyUserVisitedForm;
+use crate::domain::form::parse;
 use crate::error::ApiError;
 use crate::extract::{read_fields, ChatAuth};
 use crate::openapi::answers::{
     BadRequest, Forbidden, Outcome, PayloadTooLarge, Unauthorized, UnknownChatSession,
     UnsupportedMediaType, VisitRecorded,
 };
-use crate::openapi::requests::NotifyUserVisitedForm;
 use crate::routes::result;
 use crate::services::chat;
 use crate::services::events::{Event, Events};
@@ -51,7 +51,7 @@ pub async fn handle(
     events: web::Data<Events>,
 ) -> Result<HttpResponse, ApiError> {
     let fields = read_fields(&req, payload, settings.server.max_body_bytes).await?;
-    let (session, url) = parse::<NotifyUserVisited>(fields)?.into_parts();
+    let (session, url) = parse::<NotifyUserVisitedForm>(fields)?.into_parts();
     let (session_id, visited) = (session.chat_session_id.clone(), url.clone());
     let ticket_id = chat::record_visit(&db, auth.tenant_id, session, url).await?;
     events.publish(Event::new(

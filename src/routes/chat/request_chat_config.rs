@@ -3,14 +3,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use crate::config::Settings;
 use crate::db::models::chat_account::ChatAccount;
 use crate::db::Db;
-use crate::domain::chat_requests::{parse, RequestChatConfig};
+use crate::domain::chat_requests::RequestChatConfigForm;
+use crate::domain::form::parse;
 use crate::error::ApiError;
 use crate::extract::{read_fields, ChatAuth};
 use crate::openapi::answers::{
     BadRequest, Forbidden, Item, PayloadTooLarge, Unauthorized, UnknownChatAccount,
     UnsupportedMediaType,
 };
-use crate::openapi::requests::RequestChatConfigForm;
 use crate::routes::item;
 use crate::services::chat_config::{self, ChatConfig};
 
@@ -50,7 +50,7 @@ pub async fn handle(
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, ApiError> {
     let fields = read_fields(&req, payload, settings.server.max_body_bytes).await?;
-    let token = parse::<RequestChatConfig>(fields)?.token();
+    let token = parse::<RequestChatConfigForm>(fields)?.token();
     let max_bytes = settings.attachments.max_bytes;
     let config = db
         .read(move |conn| {

@@ -4,14 +4,14 @@ use utoipa::ToSchema;
 
 use crate::config::Settings;
 use crate::db::Db;
-use crate::domain::chat_requests::{parse, RequestChatQueue};
+use crate::domain::chat_requests::RequestChatQueueForm;
+use crate::domain::form::parse;
 use crate::error::ApiError;
 use crate::extract::{read_fields, ChatAuth};
 use crate::openapi::answers::{
     BadRequest, Forbidden, ListType, PayloadTooLarge, Unauthorized, UnknownChatAccount,
     UnsupportedMediaType,
 };
-use crate::openapi::requests::RequestChatQueueForm;
 use crate::services::queue::{self, QueueEntry};
 
 /// The list envelope with the whole queue, and its length.
@@ -66,7 +66,7 @@ pub async fn handle(
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, ApiError> {
     let fields = read_fields(&req, payload, settings.server.max_body_bytes).await?;
-    let token = parse::<RequestChatQueue>(fields)?.token();
+    let token = parse::<RequestChatQueueForm>(fields)?.token();
     let entries = queue::of_account(&db, auth.tenant_id, token).await?;
     let n = entries.len() as i64;
     Ok(HttpResponse::Ok().json(QueueList {

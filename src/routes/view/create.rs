@@ -8,11 +8,11 @@ use crate::domain::view::{conditions_from_text, Sort};
 use crate::error::ApiError;
 use crate::extract::{read_fields, Auth};
 use crate::openapi::answers::{
-    BadRequest, Forbidden, Item, PayloadTooLarge, Unauthorized, UnsupportedMediaType, View,
+    BadRequest, Forbidden, Item, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
 };
 use crate::openapi::requests::ViewCreateForm;
 use crate::routes::item;
-use crate::services::views::{self, ViewInput};
+use crate::services::views::{self, View, ViewInput};
 
 /// A new view
 ///

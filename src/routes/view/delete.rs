@@ -1,13 +1,20 @@
 use actix_web::{web, HttpResponse};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
-use crate::db::models::view::ViewRow;
 use crate::db::Db;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::Auth;
-use crate::openapi::answers::{Forbidden, NotFound, Outcome, Unauthorized, ViewDeleted};
+use crate::openapi::answers::{Forbidden, NotFound, Outcome, Unauthorized};
 use crate::routes::{path_id, result};
+use crate::services::views;
+
+#[derive(Serialize, ToSchema)]
+pub struct ViewDeleted {
+    #[serde(rename = "viewID")]
+    pub view_id: i64,
+}
 
 /// Remove a view
 ///
@@ -35,11 +42,7 @@ pub async fn handle(
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Permission::ViewCud)?;
-    let (id, tenant) = (path_id(&id, "view")?, auth.tenant_id);
-    db.write(move |conn| {
-        ViewRow::find(conn, tenant, id)?;
-        ViewRow::delete(conn, id)
-    })
-    .await?;
-    Ok(result("View deleted.", json!({"viewID": id})))
+    let id = path_id(&id, "view")?;
+    views::delete(&db, auth.tenant_id, id).await?;
+    Ok(result("View deleted.", ViewDeleted { view_id: id }))
 }

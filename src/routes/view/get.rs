@@ -1,13 +1,12 @@
 use actix_web::{web, HttpResponse};
 
-use crate::db::models::view::ViewRow;
 use crate::db::Db;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::Auth;
-use crate::openapi::answers::{Forbidden, Item, NotFound, Unauthorized, View};
+use crate::openapi::answers::{Forbidden, Item, NotFound, Unauthorized};
 use crate::routes::{item, path_id};
-use crate::services::views::{self};
+use crate::services::views::{self, View};
 
 /// One view
 ///
@@ -34,7 +33,6 @@ pub async fn handle(
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Permission::ViewRead)?;
-    let (id, tenant) = (path_id(&id, "view")?, auth.tenant_id);
-    let row = db.read(move |conn| ViewRow::find(conn, tenant, id)).await?;
-    Ok(item(views::to_json(&row)))
+    let id = path_id(&id, "view")?;
+    Ok(item(views::get(&db, auth.tenant_id, id).await?))
 }

@@ -1,16 +1,15 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::MAX_LIMIT;
-use crate::db::models::view::ViewRow;
 use crate::db::Db;
 use crate::domain::fields::{paging, FieldReader};
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::Auth;
-use crate::openapi::answers::{BadRequest, Forbidden, List, Unauthorized, View};
+use crate::openapi::answers::{BadRequest, Forbidden, List, Unauthorized};
 use crate::openapi::requests::ViewListQuery;
 use crate::routes::list;
-use crate::services::views::{self};
+use crate::services::views::{self, View};
 
 /// Views
 ///
@@ -41,10 +40,6 @@ pub async fn handle(
     let mut q = FieldReader::from_query(req.query_string())?;
     let (start, limit) = paging(&mut q, MAX_LIMIT);
     q.finish()?;
-    let tenant = auth.tenant_id;
-    let (rows, total) = db
-        .read(move |conn| ViewRow::list(conn, tenant, start, limit))
-        .await?;
-    let items: Vec<_> = rows.iter().map(views::to_json).collect();
+    let (items, total) = views::list(&db, auth.tenant_id, start, limit).await?;
     Ok(list(items, start, limit, total))
 }

@@ -9,11 +9,10 @@ use crate::error::ApiError;
 use crate::extract::{read_fields, Auth};
 use crate::openapi::answers::{
     BadRequest, Forbidden, Item, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
-    View,
 };
 use crate::openapi::requests::ViewUpdateForm;
 use crate::routes::{item, path_id};
-use crate::services::views::{self};
+use crate::services::views::{self, View};
 
 /// Change a view
 ///
