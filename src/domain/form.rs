@@ -39,6 +39,32 @@ enum Kind {
 
 type Kinds = HashMap<String, Kind>;
 
+/// A list as forms carry it: a JSON array, or comma-separated text. Fields of this type (in
+/// the document) are read as lists of text.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum TextList {
+    List(Vec<String>),
+    /// Comma-separated.
+    Text(String),
+}
+
+/// A list of ids as forms carry it: a JSON array, or comma-separated text.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum IdList {
+    List(Vec<i64>),
+    /// Comma-separated.
+    Text(String),
+}
+
+/// Omnidesk paging: `itemStart` (default 0) and `itemLimit` (default 15), checked already.
+pub fn page(item_start: Option<i64>, item_limit: Option<i64>) -> (i64, i64) {
+    (item_start.unwrap_or(0), item_limit.unwrap_or(15))
+}
+
 /// `true`, `false`, `1` or `0`.
 pub fn parse_bool(value: &str) -> Option<bool> {
     match value.trim() {
@@ -200,20 +226,36 @@ fn kinds_of_schema(schema: &RefOr<Schema>) -> Kinds {
     properties
         .into_iter()
         .map(|(name, property)| {
-            let kind = match type_of(&property) {
-                Some("integer") => Kind::Integer,
-                Some("number") => Kind::Number,
-                Some("boolean") => Kind::Boolean,
-                Some("array") => Kind::List(
-                    property
-                        .get("items")
-                        .is_some_and(|items| type_of(items) == Some("integer")),
-                ),
-                _ => Kind::Text,
+            let kind = match ref_name(&property) {
+                Some("TextList") => Kind::List(false),
+                Some("IdList") => Kind::List(true),
+                _ => match type_of(&property) {
+                    Some("integer") => Kind::Integer,
+                    Some("number") => Kind::Number,
+                    Some("boolean") => Kind::Boolean,
+                    Some("array") => Kind::List(
+                        property
+                            .get("items")
+                            .is_some_and(|items| type_of(items) == Some("integer")),
+                    ),
+                    _ => Kind::Text,
+                },
             };
             (name, kind)
         })
         .collect()
+}
+
+/// The schema a property refers to, directly or as one of its choices (`Option<T>`).
+fn ref_name(schema: &Value) -> Option<&str> {
+    if let Some(target) = schema.get("$ref").and_then(Value::as_str) {
+        return target.rsplit('/').next();
+    }
+    ["oneOf", "anyOf", "allOf"]
+        .iter()
+        .filter_map(|k| schema.get(*k)?.as_array())
+        .flatten()
+        .find_map(ref_name)
 }
 
 /// `"type": "integer"` or `"type": ["integer", "null"]`; a reference (an enum) is text.
@@ -243,6 +285,8 @@ mod tests {
         flag: Option<bool>,
         tags: Option<Vec<String>>,
         ids: Option<Vec<i64>>,
+        #[schema(value_type = Option<TextList>)]
+        names: Option<Vec<String>>,
         #[serde(default, deserialize_with = "non_empty")]
         note: Option<String>,
     }
@@ -270,6 +314,7 @@ mod tests {
             ("tags", " a, b ,,"),
             ("ids", r#"[1, "2"]"#),
             ("note", ""),
+            ("names", "x,y"),
             ("unknown", "ignored"),
         ]))
         .unwrap();
@@ -279,6 +324,7 @@ mod tests {
         assert_eq!(s.tags, Some(vec!["a".into(), "b".into()]));
         assert_eq!(s.ids, Some(vec![1, 2]));
         assert_eq!(s.note, None);
+        assert_eq!(s.names, Some(vec!["x".into(), "y".into()]));
     }
 
     #[test]

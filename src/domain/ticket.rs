@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 use utoipa::ToSchema;
+use validator::ValidationError;
 
 /// Every status, in the order a ticket usually goes through them.
 pub const STATUSES: [&str; 5] = ["new", "open", "pending", "solved", "closed"];
@@ -27,6 +28,25 @@ pub enum Priority {
     Medium,
     High,
     Urgent,
+}
+
+fn one_of(value: &str, options: &[&str]) -> Result<(), ValidationError> {
+    if options.contains(&value) {
+        Ok(())
+    } else {
+        Err(ValidationError::new("one_of")
+            .with_message(format!("one of {}", options.join(", ")).into()))
+    }
+}
+
+/// A rule for request fields: one of [`STATUSES`].
+pub fn status_rule(value: &str) -> Result<(), ValidationError> {
+    one_of(value, &STATUSES)
+}
+
+/// A rule for request fields: one of [`PRIORITIES`].
+pub fn priority_rule(value: &str) -> Result<(), ValidationError> {
+    one_of(value, &PRIORITIES)
 }
 
 /// Omnidesk's channel ids: 1 is e-mail, 8 live chat; anything else is kept as given.

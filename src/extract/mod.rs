@@ -3,5 +3,34 @@
 pub mod auth;
 pub mod body;
 
+use actix_web::{web, HttpRequest};
+use serde::de::DeserializeOwned;
+use utoipa::PartialSchema;
+use validator::Validate;
+
 pub use auth::{Auth, AuthContext, ChatAuth};
 pub use body::{read_body, read_fields, BodyKind};
+
+use crate::config::Settings;
+use crate::domain::form;
+use crate::error::ApiError;
+
+/// The request's body as `T`, read, typed and checked (`400` naming every bad field).
+pub async fn read_form<T>(
+    req: &HttpRequest,
+    payload: web::Payload,
+    settings: &Settings,
+) -> Result<T, ApiError>
+where
+    T: DeserializeOwned + Validate + PartialSchema + 'static,
+{
+    form::parse(read_fields(req, payload, settings.server.max_body_bytes).await?)
+}
+
+/// The request's query string as `T`, typed and checked like a body.
+pub fn read_query<T>(req: &HttpRequest) -> Result<T, ApiError>
+where
+    T: DeserializeOwned + Validate + PartialSchema + 'static,
+{
+    form::parse_query(req.query_string())
+}

@@ -33,62 +33,6 @@ pub struct AttachmentBase64 {
     pub fileName: Option<String>,
 }
 
-/// A ticket's status.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    New,
-    Open,
-    Pending,
-    Solved,
-    Closed,
-}
-
-/// A ticket's priority.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Priority {
-    Low,
-    Medium,
-    High,
-    Urgent,
-}
-
-/// `GET /api/v2/ticket`: paging and filters; all filters must hold.
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct TicketListQuery {
-    /// Offset of the first item.
-    #[param(minimum = 0, maximum = 2147483647, default = 0)]
-    pub itemStart: Option<i64>,
-    /// Largest page.
-    #[param(minimum = 1, maximum = 9999, default = 15)]
-    pub itemLimit: Option<i64>,
-    pub status: Option<Status>,
-    /// Tickets of this channel (8 chat, 1 e-mail).
-    #[param(minimum = 1, maximum = 2147483647)]
-    pub channelID: Option<i32>,
-    /// An agent's user id (at least 1), or `me`: the key's agent.
-    #[param(value_type = Option<String>, example = "me")]
-    pub assignedUserID: Option<String>,
-    /// A view's id: its conditions are added to the filters and its sort orders the page.
-    #[param(minimum = 1)]
-    pub applyView: Option<i64>,
-    /// Full text: every word, as a prefix in any case, must match the ticket's title, one of
-    /// its messages, or its customer's name, e-mail or phone.
-    #[param(min_length = 1, max_length = 500, example = "order arrived")]
-    pub query: Option<String>,
-}
-
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct TicketGetQuery {
-    /// Adds `timeline`: messages, notes, attachments, chat events and the ticket's own
-    /// changes, in time order.
-    #[param(default = false)]
-    pub getTicketHistory: Option<bool>,
-}
-
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CustomerListQuery {
@@ -139,63 +83,6 @@ pub struct ViewListQuery {
     pub itemStart: Option<i64>,
     #[param(minimum = 1, maximum = 9999, default = 15)]
     pub itemLimit: Option<i64>,
-}
-
-/// `POST /api/v2/ticket`.
-#[derive(Serialize, ToSchema)]
-pub struct TicketCreateForm {
-    #[schema(
-        min_length = 1,
-        max_length = 255,
-        example = "Order 1234 has not arrived"
-    )]
-    pub title: String,
-    /// A customer of the key's tenant.
-    #[schema(minimum = 1)]
-    pub customerID: i64,
-    #[schema(minimum = 1, maximum = 2147483647, default = 1)]
-    pub channelID: Option<i32>,
-    #[schema(default = "medium")]
-    pub priority: Option<Priority>,
-}
-
-/// A list of tags: a JSON array, or comma-separated text (what a form can carry).
-#[derive(Serialize, ToSchema)]
-#[serde(untagged)]
-pub enum Tags {
-    List(Vec<String>),
-    Text(String),
-}
-
-/// `PUT /api/v2/ticket/{id}`: only the fields sent change; each change is a timeline event.
-#[derive(Serialize, ToSchema)]
-pub struct TicketUpdateForm {
-    #[schema(min_length = 1, max_length = 255)]
-    pub title: Option<String>,
-    pub priority: Option<Priority>,
-    /// An agent of the tenant; empty, `null` or `0` unassigns. Assigning a waiting chat's
-    /// ticket picks the chat up.
-    #[schema(minimum = 0)]
-    pub assignedUserID: Option<i64>,
-    /// Replaces the tags: at most 50, each at most 64 characters, stored in lower case.
-    pub tags: Option<Tags>,
-}
-
-/// `POST /api/v2/ticket/setStatus`.
-#[derive(Serialize, ToSchema)]
-pub struct SetStatusForm {
-    #[schema(minimum = 1)]
-    pub ticketID: i64,
-    /// `solved` sets the ticket's `closed_at`.
-    pub status: Status,
-}
-
-/// `POST /api/v2/ticket/setPriority`.
-#[derive(Serialize, ToSchema)]
-pub struct SetPriorityForm {
-    #[schema(minimum = 1)]
-    pub ticketID: i64,
-    pub priority: Priority,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -14,6 +14,7 @@ use crate::domain::ticket::channel_name;
 use crate::domain::time::iso;
 use crate::domain::view::{Filter, Sort};
 use crate::error::ApiError;
+use crate::services::events::{Events, TicketNow, TicketUpdated};
 use crate::services::timeline::{self, TimelineEntry};
 use crate::services::views;
 
@@ -235,55 +236,116 @@ fn apply_changes(
     Ok(())
 }
 
+/// `ticket_updated` for every stream of the tenant: what the ticket is now.
+fn announce(events: &Events, tenant_id: i64, ticket: &TicketView, change: &'static str) {
+    events.send(
+        tenant_id,
+        &TicketUpdated {
+            ticket_id: ticket.id,
+            change,
+            now: Some(TicketNow {
+                chat_session_id: ticket.chat_session_id.clone(),
+                status: ticket.status.clone(),
+                priority: ticket.priority.clone(),
+                assigned_user_id: ticket.assigned_user_id,
+                title: ticket.title.clone(),
+            }),
+        },
+    );
+}
+
+/// `PUT /api/v2/ticket/{id}`: what was sent changes; each change is a timeline event.
 pub async fn update(
     db: &Db,
+    events: &Events,
     tenant_id: i64,
     id: i64,
     changes: TicketChanges,
     actor: Option<i64>,
 ) -> Result<TicketView, ApiError> {
-    db.write(move |conn| {
-        let row = TicketRow::find(conn, tenant_id, id)?;
-        apply_changes(conn, &row, &changes, actor)?;
-        let updated = TicketRow::find(conn, tenant_id, id)?;
-        view(conn, updated)
-    })
-    .await
+    change(db, events, tenant_id, id, changes, actor, "updated").await
+}
+
+async fn change(
+    db: &Db,
+    events: &Events,
+    tenant_id: i64,
+    id: i64,
+    changes: TicketChanges,
+    actor: Option<i64>,
+    change: &'static str,
+) -> Result<TicketView, ApiError> {
+    let ticket = db
+        .write(move |conn| {
+            let row = TicketRow::find(conn, tenant_id, id)?;
+            apply_changes(conn, &row, &changes, actor)?;
+            let updated = TicketRow::find(conn, tenant_id, id)?;
+            view(conn, updated)
+        })
+        .await?;
+    announce(events, tenant_id, &ticket, change);
+    Ok(ticket)
+}
+
+/// `setPriority`: a change of the priority alone.
+pub async fn set_priority(
+    db: &Db,
+    events: &Events,
+    tenant_id: i64,
+    id: i64,
+    priority: String,
+    actor: Option<i64>,
+) -> Result<TicketView, ApiError> {
+    let changes = TicketChanges {
+        priority: Some(priority),
+        ..TicketChanges::default()
+    };
+    change(db, events, tenant_id, id, changes, actor, "priority").await
 }
 
 pub async fn set_status(
     db: &Db,
+    events: &Events,
     tenant_id: i64,
     id: i64,
     status: String,
     actor: Option<i64>,
 ) -> Result<TicketView, ApiError> {
-    db.write(move |conn| {
-        let row = TicketRow::find(conn, tenant_id, id)?;
-        if row.status != status {
-            let at = now_millis();
-            let closed_at = match status.as_str() {
-                "solved" | "closed" => row.closed_at.or(Some(at)),
-                _ => None,
-            };
-            TicketRow::set_field_status(conn, id, &status, closed_at, at)?;
-            record(
-                conn,
-                &row,
-                "status",
-                Some(&row.status),
-                Some(&status),
-                actor,
-                at,
-            )?;
-        }
-        let updated = TicketRow::find(conn, tenant_id, id)?;
-        view(conn, updated)
-    })
-    .await
+    let ticket = db
+        .write(move |conn| {
+            let row = TicketRow::find(conn, tenant_id, id)?;
+            if row.status != status {
+                let at = now_millis();
+                let closed_at = match status.as_str() {
+                    "solved" | "closed" => row.closed_at.or(Some(at)),
+                    _ => None,
+                };
+                TicketRow::set_field_status(conn, id, &status, closed_at, at)?;
+                record(
+                    conn,
+                    &row,
+                    "status",
+                    Some(&row.status),
+                    Some(&status),
+                    actor,
+                    at,
+                )?;
+            }
+            let updated = TicketRow::find(conn, tenant_id, id)?;
+            view(conn, updated)
+        })
+        .await?;
+    announce(events, tenant_id, &ticket, "status");
+    Ok(ticket)
 }
 
-pub async fn delete(db: &Db, tenant_id: i64, id: i64, actor: Option<i64>) -> Result<(), ApiError> {
+pub async fn delete(
+    db: &Db,
+    events: &Events,
+    tenant_id: i64,
+    id: i64,
+    actor: Option<i64>,
+) -> Result<(), ApiError> {
     db.write(move |conn| {
         let row = TicketRow::find(conn, tenant_id, id)?;
         let at = now_millis();
@@ -295,47 +357,66 @@ pub async fn delete(db: &Db, tenant_id: i64, id: i64, actor: Option<i64>) -> Res
         }
         record(conn, &row, "deleted", None, None, actor, at)
     })
-    .await
+    .await?;
+    events.send(
+        tenant_id,
+        &TicketUpdated {
+            ticket_id: id,
+            change: "deleted",
+            now: None,
+        },
+    );
+    Ok(())
+}
+
+/// A ticket an agent opens.
+#[derive(Debug, Clone)]
+pub struct NewAgentTicket {
+    pub title: String,
+    pub customer_id: i64,
+    pub channel_id: i32,
+    pub priority: String,
 }
 
 /// A new empty ticket for a customer of the tenant (an agent starting a conversation).
 pub async fn create(
     db: &Db,
+    events: &Events,
     tenant_id: i64,
-    title: String,
-    customer_id: i64,
-    channel_id: i32,
-    priority: String,
+    new: NewAgentTicket,
     actor: Option<i64>,
 ) -> Result<TicketView, ApiError> {
-    db.write(move |conn| {
-        let customer = crate::db::models::customer::Customer::find(conn, customer_id)
-            .ok()
-            .filter(|c| c.tenant_id == tenant_id)
-            .ok_or_else(|| {
-                ApiError::validation("customerID", "unknown", Some("no such customer"))
-            })?;
-        let at = now_millis();
-        let id = crate::db::models::ticket::Ticket::create(
-            conn,
-            &crate::db::models::ticket::NewTicket {
-                tenant_id,
-                customer_id: customer.id,
-                title: &title,
-                status: "open",
-                priority: &priority,
-                channel_id,
-                direction: "outbound",
-                source_url: "",
-                created_at: at,
-                updated_at: at,
-                last_update_customer: None,
-                chat_state: None,
-            },
-        )?;
-        TicketEvent::record(conn, tenant_id, id, "created", None, None, actor, at)?;
-        let row = TicketRow::find(conn, tenant_id, id)?;
-        view(conn, row)
-    })
-    .await
+    let ticket = db
+        .write(move |conn| {
+            let customer = crate::db::models::customer::Customer::find(conn, new.customer_id)
+                .ok()
+                .filter(|c| c.tenant_id == tenant_id)
+                .ok_or_else(|| {
+                    ApiError::validation("customerID", "unknown", Some("no such customer"))
+                })?;
+            let at = now_millis();
+            let id = crate::db::models::ticket::Ticket::create(
+                conn,
+                &crate::db::models::ticket::NewTicket {
+                    tenant_id,
+                    customer_id: customer.id,
+                    title: &new.title,
+                    status: "open",
+                    priority: &new.priority,
+                    channel_id: new.channel_id,
+                    direction: "outbound",
+                    source_url: "",
+                    created_at: at,
+                    updated_at: at,
+                    last_update_customer: None,
+                    chat_state: None,
+                },
+            )?;
+            TicketEvent::record(conn, tenant_id, id, "created", None, None, actor, at)?;
+            let row = TicketRow::find(conn, tenant_id, id)?;
+            view(conn, row)
+        })
+        .await?;
+    announce(events, tenant_id, &ticket, "created");
+    Ok(ticket)
 }

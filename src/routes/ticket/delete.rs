@@ -1,14 +1,21 @@
 use actix_web::{web, HttpResponse};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::db::Db;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::Auth;
-use crate::openapi::answers::{Forbidden, NotFound, Outcome, TicketDeleted, Unauthorized};
+use crate::openapi::answers::{Forbidden, NotFound, Outcome, Unauthorized};
 use crate::routes::{path_id, result};
 use crate::services::events::Events;
 use crate::services::tickets;
+
+#[derive(Serialize, ToSchema)]
+pub struct TicketDeleted {
+    #[serde(rename = "ticketID")]
+    pub ticket_id: i64,
+}
 
 /// Delete a ticket
 ///
@@ -40,11 +47,6 @@ pub async fn handle(
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Permission::TicketDelete)?;
     let id = path_id(&id, "ticket")?;
-    tickets::delete(&db, auth.tenant_id, id, auth.user_id).await?;
-    events.publish(crate::services::events::Event::new(
-        auth.tenant_id,
-        "ticket_updated",
-        json!({"ticketID": id, "change": "deleted"}),
-    ));
-    Ok(result("Ticket deleted.", json!({"ticketID": id})))
+    tickets::delete(&db, &events, auth.tenant_id, id, auth.user_id).await?;
+    Ok(result("Ticket deleted.", TicketDeleted { ticket_id: id }))
 }

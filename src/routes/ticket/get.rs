@@ -1,14 +1,27 @@
+// Request fields keep their wire names (`customerID`), which validator reports as they are.
+#![allow(non_snake_case)]
+
 use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
 use crate::db::Db;
-use crate::domain::fields::FieldReader;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
-use crate::extract::Auth;
+use crate::extract::{read_query, Auth};
 use crate::openapi::answers::{BadRequest, Forbidden, Item, NotFound, Unauthorized};
-use crate::openapi::requests::TicketGetQuery;
 use crate::routes::{item, path_id};
 use crate::services::tickets::{self, TicketView};
+
+#[derive(Deserialize, Validate, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
+pub struct TicketGetQuery {
+    /// Adds `timeline`: messages, notes, attachments, chat events and the ticket's own
+    /// changes, in time order.
+    #[param(default = false)]
+    pub getTicketHistory: Option<bool>,
+}
 
 /// One ticket
 ///
@@ -41,8 +54,7 @@ pub async fn handle(
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Permission::TicketRead)?;
     let id = path_id(&id, "ticket")?;
-    let mut q = FieldReader::from_query(req.query_string())?;
-    let history = q.boolean("getTicketHistory").unwrap_or(false);
-    q.finish()?;
+    let query: TicketGetQuery = read_query(&req)?;
+    let history = query.getTicketHistory.unwrap_or(false);
     Ok(item(tickets::get(&db, auth.tenant_id, id, history).await?))
 }

@@ -37,21 +37,3 @@ pub fn routes(r: &mut Router) {
         ],
     );
 }
-
-/// `ticket_updated` for every stream of the tenant: what the ticket is now.
-fn publish_updated(
-    events: &crate::services::events::Events,
-    tenant_id: i64,
-    ticket: &crate::services::tickets::TicketView,
-    change: &str,
-) {
-    events.publish(crate::services::events::Event::new(
-        tenant_id,
-        "ticket_updated",
-        serde_json::json!({
-            "ticketID": ticket.id, "chatSessionID": ticket.chat_session_id, "change": change,
-            "status": ticket.status, "priority": ticket.priority,
-            "assignedUserID": ticket.assigned_user_id, "title": ticket.title,
-        }),
-    ));
-}

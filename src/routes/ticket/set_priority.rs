@@ -1,19 +1,36 @@
+// Request fields keep their wire names (`customerID`), which validator reports as they are.
+#![allow(non_snake_case)]
+
 use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
 
 use crate::config::Settings;
 use crate::db::Db;
-use crate::domain::fields::FieldReader;
+use crate::domain::form::non_empty;
 use crate::domain::permission::Permission;
-use crate::domain::ticket::PRIORITIES;
+use crate::domain::ticket::{priority_rule, Priority};
 use crate::error::ApiError;
-use crate::extract::{read_fields, Auth};
+use crate::extract::{read_form, Auth};
 use crate::openapi::answers::{
     BadRequest, Forbidden, Item, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
 };
-use crate::openapi::requests::SetPriorityForm;
 use crate::routes::item;
 use crate::services::events::Events;
-use crate::services::tickets::{self, TicketChanges, TicketView};
+use crate::services::tickets::{self, TicketView};
+
+/// `POST /api/v2/ticket/setPriority`.
+#[derive(Deserialize, Validate, ToSchema)]
+pub struct SetPriorityForm {
+    #[validate(required, range(min = 1))]
+    #[schema(value_type = i64, minimum = 1)]
+    pub ticketID: Option<i64>,
+    #[serde(default, deserialize_with = "non_empty")]
+    #[validate(required, custom(function = priority_rule))]
+    #[schema(value_type = Priority)]
+    pub priority: Option<String>,
+}
 
 /// Set a ticket's priority
 ///
@@ -50,18 +67,12 @@ pub async fn handle(
     events: web::Data<Events>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Permission::TicketUpdate)?;
-    let mut f = FieldReader::new(read_fields(&req, payload, settings.server.max_body_bytes).await?);
-    let ticket_id = f.int("ticketID", true, 1, i64::MAX);
-    let priority = f.one_of("priority", true, &PRIORITIES);
-    f.finish()?;
-    let Some(ticket_id) = ticket_id else {
-        return Err(ApiError::Internal("validated fields missing".into()));
-    };
-    let changes = TicketChanges {
-        priority,
-        ..TicketChanges::default()
-    };
-    let ticket = tickets::update(&db, auth.tenant_id, ticket_id, changes, auth.user_id).await?;
-    super::publish_updated(&events, auth.tenant_id, &ticket, "priority");
+    let form: SetPriorityForm = read_form(&req, payload, &settings).await?;
+    let (id, priority) = (
+        form.ticketID.unwrap_or_default(),
+        form.priority.unwrap_or_default(),
+    );
+    let ticket =
+        tickets::set_priority(&db, &events, auth.tenant_id, id, priority, auth.user_id).await?;
     Ok(item(ticket))
 }

@@ -1,19 +1,37 @@
+// Request fields keep their wire names (`customerID`), which validator reports as they are.
+#![allow(non_snake_case)]
+
 use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
 
 use crate::config::Settings;
 use crate::db::Db;
-use crate::domain::fields::FieldReader;
+use crate::domain::form::non_empty;
 use crate::domain::permission::Permission;
-use crate::domain::ticket::STATUSES;
+use crate::domain::ticket::{status_rule, Status};
 use crate::error::ApiError;
-use crate::extract::{read_fields, Auth};
+use crate::extract::{read_form, Auth};
 use crate::openapi::answers::{
     BadRequest, Forbidden, Item, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
 };
-use crate::openapi::requests::SetStatusForm;
 use crate::routes::item;
 use crate::services::events::Events;
 use crate::services::tickets::{self, TicketView};
+
+/// `POST /api/v2/ticket/setStatus`.
+#[derive(Deserialize, Validate, ToSchema)]
+pub struct SetStatusForm {
+    #[validate(required, range(min = 1))]
+    #[schema(value_type = i64, minimum = 1)]
+    pub ticketID: Option<i64>,
+    /// `solved` sets the ticket's `closed_at`.
+    #[serde(default, deserialize_with = "non_empty")]
+    #[validate(required, custom(function = status_rule))]
+    #[schema(value_type = Status)]
+    pub status: Option<String>,
+}
 
 /// Set a ticket's status
 ///
@@ -50,14 +68,12 @@ pub async fn handle(
     events: web::Data<Events>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Permission::SetStatus)?;
-    let mut f = FieldReader::new(read_fields(&req, payload, settings.server.max_body_bytes).await?);
-    let ticket_id = f.int("ticketID", true, 1, i64::MAX);
-    let status = f.one_of("status", true, &STATUSES);
-    f.finish()?;
-    let (Some(ticket_id), Some(status)) = (ticket_id, status) else {
-        return Err(ApiError::Internal("validated fields missing".into()));
-    };
-    let ticket = tickets::set_status(&db, auth.tenant_id, ticket_id, status, auth.user_id).await?;
-    super::publish_updated(&events, auth.tenant_id, &ticket, "status");
+    let form: SetStatusForm = read_form(&req, payload, &settings).await?;
+    let (id, status) = (
+        form.ticketID.unwrap_or_default(),
+        form.status.unwrap_or_default(),
+    );
+    let ticket =
+        tickets::set_status(&db, &events, auth.tenant_id, id, status, auth.user_id).await?;
     Ok(item(ticket))
 }

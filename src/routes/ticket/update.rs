@@ -1,19 +1,69 @@
+// Request fields keep their wire names (`customerID`), which validator reports as they are.
+#![allow(non_snake_case)]
+
 use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Deserializer};
+use utoipa::ToSchema;
+use validator::{Validate, ValidationError};
 
 use crate::config::Settings;
 use crate::db::Db;
-use crate::domain::fields::FieldReader;
+use crate::domain::form::{non_empty, TextList};
 use crate::domain::permission::Permission;
-use crate::domain::ticket::PRIORITIES;
+use crate::domain::ticket::{priority_rule, Priority};
 use crate::error::ApiError;
-use crate::extract::{read_fields, Auth};
+use crate::extract::{read_form, Auth};
 use crate::openapi::answers::{
     BadRequest, Forbidden, Item, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
 };
-use crate::openapi::requests::TicketUpdateForm;
 use crate::routes::{item, path_id};
 use crate::services::events::Events;
 use crate::services::tickets::{self, TicketChanges, TicketView};
+
+/// `PUT /api/v2/ticket/{id}`: only the fields sent change; each change is a timeline event.
+#[derive(Deserialize, Validate, ToSchema)]
+pub struct TicketUpdateForm {
+    #[serde(default, deserialize_with = "non_empty")]
+    #[validate(length(min = 1, max = 255))]
+    #[schema(min_length = 1, max_length = 255)]
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "non_empty")]
+    #[validate(custom(function = priority_rule))]
+    #[schema(value_type = Option<Priority>)]
+    pub priority: Option<String>,
+    /// An agent of the tenant; empty, `null` or `0` unassigns. Assigning a waiting chat's
+    /// ticket picks the chat up.
+    #[serde(default, deserialize_with = "assignee")]
+    #[validate(custom(function = assignee_rule))]
+    #[schema(value_type = Option<i64>, minimum = 0)]
+    pub assignedUserID: Option<Option<i64>>,
+    /// Replaces the tags: at most 50, each at most 64 characters, stored in lower case.
+    #[validate(length(max = 50), custom(function = tags_rule))]
+    #[schema(value_type = Option<TextList>)]
+    pub tags: Option<Vec<String>>,
+}
+
+/// Absent: no change; empty, `null` or `0`: nobody; else the agent's id.
+fn assignee<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
+    Ok(Some(Option::<i64>::deserialize(d)?.filter(|id| *id != 0)))
+}
+
+fn assignee_rule(id: i64) -> Result<(), ValidationError> {
+    match id {
+        id if id < 1 => Err(ValidationError::new("range").with_message("at least 1".into())),
+        _ => Ok(()),
+    }
+}
+
+fn tags_rule(tags: &[String]) -> Result<(), ValidationError> {
+    match tags.iter().any(|t| t.chars().count() > 64) {
+        true => {
+            Err(ValidationError::new("length")
+                .with_message("at most 50 tags of 64 characters".into()))
+        }
+        false => Ok(()),
+    }
+}
 
 /// Change a ticket
 ///
@@ -57,15 +107,15 @@ pub async fn handle(
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Permission::TicketUpdate)?;
     let id = path_id(&id, "ticket")?;
-    let mut f = FieldReader::new(read_fields(&req, payload, settings.server.max_body_bytes).await?);
+    let form: TicketUpdateForm = read_form(&req, payload, &settings).await?;
     let changes = TicketChanges {
-        title: f.text("title", false, 1, 255),
-        priority: f.one_of("priority", false, &PRIORITIES),
-        assigned_user_id: f.nullable_int("assignedUserID", 1, i64::MAX),
-        tags: f.list("tags", 50, 64),
+        title: form.title,
+        priority: form.priority,
+        assigned_user_id: form.assignedUserID,
+        tags: form
+            .tags
+            .map(|tags| tags.into_iter().map(|t| t.to_lowercase()).collect()),
     };
-    f.finish()?;
-    let ticket = tickets::update(&db, auth.tenant_id, id, changes, auth.user_id).await?;
-    super::publish_updated(&events, auth.tenant_id, &ticket, "updated");
+    let ticket = tickets::update(&db, &events, auth.tenant_id, id, changes, auth.user_id).await?;
     Ok(item(ticket))
 }

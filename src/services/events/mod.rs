@@ -46,6 +46,126 @@ impl Event {
             data,
         }
     }
+
+    /// The event of a typed payload.
+    pub fn of<T: Payload>(tenant_id: i64, payload: &T) -> Event {
+        Event::new(
+            tenant_id,
+            T::KIND,
+            serde_json::to_value(payload).unwrap_or_default(),
+        )
+    }
+}
+
+/// What one type of event says: its `data` on the stream.
+pub trait Payload: Serialize {
+    const KIND: &'static str;
+}
+
+/// `message`: a customer's message.
+#[derive(Debug, Serialize)]
+pub struct MessageReceived {
+    #[serde(rename = "ticketID")]
+    pub ticket_id: i64,
+    #[serde(rename = "chatSessionID")]
+    pub chat_session_id: String,
+    #[serde(rename = "messageID")]
+    pub message_id: i64,
+    /// At most 2000 characters of it.
+    pub message: String,
+    #[serde(rename = "ticketCreated")]
+    pub ticket_created: bool,
+}
+
+impl Payload for MessageReceived {
+    const KIND: &'static str = "message";
+}
+
+/// `typing`: what the customer did in the chat (`startedtyping`, `stoppedtyping`, ...).
+#[derive(Debug, Serialize)]
+pub struct ChatEventHappened {
+    #[serde(rename = "ticketID")]
+    pub ticket_id: i64,
+    #[serde(rename = "chatSessionID")]
+    pub chat_session_id: String,
+    pub event: String,
+}
+
+impl Payload for ChatEventHappened {
+    const KIND: &'static str = "typing";
+}
+
+/// `visited`: the customer opened a page.
+#[derive(Debug, Serialize)]
+pub struct PageVisited {
+    #[serde(rename = "ticketID")]
+    pub ticket_id: i64,
+    #[serde(rename = "chatSessionID")]
+    pub chat_session_id: String,
+    pub url: String,
+}
+
+impl Payload for PageVisited {
+    const KIND: &'static str = "visited";
+}
+
+/// `chat_ended`.
+#[derive(Debug, Serialize)]
+pub struct ChatEnded {
+    #[serde(rename = "ticketID")]
+    pub ticket_id: i64,
+    #[serde(rename = "chatSessionID")]
+    pub chat_session_id: String,
+}
+
+impl Payload for ChatEnded {
+    const KIND: &'static str = "chat_ended";
+}
+
+/// `attachment`: a file from the chat server.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttachmentReceived {
+    #[serde(rename = "ticketID")]
+    pub ticket_id: i64,
+    #[serde(rename = "chatSessionID")]
+    pub chat_session_id: String,
+    #[serde(rename = "attachmentID")]
+    pub attachment_id: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: u64,
+}
+
+impl Payload for AttachmentReceived {
+    const KIND: &'static str = "attachment";
+}
+
+/// `ticket_updated`: an agent's change (`change`: `created`, `updated`, `status`,
+/// `priority`, `reply`, `note`, `deleted`) and, unless it was deleted, what the ticket is now.
+#[derive(Debug, Serialize)]
+pub struct TicketUpdated {
+    #[serde(rename = "ticketID")]
+    pub ticket_id: i64,
+    pub change: &'static str,
+    #[serde(flatten)]
+    pub now: Option<TicketNow>,
+}
+
+/// A ticket as `ticket_updated` shows it.
+#[derive(Debug, Serialize)]
+pub struct TicketNow {
+    #[serde(rename = "chatSessionID")]
+    pub chat_session_id: Option<String>,
+    pub status: String,
+    pub priority: String,
+    #[serde(rename = "assignedUserID")]
+    pub assigned_user_id: Option<i64>,
+    pub title: String,
+}
+
+impl Payload for TicketUpdated {
+    const KIND: &'static str = "ticket_updated";
 }
 
 /// One bounded broadcast channel per tenant with an open stream: tenants never share a
@@ -118,6 +238,11 @@ impl Events {
             postgres: Some(tx),
             ..events
         }
+    }
+
+    /// Sends a typed event to every stream of the tenant (on every instance). Never blocks.
+    pub fn send<T: Payload>(&self, tenant_id: i64, payload: &T) {
+        self.publish(Event::of(tenant_id, payload));
     }
 
     /// Sends the event to every stream of its tenant (on every instance). Never blocks.
