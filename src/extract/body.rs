@@ -5,12 +5,15 @@ use actix_web::error::PayloadError;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{web, HttpRequest};
 use std::cell::{Cell, RefCell};
+use std::path::Path;
 use std::rc::Rc;
 
+use base64::Engine;
 use futures_util::StreamExt;
 
 use crate::domain::form::Fields;
 use crate::error::ApiError;
+use crate::services::attachments::{FileSink, ReceivedFile};
 
 /// Most text fields a multipart body may carry (hostile bodies send thousands).
 pub const MAX_MULTIPART_FIELDS: usize = 200;
@@ -109,53 +112,172 @@ pub fn urlencoded_fields(body: &[u8]) -> Result<Fields, ApiError> {
     Ok(pairs.into_iter().collect())
 }
 
-/// The text fields of a request, whatever its content type (file parts are skipped here).
+/// What a body may carry besides text fields: files, streamed to disk as they arrive.
+pub struct FileRules<'a> {
+    /// Where files are received (under its `tmp/`).
+    pub dir: &'a Path,
+    /// Each file at most.
+    pub max_bytes: u64,
+    /// Files on one request at most; one more is `400` (`too_many`).
+    pub max_files: usize,
+    /// Only the first part of this name is a file (with a file name or not), other parts are
+    /// read past; `None`: every part with a file name is a file.
+    pub part: Option<&'a str>,
+    /// A JSON or urlencoded body may carry that one file as base64 text in the field `part`,
+    /// its name in `fileName`.
+    pub base64: bool,
+}
+
+/// A file part received whole.
+pub struct UploadedFile {
+    /// The part's name.
+    pub field: String,
+    pub file: ReceivedFile,
+    /// The file name the client gave, not to be trusted.
+    pub claimed_name: Option<String>,
+}
+
+/// A request's fields and files.
+#[derive(Default)]
+pub struct Body {
+    pub fields: Fields,
+    pub files: Vec<UploadedFile>,
+}
+
+/// Room for multipart headers and boundaries around the fields and files.
+pub const MULTIPART_OVERHEAD: u64 = 64 * 1024;
+
+/// The text fields of a request, whatever its content type (file parts are read past).
 pub async fn read_fields(
     req: &HttpRequest,
     payload: web::Payload,
     limit: u64,
 ) -> Result<Fields, ApiError> {
-    check_declared_length(req, limit)?;
-    match body_kind(req)? {
-        BodyKind::Empty => {
-            read_body(payload, limit).await?;
-            Ok(Fields::new())
+    Ok(read_body_parts(req, payload, limit, None).await?.fields)
+}
+
+/// The one reader of request bodies: the text fields of a multipart, urlencoded or JSON body
+/// (at most `text_limit` bytes of them; a body other than multipart at most that in all),
+/// and, by `files`, the multipart file parts streamed to disk.
+pub async fn read_body_parts(
+    req: &HttpRequest,
+    payload: web::Payload,
+    text_limit: u64,
+    files: Option<FileRules<'_>>,
+) -> Result<Body, ApiError> {
+    let kind = body_kind(req)?;
+    if kind != BodyKind::Multipart {
+        let base64 = files.as_ref().filter(|f| f.base64 && f.max_files > 0);
+        // Base64 takes four bytes for three.
+        let limit = match base64 {
+            Some(f) => text_limit.saturating_add(f.max_bytes.div_ceil(3) * 4),
+            None => text_limit,
+        };
+        check_declared_length(req, limit)?;
+        let body = read_body(payload, limit).await?;
+        let mut fields = match kind {
+            BodyKind::Json => json_fields(&body)?,
+            BodyKind::UrlEncoded => urlencoded_fields(&body)?,
+            _ => Fields::new(),
+        };
+        let mut files = Vec::new();
+        if let Some(rules) = base64 {
+            let field = rules.part.unwrap_or("file");
+            if let Some(encoded) = fields.remove(field).filter(|f| !f.is_empty()) {
+                files.push(UploadedFile {
+                    field: field.to_owned(),
+                    file: decode_file(&encoded, field, rules).await?,
+                    claimed_name: fields.remove("fileName"),
+                });
+            }
         }
-        BodyKind::Json => json_fields(&read_body(payload, limit).await?),
-        BodyKind::UrlEncoded => urlencoded_fields(&read_body(payload, limit).await?),
-        BodyKind::Multipart => {
-            let mut body = BoundedMultipart::new(req, payload, limit);
-            let mut fields = Fields::new();
-            let mut parts = 0;
-            while let Some(mut part) = body.next_part().await? {
-                parts += 1;
-                if parts > MAX_MULTIPART_FIELDS {
-                    return Err(ApiError::MalformedBody(format!(
-                        "more than {MAX_MULTIPART_FIELDS} multipart parts"
-                    )));
+        return Ok(Body { fields, files });
+    }
+    // The raw bytes: the text, the files, and (with files) room for their part headers.
+    let limit = match &files {
+        None => text_limit,
+        Some(f) => text_limit
+            .saturating_add(f.max_bytes.saturating_mul(f.max_files as u64))
+            .saturating_add(MULTIPART_OVERHEAD),
+    };
+    check_declared_length(req, limit)?;
+    let mut multipart = BoundedMultipart::new(req, payload, limit);
+    let (mut body, mut parts, mut text_bytes) = (Body::default(), 0, 0);
+    while let Some(mut part) = multipart.next_part().await? {
+        parts += 1;
+        if parts > MAX_MULTIPART_FIELDS {
+            return Err(ApiError::MalformedBody(format!(
+                "more than {MAX_MULTIPART_FIELDS} multipart parts"
+            )));
+        }
+        let name = part.name().unwrap_or_default().to_owned();
+        let claimed_name = part
+            .content_disposition()
+            .and_then(|cd| cd.get_filename().map(str::to_owned));
+        let is_file = match files.as_ref().and_then(|f| f.part) {
+            Some(only) => name == only,
+            None => claimed_name.is_some(),
+        };
+        match files.as_ref().filter(|_| is_file) {
+            Some(rules) if rules.part.is_some() && !body.files.is_empty() => {}
+            Some(rules) => {
+                if body.files.len() == rules.max_files {
+                    return Err(ApiError::invalid(
+                        &name,
+                        "too_many",
+                        format!("at most {} files", rules.max_files),
+                    ));
                 }
-                let name = part.name().unwrap_or_default().to_owned();
-                let is_file = part
-                    .content_disposition()
-                    .is_some_and(|cd| cd.get_filename().is_some());
+                let mut sink = FileSink::create(rules.dir, rules.max_bytes).await?;
+                while let Some(chunk) = part.next().await {
+                    sink.write(&chunk.map_err(|e| multipart.error(e))?).await?;
+                }
+                body.files.push(UploadedFile {
+                    field: name,
+                    file: sink.finish().await?,
+                    claimed_name,
+                });
+                continue;
+            }
+            None if claimed_name.is_some() || name.is_empty() => {}
+            None => {
                 let mut value = Vec::new();
                 while let Some(chunk) = part.next().await {
-                    let chunk = chunk.map_err(|e| body.error(e))?;
-                    if !is_file {
-                        value.extend_from_slice(&chunk);
+                    let chunk = chunk.map_err(|e| multipart.error(e))?;
+                    text_bytes += chunk.len() as u64;
+                    if text_bytes > text_limit {
+                        return Err(ApiError::PayloadTooLarge(text_limit));
                     }
-                }
-                if is_file || name.is_empty() {
-                    continue;
+                    value.extend_from_slice(&chunk);
                 }
                 let value = String::from_utf8(value).map_err(|_| {
                     ApiError::MalformedBody(format!("multipart field {name:?} is not UTF-8 text"))
                 })?;
-                fields.insert(name, value);
+                body.fields.insert(name, value);
+                continue;
             }
-            Ok(fields)
+        }
+        // A part nobody reads: read past (the raw limit bounds it).
+        while let Some(chunk) = part.next().await {
+            chunk.map_err(|e| multipart.error(e))?;
         }
     }
+    Ok(body)
+}
+
+/// A file sent as base64 text (standard alphabet; whitespace is ignored).
+async fn decode_file(
+    encoded: &str,
+    field: &str,
+    rules: &FileRules<'_>,
+) -> Result<ReceivedFile, ApiError> {
+    let compact: String = encoded.split_ascii_whitespace().collect();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(compact.as_bytes())
+        .map_err(|_| ApiError::invalid(field, "base64", "base64-encoded bytes"))?;
+    let mut sink = FileSink::create(rules.dir, rules.max_bytes).await?;
+    sink.write(&bytes).await?;
+    sink.finish().await
 }
 
 /// A multipart body read under a limit on its raw bytes, part headers and preamble included

@@ -14,25 +14,6 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::view::{Condition, Sort};
 
-/// `addAttachment` as `multipart/form-data`: the file part, streamed to disk.
-#[derive(ToSchema)]
-pub struct AttachmentPart {
-    /// The file; its part's `filename` becomes the (sanitized) name. Other parts are ignored.
-    #[schema(value_type = String, format = Binary)]
-    pub file: Vec<u8>,
-}
-
-/// `addAttachment` as JSON or urlencoded: the file as base64 text.
-#[derive(ToSchema)]
-pub struct AttachmentBase64 {
-    /// The file's bytes, base64 (standard alphabet; whitespace is ignored).
-    #[schema(content_encoding = "base64", example = "aGVsbG8=")]
-    pub file: String,
-    /// The file's name (sanitized before it is stored).
-    #[schema(example = "receipt.pdf")]
-    pub fileName: Option<String>,
-}
-
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CustomerListQuery {
@@ -83,81 +64,6 @@ pub struct ViewListQuery {
     pub itemStart: Option<i64>,
     #[param(minimum = 1, maximum = 9999, default = 15)]
     pub itemLimit: Option<i64>,
-}
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Note {
-    Note,
-}
-
-/// `note`, or the channel to reply on (8: chat).
-#[derive(Serialize, ToSchema)]
-#[serde(untagged)]
-pub enum MessageType {
-    Note(Note),
-    /// A channel number, at least 1.
-    Channel(i32),
-}
-
-/// `POST /api/v2/message`.
-#[derive(Serialize, ToSchema)]
-pub struct MessageForm {
-    #[schema(minimum = 1)]
-    pub ticketID: i64,
-    /// `note`: stored only, agents alone see it; `8` on a chat ticket: a reply, delivered
-    /// to the chat server; `1` on a ticket without a chat: an e-mail to the customer.
-    #[serde(rename = "type")]
-    pub kind: MessageType,
-    #[schema(
-        min_length = 5,
-        max_length = 65536,
-        example = "Your parcel left our warehouse today."
-    )]
-    pub message: String,
-    /// The agent writing; default: the key's agent.
-    #[schema(minimum = 1)]
-    pub userID: Option<i64>,
-    /// An e-mail reply's recipient; default: the customer's e-mail address (required when
-    /// the customer has none).
-    #[schema(format = Email, max_length = 254)]
-    pub toAddress: Option<String>,
-}
-
-/// `POST /api/v2/message` as `multipart/form-data`, with files: the fields of a message and
-/// up to 10 file parts (any part with a file name counts as a file).
-#[derive(Serialize, ToSchema)]
-pub struct MessageWithFilesForm {
-    #[schema(minimum = 1)]
-    pub ticketID: i64,
-    #[serde(rename = "type")]
-    pub kind: MessageType,
-    #[schema(min_length = 5, max_length = 65536)]
-    pub message: String,
-    #[schema(minimum = 1)]
-    pub userID: Option<i64>,
-    /// Each at most `attachments.max_bytes`; its type is sniffed from its bytes and its
-    /// name sanitized. On a chat reply each goes to the chat server's `uploadForCustomer`;
-    /// on an e-mail reply they are the mail's attachments (at most 20 MiB together).
-    #[schema(value_type = Option<Vec<String>>, format = Binary, max_items = 10)]
-    pub file: Option<Vec<Vec<u8>>>,
-}
-
-/// `POST /api/v2/message/typing`.
-#[derive(Serialize, ToSchema)]
-pub struct TypingForm {
-    /// A chat ticket whose chat has not ended.
-    #[schema(minimum = 1)]
-    pub ticketID: i64,
-    pub event: TypingEvent,
-}
-
-/// The agent started or stopped typing.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum TypingEvent {
-    Startedtyping,
-    Stoppedtyping,
 }
 
 /// A sort: `{"field", "direction"}`, or the same as text, e.g. `created_at asc`.

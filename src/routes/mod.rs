@@ -33,10 +33,13 @@ fn register(r: &mut Router) {
     chat_account::routes(r);
     notification::routes(r);
     r.resource("/api/v2/file/{id}", [on(Method::GET, file::download)]);
-    r.resource("/api/v2/message", [on(Method::POST, message::create)]);
+    r.resource(
+        "/api/v2/message",
+        [on(Method::POST, message::create::handle)],
+    );
     r.resource(
         "/api/v2/message/typing",
-        [on(Method::POST, message::typing)],
+        [on(Method::POST, message::typing::handle)],
     );
     r.resource(
         "/api/v2/openapi.json",

@@ -15,6 +15,8 @@ use crate::db::{now_millis, Db};
 use crate::domain::chat_requests::NewAttachmentTarget;
 use crate::error::ApiError;
 use crate::services::chat::{open_session, ticket_title, FirstContact};
+use crate::services::chat_config::type_allowed;
+use crate::services::events::{AttachmentReceived, Events};
 
 const SNIFF_BYTES: usize = 8192;
 const MAX_NAME_CHARS: usize = 200;
@@ -222,10 +224,59 @@ pub struct AttachmentOutcome {
     pub sha256: String,
 }
 
+/// The chat account a customer's file is for, and the most bytes that file may have: the
+/// server's limit or the account's smaller one.
+pub async fn upload_limit(
+    db: &Db,
+    tenant_id: i64,
+    token: String,
+    server_limit: u64,
+) -> Result<(ChatAccount, u64), ApiError> {
+    let account = db
+        .read(move |conn| ChatAccount::find_by_token(conn, tenant_id, &token))
+        .await?;
+    let limit = server_limit.min(account.attachment_max_bytes.max(0) as u64);
+    Ok((account, limit))
+}
+
+/// A customer's file, received: refused (`415`) if the chat account does not take its type,
+/// else named, stored on the session's ticket and announced to the tenant's streams.
+pub async fn receive_from_customer(
+    db: &Db,
+    events: &Events,
+    dir: &Path,
+    account: ChatAccount,
+    target: NewAttachmentTarget,
+    received: ReceivedFile,
+    claimed_name: Option<String>,
+) -> Result<AttachmentOutcome, ApiError> {
+    if !type_allowed(&account.attachment_types, &received.content_type) {
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "attachments of type {} are not accepted by this chat account (allowed: {})",
+            received.content_type, account.attachment_types
+        )));
+    }
+    let (tenant_id, session_id) = (account.tenant_id, target.chat_session_id.clone());
+    let file_name = sanitize_name(claimed_name.as_deref(), &received.content_type);
+    let outcome = store(db, dir, account, target, received, file_name).await?;
+    events.send(
+        tenant_id,
+        &AttachmentReceived {
+            ticket_id: outcome.ticket_id,
+            chat_session_id: session_id,
+            attachment_id: outcome.attachment_id,
+            file_name: outcome.file_name.clone(),
+            content_type: outcome.content_type.clone(),
+            size: outcome.size,
+        },
+    );
+    Ok(outcome)
+}
+
 /// Moves the received file to its permanent place and records it on the session's ticket,
 /// creating customer, ticket and session if this is the session's first contact. The file
 /// is removed again if the database does not take the record.
-pub async fn store(
+async fn store(
     db: &Db,
     dir: &Path,
     account: ChatAccount,

@@ -1,6 +1,8 @@
 //! `POST /api/v2/message`: an agent's reply or internal note on a ticket, with files; and
 //! `POST /api/v2/message/typing`: the agent's typing indicator.
 
+use std::path::Path;
+
 use serde::Serialize;
 
 use crate::db::models::attachment::{Attachment, NewAttachment};
@@ -16,11 +18,12 @@ use crate::db::models::user::User;
 use crate::db::{now_millis, Db, DbConnection};
 use crate::domain::time::iso;
 use crate::error::ApiError;
-use crate::services::attachments::PlacedFile;
+use crate::services::attachments::{place, sanitize_name, PlacedFile, ReceivedFile};
 use crate::services::delivery::{
     endpoint, CustomerCall, MessageForCustomer, TypingIndicatorForCustomer, UploadForCustomer,
     MESSAGE_FOR_CUSTOMER, TYPING_INDICATOR_FOR_CUSTOMER, UPLOAD_FOR_CUSTOMER,
 };
+use crate::services::events::{Events, TicketNow, TicketUpdated};
 use crate::services::{mail, notify};
 
 /// How a reply goes out: `note` (stored only) or a channel number.
@@ -104,16 +107,72 @@ pub struct Reply {
     pub to_address: Option<String>,
 }
 
+/// An agent's reply or note with the files attached to it (received, not yet placed): the
+/// files are put in place, the reply stored and its deliveries queued, and the tenant's
+/// streams told (`ticket_updated`, change `reply` or `note`). Nothing stays behind if it
+/// fails.
+#[allow(clippy::too_many_arguments)]
+pub async fn post(
+    db: &Db,
+    events: &Events,
+    files_dir: &Path,
+    tenant_id: i64,
+    ticket_id: i64,
+    request: Reply,
+    received: Vec<(ReceivedFile, Option<String>)>,
+) -> Result<ReplyOutcome, ApiError> {
+    let mut files = Vec::with_capacity(received.len());
+    for (file, claimed) in received {
+        let name = sanitize_name(claimed.as_deref(), &file.content_type);
+        match place(files_dir, tenant_id, file, name).await {
+            Ok(placed) => files.push(placed),
+            Err(e) => {
+                remove_all(&files).await;
+                return Err(e);
+            }
+        }
+    }
+    match store(db, tenant_id, ticket_id, request, files.clone()).await {
+        Ok((outcome, now)) => {
+            let change = if outcome.kind == "note" {
+                "note"
+            } else {
+                "reply"
+            };
+            events.send(
+                tenant_id,
+                &TicketUpdated {
+                    ticket_id,
+                    change,
+                    now: Some(now),
+                },
+            );
+            Ok(outcome)
+        }
+        Err(e) => {
+            // Nothing points at the files: the reply was not stored.
+            remove_all(&files).await;
+            Err(e)
+        }
+    }
+}
+
+async fn remove_all(files: &[PlacedFile]) {
+    for file in files {
+        file.remove().await;
+    }
+}
+
 /// Stores the reply or note with the files attached to it and, for a chat, queues its
 /// deliveries: the text to `messageForCustomer`, then each file to `uploadForCustomer`.
-/// The files are already in place; the caller removes them if this fails.
-pub async fn post(
+/// The files are already in place.
+async fn store(
     db: &Db,
     tenant_id: i64,
     ticket_id: i64,
     request: Reply,
     files: Vec<PlacedFile>,
-) -> Result<ReplyOutcome, ApiError> {
+) -> Result<(ReplyOutcome, TicketNow), ApiError> {
     let Reply {
         kind: reply,
         text,
@@ -277,7 +336,14 @@ pub async fn post(
                 now,
             )?);
         }
-        Ok(ReplyOutcome {
+        let now_ticket = TicketNow {
+            chat_session_id: session.as_ref().map(|s| s.chat_session_id.clone()),
+            status: ticket.status.clone(),
+            priority: ticket.priority.clone(),
+            assigned_user_id: ticket.assigned_user_id,
+            title: ticket.title.clone(),
+        };
+        let outcome = ReplyOutcome {
             message_id: inserted.id,
             ticket_id: ticket.id,
             kind: if author == "note" { "note" } else { "reply" },
@@ -298,7 +364,8 @@ pub async fn post(
                         .map(|(_, delivery)| delivery.clone()),
                 })
                 .collect(),
-        })
+        };
+        Ok((outcome, now_ticket))
     })
     .await
 }

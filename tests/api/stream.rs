@@ -115,6 +115,51 @@ async fn an_agents_stream_shows_what_chat_servers_post_as_it_happens() {
 }
 
 #[tokio::test]
+async fn replies_notes_and_new_tickets_reach_the_stream_as_ticket_updated() {
+    let app = spawn_app().await;
+    let (_, key) = app.agent("Alice", &Permission::ALL);
+    let session = "session-stream-02";
+    let a = app.send_message(session, "Is anyone there?").await;
+    let ticket = a.body["ticketID"].as_i64().unwrap();
+    let customer = app.count("SELECT MIN(id) AS n FROM customers");
+    let mut stream = EventStream::open(&app.address, &key).await;
+
+    let reply = json!({"ticketID": ticket, "type": 8, "message": "Yes, Alice here."});
+    let a = app
+        .agent_call(Method::POST, "message", &key, Some(reply))
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let note = json!({"ticketID": ticket, "type": "note", "message": "Regular customer."});
+    let a = app
+        .agent_call(Method::POST, "message", &key, Some(note))
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let new = json!({"title": "Follow-up on the parcel", "customerID": customer});
+    let a = app
+        .agent_call(Method::POST, "ticket", &key, Some(new))
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let created = a.body["item"]["id"].as_i64().unwrap();
+
+    let mut updates = Vec::new();
+    while updates.len() < 3 {
+        let (kind, data) = stream.next_event().await;
+        assert_eq!(kind, "ticket_updated", "{data}");
+        updates.push(data);
+    }
+    assert_eq!(updates[0]["ticketID"], ticket);
+    assert_eq!(updates[0]["change"], "reply");
+    assert_eq!(updates[0]["chatSessionID"], session);
+    assert_eq!(updates[0]["status"], "new");
+    assert_eq!(updates[1]["ticketID"], ticket);
+    assert_eq!(updates[1]["change"], "note");
+    assert_eq!(updates[2]["ticketID"], created);
+    assert_eq!(updates[2]["change"], "created");
+    assert_eq!(updates[2]["title"], "Follow-up on the parcel");
+    assert_eq!(updates[2]["chatSessionID"], Value::Null);
+}
+
+#[tokio::test]
 async fn streams_need_ticket_read() {
     let app = spawn_app().await;
     let (_, key) = app.agent("Writer", &[Permission::MessageCreate]);
