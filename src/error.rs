@@ -93,6 +93,7 @@ pub enum ErrorCode {
     UnknownChatSession,
     NotFound,
     MethodNotAllowed,
+    Conflict,
     PayloadTooLarge,
     UnsupportedMediaType,
     ServiceUnavailable,
@@ -102,9 +103,10 @@ pub enum ErrorCode {
 /// Every error answer. On `400 validation_failed`, `fields` lists every failing field with
 /// the codes of the rules it broke, never only the first: `required`, `length`, `pattern`,
 /// `integer`, `range`, `boolean`, `email`, `one_of`, `ip`, `base64`, `nul`; on the agent
-/// side also `unknown` (an id that names nothing), `taken` (an e-mail or phone another
-/// customer or agent has), `list`, `invalid`, and for views `conditions[N]` with
-/// `unknown_field`, `unknown_operator` or `invalid_value`.
+/// side also `unknown` (an id that names nothing), `list`, `invalid`, and for views
+/// `conditions[N]` with `unknown_field`, `unknown_operator` or `invalid_value`. On
+/// `409 conflict`, `fields` names the value another has (an e-mail or phone of another
+/// customer or agent) with the code `taken`.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "status": "error", "code": "validation_failed",
@@ -149,9 +151,16 @@ pub enum ApiError {
     Missing(String),
     #[error("the database is unavailable: {0}")]
     ServiceUnavailable(String),
-    /// A write lost a race (unique violation, serialization failure): the caller retries it.
+    /// A write lost a race that a retry can win (a serialization failure, or a unique
+    /// violation the caller knows to be a race): the transaction is retried.
     #[error("write conflict")]
     Conflict,
+    /// A value that must be unique is another's (an e-mail, a phone, a token): `409`.
+    #[error("{hint}")]
+    Taken { field: String, hint: String },
+    /// A unique index refused a write that nobody named a field for: `409`.
+    #[error("a value that must be unique is already in use")]
+    UniqueViolation(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -169,6 +178,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
             ApiError::NotFound | ApiError::Missing(_) => ErrorCode::NotFound,
             ApiError::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            ApiError::Taken { .. } | ApiError::UniqueViolation(_) => ErrorCode::Conflict,
             ApiError::ServiceUnavailable(_) | ApiError::Conflict => ErrorCode::ServiceUnavailable,
             ApiError::Internal(_) => ErrorCode::InternalError,
         }
@@ -181,6 +191,35 @@ impl ApiError {
             errors.hints.insert(field.to_owned(), hint.to_owned());
         }
         ApiError::Validation(errors)
+    }
+
+    /// A unique index's refusal as `field` being taken (`409`); any other error as it is.
+    pub fn taken(self, field: &str, hint: &str) -> ApiError {
+        match self {
+            ApiError::UniqueViolation(_) => ApiError::Taken {
+                field: field.to_owned(),
+                hint: hint.to_owned(),
+            },
+            other => other,
+        }
+    }
+
+    /// An id in a request that names nothing of the tenant, as a `400` on that field (`unknown`);
+    /// any other error (an outage) as it is.
+    pub fn unknown_as(self, field: &str, hint: &str) -> ApiError {
+        match self {
+            ApiError::Missing(_) => ApiError::validation(field, "unknown", Some(hint)),
+            other => other,
+        }
+    }
+
+    /// A unique index's refusal as a race that a retry wins (the retry finds the winner's
+    /// row); any other error as it is.
+    pub fn raced(self) -> ApiError {
+        match self {
+            ApiError::UniqueViolation(_) => ApiError::Conflict,
+            other => other,
+        }
     }
 
     /// One invalid field, with a sentence saying what is wrong with it.
@@ -199,6 +238,7 @@ impl ResponseError for ApiError {
             | ApiError::NotFound
             | ApiError::Missing(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Taken { .. } | ApiError::UniqueViolation(_) => StatusCode::CONFLICT,
             ApiError::Validation(_) | ApiError::MalformedBody(_) => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -227,6 +267,9 @@ impl ResponseError for ApiError {
             message,
             fields: match self {
                 ApiError::Validation(errors) => Some(errors.codes.clone()),
+                ApiError::Taken { field, .. } => {
+                    Some(BTreeMap::from([(field.clone(), vec!["taken".to_owned()])]))
+                }
                 _ => None,
             },
         };
@@ -242,10 +285,10 @@ impl From<diesel::result::Error> for ApiError {
     fn from(err: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
         match err {
-            Error::DatabaseError(
-                DatabaseErrorKind::UniqueViolation | DatabaseErrorKind::SerializationFailure,
-                _,
-            ) => ApiError::Conflict,
+            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => ApiError::Conflict,
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                ApiError::UniqueViolation(info.message().to_owned())
+            }
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
                 ApiError::ServiceUnavailable(info.message().to_owned())
             }

@@ -233,11 +233,12 @@ fn kinds_of_schema(schema: &RefOr<Schema>) -> Kinds {
                     Some("integer") => Kind::Integer,
                     Some("number") => Kind::Number,
                     Some("boolean") => Kind::Boolean,
-                    Some("array") => Kind::List(
-                        property
-                            .get("items")
-                            .is_some_and(|items| type_of(items) == Some("integer")),
-                    ),
+                    // A list of objects travels as JSON text, read by its own parser.
+                    Some("array") => match property.get("items").and_then(type_of) {
+                        Some("integer") => Kind::List(true),
+                        Some("string") => Kind::List(false),
+                        _ => Kind::Text,
+                    },
                     _ => Kind::Text,
                 },
             };

@@ -202,6 +202,15 @@ error_response!(
         &[("not_found", body("not_found", "no ticket 42"))],
     )
 );
+error_response!(Conflict, {
+    let mut taken = body("conflict", "another agent has this e-mail");
+    taken["fields"] = json!({"email": ["taken"]});
+    error(
+        "A value that must be unique within the tenant is another's; `fields` names it \
+             with the code `taken`.",
+        &[("taken", taken)],
+    )
+});
 error_response!(
     PayloadTooLarge,
     error(

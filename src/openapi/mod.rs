@@ -76,6 +76,7 @@ pub const API_KEY: &str = "apiKey";
             answers::UnknownChatAccount,
             answers::UnknownChatSession,
             answers::NotFound,
+            answers::Conflict,
             answers::PayloadTooLarge,
             answers::UnsupportedMediaType,
             answers::ServiceUnavailable,

@@ -12,29 +12,6 @@
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::domain::view::{Condition, Sort};
-
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct CustomerListQuery {
-    #[param(minimum = 0, maximum = 2147483647, default = 0)]
-    pub itemStart: Option<i64>,
-    #[param(minimum = 1, maximum = 99, default = 15)]
-    pub itemLimit: Option<i64>,
-    /// Matches name, e-mail or phone.
-    #[param(min_length = 1, max_length = 100, pattern = r"^[0-9a-zA-Z ]+$")]
-    pub query: Option<String>,
-}
-
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct UserListQuery {
-    #[param(minimum = 0, maximum = 2147483647, default = 0)]
-    pub itemStart: Option<i64>,
-    #[param(minimum = 1, maximum = 999, default = 15)]
-    pub itemLimit: Option<i64>,
-}
-
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct NotificationListQuery {
@@ -55,72 +32,6 @@ pub struct SetIsReadForm {
     pub notificationIDs: Vec<i64>,
     #[schema(default = true)]
     pub isRead: Option<bool>,
-}
-
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ViewListQuery {
-    #[param(minimum = 0, maximum = 2147483647, default = 0)]
-    pub itemStart: Option<i64>,
-    #[param(minimum = 1, maximum = 9999, default = 15)]
-    pub itemLimit: Option<i64>,
-}
-
-/// A sort: `{"field", "direction"}`, or the same as text, e.g. `created_at asc`.
-#[derive(Serialize, ToSchema)]
-#[serde(untagged)]
-pub enum SortInput {
-    Object(Sort),
-    /// `FIELD [DIRECTION]`: `last_update`, `created_at` or `id`, then `asc` or `desc`
-    /// (default `desc`).
-    /// At most 200 characters.
-    Text(String),
-}
-
-/// `POST /api/v2/view`.
-#[derive(Serialize, ToSchema)]
-pub struct ViewCreateForm {
-    #[schema(min_length = 1, max_length = 255, example = "Unassigned waiting chats")]
-    pub name: String,
-    /// All must hold. In a form: the same JSON array as text.
-    pub conditions: Option<Vec<Condition>>,
-    /// Default: newest update first.
-    pub sort: Option<SortInput>,
-}
-
-/// `PUT /api/v2/view/{id}`: only the fields sent change.
-#[derive(Serialize, ToSchema)]
-pub struct ViewUpdateForm {
-    #[schema(min_length = 1, max_length = 255)]
-    pub name: Option<String>,
-    pub conditions: Option<Vec<Condition>>,
-    pub sort: Option<SortInput>,
-}
-
-/// `POST /api/v2/user`.
-#[derive(Serialize, ToSchema)]
-pub struct UserCreateForm {
-    #[schema(min_length = 1, max_length = 255, example = "Alice")]
-    pub name: String,
-    /// Unique within the tenant.
-    #[schema(min_length = 3, max_length = 254, format = Email, example = "alice@example.com")]
-    pub email: String,
-    #[schema(default = false)]
-    pub isOnline: Option<bool>,
-    #[schema(default = true)]
-    pub emailNotifications: Option<bool>,
-}
-
-/// `PUT /api/v2/user/{id}`: only the fields sent change.
-#[derive(Serialize, ToSchema)]
-pub struct UserUpdateForm {
-    #[schema(min_length = 1, max_length = 255)]
-    pub name: Option<String>,
-    /// Unique within the tenant.
-    #[schema(min_length = 3, max_length = 254, format = Email)]
-    pub email: Option<String>,
-    pub isOnline: Option<bool>,
-    pub emailNotifications: Option<bool>,
 }
 
 /// `PUT /api/v2/chatAccount/{id}`: only the fields sent change.
@@ -160,17 +71,4 @@ pub struct ChatAccountForm {
     pub transcripts: Option<bool>,
     /// Replace the signing secret; the answer shows the new one, this once.
     pub rotateSecret: Option<bool>,
-}
-
-/// `PUT /api/v2/customer/{id}`: only the fields sent change.
-#[derive(Serialize, ToSchema)]
-pub struct CustomerUpdateForm {
-    #[schema(min_length = 1, max_length = 255)]
-    pub name: Option<String>,
-    /// Unique within the tenant.
-    #[schema(min_length = 3, max_length = 254, format = Email)]
-    pub email: Option<String>,
-    /// Unique within the tenant.
-    #[schema(min_length = 2, max_length = 32, pattern = r"^\+[0-9]+$")]
-    pub phone: Option<String>,
 }

@@ -12,7 +12,7 @@ use crate::domain::chat_account::{check_required_fields, check_service_hours, ch
 use crate::domain::chat_requests::TOKEN;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
-use crate::services::keys;
+use crate::services::{keys, users};
 
 /// A chat account's settings, with the defaults a new widget gets.
 #[derive(Debug, Clone)]
@@ -127,12 +127,7 @@ pub fn create_chat_account(
     };
     let id = db
         .write_blocking(|conn| ChatAccount::create(conn, &new))
-        .map_err(|e| match e {
-            ApiError::Conflict => {
-                ApiError::invalid("token", "taken", "this token is already in use")
-            }
-            other => other,
-        })?;
+        .map_err(|e| e.taken("token", "this token is already in use"))?;
     Ok(CreatedChatAccount { id, token, secret })
 }
 
@@ -231,19 +226,13 @@ pub fn ensure_demo(db: &Db) -> Result<Demo, ApiError> {
 /// An agent of the tenant (for bootstrapping; the agent API manages them afterwards).
 pub fn create_user(db: &Db, tenant_id: i64, name: &str, email: &str) -> Result<i64, ApiError> {
     require_tenant(db, tenant_id)?;
-    let email = email.trim().to_lowercase();
-    if !validator::ValidateEmail::validate_email(&email) {
-        return Err(ApiError::invalid(
-            "email",
-            "email",
-            format!("{email:?} is not an e-mail address"),
-        ));
-    }
-    db.write_blocking(|conn| User::create(conn, tenant_id, name, &email, false, true))
-        .map_err(|e| match e {
-            ApiError::Conflict => {
-                ApiError::invalid("email", "taken", "another agent has this e-mail")
-            }
-            other => other,
-        })
+    let new = users::NewUser {
+        name: name.to_owned(),
+        email: email.to_owned(),
+        is_online: false,
+        email_notifications: true,
+    };
+    Ok(db
+        .write_blocking(|conn| users::create_in(conn, tenant_id, &new))?
+        .id)
 }

@@ -59,12 +59,16 @@ fn find_or_create_customer(
         (None, Some(phone)) => Customer::find_by_phone(conn, tenant_id, phone)?,
         (found, _) => found,
     };
+    // Another chat may take the same e-mail or phone at the same moment: the unique index
+    // refuses one of the two, whose retry then finds the other's customer.
     match found {
         Some(customer) => {
-            customer.apply_contact(conn, contact)?;
+            customer
+                .apply_contact(conn, contact)
+                .map_err(ApiError::raced)?;
             Ok(customer.id)
         }
-        None => Customer::create(conn, tenant_id, contact),
+        None => Customer::create(conn, tenant_id, contact).map_err(ApiError::raced),
     }
 }
 
@@ -83,7 +87,9 @@ pub fn open_session(
     if let Some(session) = ChatSession::find(conn, tenant_id, chat_server, chat_session_id)? {
         if !first.contact.is_empty() {
             let customer_id = Ticket::customer_id(conn, session.ticket_id)?;
-            Customer::find(conn, customer_id)?.apply_contact(conn, first.contact)?;
+            Customer::find_including_deleted(conn, tenant_id, customer_id)?
+                .apply_contact(conn, first.contact)
+                .map_err(ApiError::raced)?;
         }
         return Ok(OpenedSession {
             session,

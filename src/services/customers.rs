@@ -5,7 +5,7 @@ use std::path::Path;
 
 use diesel::prelude::*;
 
-use crate::db::models::customer::CustomerRow;
+use crate::db::models::customer::Customer;
 use crate::db::schema::{
     attachments, chat_events, deliveries, mails, messages, notifications, tickets,
 };
@@ -14,6 +14,70 @@ use crate::error::ApiError;
 use crate::on_backend;
 
 const PURGED: &str = "[purged]";
+const CONTACT_TAKEN: &str = "another customer has this e-mail or phone";
+
+/// What `PUT` changes; `None` leaves it as it is.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerChanges {
+    pub name: Option<String>,
+    /// Lower case.
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// One page of the tenant's customers (not deleted), oldest first; `query` matches name,
+/// e-mail or phone.
+pub async fn list(
+    db: &Db,
+    tenant_id: i64,
+    query: Option<String>,
+    start: i64,
+    limit: i64,
+) -> Result<(Vec<Customer>, i64), ApiError> {
+    db.read(move |conn| Customer::list(conn, tenant_id, query.as_deref(), start, limit))
+        .await
+}
+
+pub async fn get(db: &Db, tenant_id: i64, id: i64) -> Result<Customer, ApiError> {
+    db.read(move |conn| Customer::find(conn, tenant_id, id))
+        .await
+}
+
+/// Changes what was sent; an e-mail or phone another customer has is `409`.
+pub async fn update(
+    db: &Db,
+    tenant_id: i64,
+    id: i64,
+    changes: CustomerChanges,
+) -> Result<Customer, ApiError> {
+    db.write(move |conn| {
+        let current = Customer::find(conn, tenant_id, id)?;
+        let field = if changes.email.is_some() {
+            "email"
+        } else {
+            "phone"
+        };
+        Customer::update(
+            conn,
+            id,
+            changes.name.as_deref().or(current.name.as_deref()),
+            changes.email.as_deref().or(current.email.as_deref()),
+            changes.phone.as_deref().or(current.phone.as_deref()),
+        )
+        .map_err(|e| e.taken(field, CONTACT_TAKEN))?;
+        Customer::find(conn, tenant_id, id)
+    })
+    .await
+}
+
+/// Gone from lists and lookups; the customer's tickets stay.
+pub async fn delete(db: &Db, tenant_id: i64, id: i64) -> Result<(), ApiError> {
+    db.write(move |conn| {
+        Customer::find(conn, tenant_id, id)?;
+        Customer::soft_delete(conn, id)
+    })
+    .await
+}
 
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct PurgeOutcome {
@@ -52,7 +116,7 @@ fn purge_rows(
     tenant_id: i64,
     customer_id: i64,
 ) -> Result<(PurgeOutcome, Vec<String>), ApiError> {
-    let customer = CustomerRow::find_including_deleted(conn, tenant_id, customer_id)?;
+    let customer = Customer::find_including_deleted(conn, tenant_id, customer_id)?;
     let at = now_millis();
     let ticket_ids: Vec<i64> = on_backend!(conn, |c| tickets::table
         .filter(tickets::tenant_id.eq(tenant_id))
@@ -135,7 +199,7 @@ fn purge_rows(
         attachments::purged_at.eq(at),
     ))
     .execute(c))?;
-    CustomerRow::erase(conn, customer.id, at)?;
+    Customer::erase(conn, customer.id, at)?;
     let outcome = PurgeOutcome {
         customer_id: customer.id,
         tickets: ticket_ids.len(),

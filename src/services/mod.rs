@@ -18,4 +18,5 @@ pub mod replies;
 pub mod seed;
 pub mod tickets;
 pub mod timeline;
+pub mod users;
 pub mod views;

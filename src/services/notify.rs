@@ -139,7 +139,7 @@ pub fn transcript(
     if !messages.iter().any(|m| m.author == "agent") {
         return Ok(false);
     }
-    let customer = Customer::find(conn, ticket.customer_id)?;
+    let customer = Customer::find_including_deleted(conn, ticket.tenant_id, ticket.customer_id)?;
     let Some(email) = customer.email.filter(|e| !e.is_empty()) else {
         return Ok(false);
     };

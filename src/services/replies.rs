@@ -181,13 +181,13 @@ async fn store(
     } = request;
     db.write(move |conn| {
         let ticket = TicketRow::find(conn, tenant_id, ticket_id)?;
-        let agent_user =
-            match agent {
-                Some(id) => Some(User::find(conn, tenant_id, id).map_err(|_| {
-                    ApiError::validation("userID", "unknown", Some("no such agent"))
-                })?),
-                None => None,
-            };
+        let agent_user = match agent {
+            Some(id) => Some(
+                User::find(conn, tenant_id, id)
+                    .map_err(|e| e.unknown_as("userID", "no such agent"))?,
+            ),
+            None => None,
+        };
         let now = now_millis();
         let session = ChatSession::of_ticket(conn, ticket.id)?;
         let author = match (&reply, &session) {
@@ -383,7 +383,7 @@ fn mail_reply(
 ) -> Result<ReplyDelivery, ApiError> {
     let to = match to_address {
         Some(to) => to.to_owned(),
-        None => Customer::find(conn, ticket.customer_id)?
+        None => Customer::find_including_deleted(conn, ticket.tenant_id, ticket.customer_id)?
             .email
             .filter(|e| !e.is_empty())
             .ok_or_else(|| {
@@ -456,13 +456,13 @@ pub async fn typing(
                 Some("the chat has ended"),
             ));
         }
-        let agent_user =
-            match agent {
-                Some(id) => Some(User::find(conn, tenant_id, id).map_err(|_| {
-                    ApiError::validation("userID", "unknown", Some("no such agent"))
-                })?),
-                None => None,
-            };
+        let agent_user = match agent {
+            Some(id) => Some(
+                User::find(conn, tenant_id, id)
+                    .map_err(|e| e.unknown_as("userID", "no such agent"))?,
+            ),
+            None => None,
+        };
         let account = ChatAccount::find(conn, tenant_id, session.chat_account_id)?;
         let now = now_millis();
         let body = CustomerCall::new(&session, &account, ticket.id, agent_user.as_ref(), now)

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::db::models::chat_session::{ChatSession, STATE_ENDED};
+use crate::db::models::customer::Customer;
 use crate::db::models::ticket::{TicketRow, Total};
 use crate::db::models::ticket_event::TicketEvent;
 use crate::db::models::ticket_tag::TicketTag;
@@ -193,9 +194,8 @@ fn apply_changes(
         .filter(|a| *a != row.assigned_user_id)
     {
         if let Some(user_id) = assignee {
-            User::find(conn, row.tenant_id, user_id).map_err(|_| {
-                ApiError::validation("assignedUserID", "unknown", Some("no such user"))
-            })?;
+            User::find(conn, row.tenant_id, user_id)
+                .map_err(|e| e.unknown_as("assignedUserID", "no such user"))?;
         }
         TicketRow::set_assignee(conn, row.id, assignee, at)?;
         let (old, new) = (
@@ -388,12 +388,9 @@ pub async fn create(
 ) -> Result<TicketView, ApiError> {
     let ticket = db
         .write(move |conn| {
-            let customer = crate::db::models::customer::Customer::find(conn, new.customer_id)
-                .ok()
-                .filter(|c| c.tenant_id == tenant_id)
-                .ok_or_else(|| {
-                    ApiError::validation("customerID", "unknown", Some("no such customer"))
-                })?;
+            // A customer of another tenant, or deleted, is no customer; an outage stays one.
+            let customer = Customer::find(conn, tenant_id, new.customer_id)
+                .map_err(|e| e.unknown_as("customerID", "no such customer"))?;
             let at = now_millis();
             let id = crate::db::models::ticket::Ticket::create(
                 conn,

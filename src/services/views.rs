@@ -149,15 +149,26 @@ pub async fn create(
     .await
 }
 
+/// What `PUT` changes; `None` leaves it as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ViewChanges {
+    pub name: Option<String>,
+    pub conditions: Option<Vec<Condition>>,
+    pub sort: Option<Sort>,
+}
+
 /// Changes what was sent; the rest stays.
 pub async fn update(
     db: &Db,
     tenant_id: i64,
     id: i64,
-    name: Option<String>,
-    conditions: Option<Vec<Condition>>,
-    sort: Option<Sort>,
+    changes: ViewChanges,
 ) -> Result<View, ApiError> {
+    let ViewChanges {
+        name,
+        conditions,
+        sort,
+    } = changes;
     if let Some(conditions) = &conditions {
         parse_conditions(conditions)?;
     }

@@ -67,7 +67,8 @@ async fn customers_are_listed_searched_updated_and_deleted() {
             Some(json!({"email": "ann@example.com"})),
         )
         .await;
-    assert_eq!(taken.status, 400, "{}", taken.body);
+    assert_eq!(taken.status, 409, "{}", taken.body);
+    assert_eq!(taken.body["code"], "conflict");
     assert_eq!(taken.field_codes("email"), vec!["taken"]);
 
     let d = app

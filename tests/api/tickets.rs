@@ -413,4 +413,20 @@ async fn an_agent_creates_a_ticket_for_a_known_customer_only() {
         .await;
     assert_eq!(unknown.status, 400);
     assert_eq!(unknown.field_codes("customerID"), vec!["unknown"]);
+
+    // A deleted customer is no customer to open a ticket for.
+    let d = app
+        .agent_call(Method::DELETE, &format!("customer/{customer}"), &key, None)
+        .await;
+    assert_eq!(d.status, 200, "{}", d.body);
+    let deleted = app
+        .agent_call(
+            Method::POST,
+            "ticket",
+            &key,
+            Some(json!({"title": "Again", "customerID": customer})),
+        )
+        .await;
+    assert_eq!(deleted.status, 400, "{}", deleted.body);
+    assert_eq!(deleted.field_codes("customerID"), vec!["unknown"]);
 }

@@ -30,7 +30,8 @@ async fn agents_are_created_listed_updated_and_deleted() {
             Some(json!({"name": "Bob 2", "email": "bob@example.com"})),
         )
         .await;
-    assert_eq!(dup.status, 400, "{}", dup.body);
+    assert_eq!(dup.status, 409, "{}", dup.body);
+    assert_eq!(dup.body["code"], "conflict");
     assert_eq!(dup.field_codes("email"), vec!["taken"]);
 
     let u = app

@@ -5,14 +5,27 @@ use crate::db::{now_millis, DbConnection};
 use crate::error::ApiError;
 use crate::on_backend;
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);
+
+/// A customer: whoever wrote in, found again by e-mail or phone. As the agent API shows it:
+/// `id`, `name`, `email`, `phone`.
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = customers)]
 pub struct Customer {
     pub id: i64,
+    #[serde(skip)]
     pub tenant_id: i64,
     pub name: Option<String>,
     pub email: Option<String>,
     pub phone: Option<String>,
+    #[serde(skip)]
+    pub created_at: i64,
+    #[serde(skip)]
+    pub updated_at: i64,
+    #[serde(skip)]
+    pub deleted_at: Option<i64>,
+    #[serde(skip)]
+    pub purged_at: Option<i64>,
 }
 
 /// What a chat tells about its customer; every part optional.
@@ -56,15 +69,8 @@ impl Customer {
             .optional()?)
     }
 
-    pub fn find(conn: &mut DbConnection, id: i64) -> Result<Customer, ApiError> {
-        Ok(customers::table
-            .find(id)
-            .select(Customer::as_select())
-            .first(conn)?)
-    }
-
     /// Inserts a customer. A concurrent insert of the same e-mail or phone surfaces as
-    /// `ApiError::Conflict`, and the whole transaction is retried and finds that customer.
+    /// `ApiError::UniqueViolation`.
     pub fn create(
         conn: &mut DbConnection,
         tenant_id: i64,
@@ -123,51 +129,29 @@ impl Customer {
             .execute(conn)?;
         Ok(())
     }
-}
-
-diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);
-
-/// A customer as the agent API shows it.
-#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, utoipa::ToSchema)]
-#[diesel(table_name = customers)]
-pub struct CustomerRow {
-    pub id: i64,
-    #[serde(skip)]
-    pub tenant_id: i64,
-    pub name: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    #[serde(skip)]
-    pub created_at: i64,
-    #[serde(skip)]
-    pub updated_at: i64,
-    #[serde(skip)]
-    pub purged_at: Option<i64>,
-}
-
-impl CustomerRow {
     /// A customer of the tenant that is not deleted.
-    pub fn find(conn: &mut DbConnection, tenant_id: i64, id: i64) -> Result<CustomerRow, ApiError> {
+    pub fn find(conn: &mut DbConnection, tenant_id: i64, id: i64) -> Result<Customer, ApiError> {
         on_backend!(conn, |c| customers::table
             .filter(customers::id.eq(id))
             .filter(customers::tenant_id.eq(tenant_id))
             .filter(customers::deleted_at.is_null())
-            .select(CustomerRow::as_select())
+            .select(Customer::as_select())
             .first(c)
             .optional())?
         .ok_or_else(|| ApiError::Missing(format!("no customer {id}")))
     }
 
-    /// A customer of the tenant, deleted or not (a deleted customer can still be purged).
+    /// A customer of the tenant, deleted or not: a ticket's customer (tickets outlive the
+    /// deletion), or one to purge.
     pub fn find_including_deleted(
         conn: &mut DbConnection,
         tenant_id: i64,
         id: i64,
-    ) -> Result<CustomerRow, ApiError> {
+    ) -> Result<Customer, ApiError> {
         on_backend!(conn, |c| customers::table
             .filter(customers::id.eq(id))
             .filter(customers::tenant_id.eq(tenant_id))
-            .select(CustomerRow::as_select())
+            .select(Customer::as_select())
             .first(c)
             .optional())?
         .ok_or_else(|| ApiError::Missing(format!("no customer {id}")))
@@ -180,7 +164,7 @@ impl CustomerRow {
         query: Option<&str>,
         start: i64,
         limit: i64,
-    ) -> Result<(Vec<CustomerRow>, i64), ApiError> {
+    ) -> Result<(Vec<Customer>, i64), ApiError> {
         macro_rules! filtered {
             () => {{
                 let mut q = customers::table
@@ -203,7 +187,7 @@ impl CustomerRow {
             .order(customers::id)
             .offset(start)
             .limit(limit)
-            .select(CustomerRow::as_select())
+            .select(Customer::as_select())
             .load(c))?;
         let total = on_backend!(conn, |c| filtered!().count().get_result(c))?;
         Ok((rows, total))

@@ -38,9 +38,11 @@ impl TicketTag {
             })
             .collect();
         for row in rows {
+            // Two agents tagging the ticket at once: the retry of the loser sees the winner's.
             on_backend!(conn, |c| diesel::insert_into(ticket_tags::table)
                 .values(row)
-                .execute(c))?;
+                .execute(c))
+            .map_err(|e| ApiError::from(e).raced())?;
         }
         Ok(())
     }

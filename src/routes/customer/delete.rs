@@ -1,13 +1,20 @@
 use actix_web::{web, HttpResponse};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
-use crate::db::models::customer::CustomerRow;
 use crate::db::Db;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::Auth;
-use crate::openapi::answers::{CustomerDeleted, Forbidden, NotFound, Outcome, Unauthorized};
+use crate::openapi::answers::{Forbidden, NotFound, Outcome, Unauthorized};
 use crate::routes::{path_id, result};
+use crate::services::customers;
+
+#[derive(Serialize, ToSchema)]
+pub struct CustomerDeleted {
+    #[serde(rename = "customerID")]
+    pub customer_id: i64,
+}
 
 /// Delete a customer
 ///
@@ -37,11 +44,10 @@ pub async fn handle(
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Permission::CustomerCud)?;
-    let (id, tenant) = (path_id(&id, "customer")?, auth.tenant_id);
-    db.write(move |conn| {
-        CustomerRow::find(conn, tenant, id)?;
-        CustomerRow::soft_delete(conn, id)
-    })
-    .await?;
-    Ok(result("Customer deleted.", json!({"customerID": id})))
+    let id = path_id(&id, "customer")?;
+    customers::delete(&db, auth.tenant_id, id).await?;
+    Ok(result(
+        "Customer deleted.",
+        CustomerDeleted { customer_id: id },
+    ))
 }

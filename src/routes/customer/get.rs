@@ -1,12 +1,13 @@
 use actix_web::{web, HttpResponse};
 
-use crate::db::models::customer::CustomerRow;
+use crate::db::models::customer::Customer;
 use crate::db::Db;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::Auth;
 use crate::openapi::answers::{Forbidden, Item, NotFound, Unauthorized};
 use crate::routes::{item, path_id};
+use crate::services::customers;
 
 /// One customer
 ///
@@ -20,7 +21,7 @@ use crate::routes::{item, path_id};
         ("id" = i64, Path, minimum = 1, description = "The customer's id."),
     ),
     responses(
-        (status = 200, description = "The customer.", body = Item<CustomerRow>),
+        (status = 200, description = "The customer.", body = Item<Customer>),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
@@ -33,9 +34,6 @@ pub async fn handle(
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Permission::CustomerRead)?;
-    let (id, tenant) = (path_id(&id, "customer")?, auth.tenant_id);
-    Ok(item(
-        db.read(move |conn| CustomerRow::find(conn, tenant, id))
-            .await?,
-    ))
+    let id = path_id(&id, "customer")?;
+    Ok(item(customers::get(&db, auth.tenant_id, id).await?))
 }

@@ -1,23 +1,46 @@
 use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
 
 use crate::config::Settings;
-use crate::db::models::customer::CustomerRow;
+use crate::db::models::customer::Customer;
 use crate::db::Db;
 use crate::domain::chat_requests::PHONE_WITH_PLUS;
-use crate::domain::fields::FieldReader;
+use crate::domain::form::non_empty;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
-use crate::extract::{read_fields, Auth};
+use crate::extract::{read_form, Auth};
 use crate::openapi::answers::{
-    BadRequest, Forbidden, Item, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
+    BadRequest, Conflict, Forbidden, Item, NotFound, PayloadTooLarge, Unauthorized,
+    UnsupportedMediaType,
 };
-use crate::openapi::requests::CustomerUpdateForm;
 use crate::routes::{item, path_id};
+use crate::services::customers::{self, CustomerChanges};
+
+/// `PUT /api/v2/customer/{id}`: only the fields sent change.
+#[derive(Deserialize, Validate, ToSchema)]
+pub struct CustomerUpdateForm {
+    #[serde(default, deserialize_with = "non_empty")]
+    #[validate(length(min = 1, max = 255))]
+    #[schema(min_length = 1, max_length = 255)]
+    pub name: Option<String>,
+    /// Unique within the tenant.
+    #[serde(default, deserialize_with = "non_empty")]
+    #[validate(length(min = 3, max = 254), email(code = "email"))]
+    #[schema(min_length = 3, max_length = 254, format = Email)]
+    pub email: Option<String>,
+    /// Unique within the tenant.
+    #[serde(default, deserialize_with = "non_empty")]
+    #[validate(length(min = 2, max = 32), regex(path = *PHONE_WITH_PLUS, code = "pattern"))]
+    #[schema(min_length = 2, max_length = 32, pattern = r"^\+[0-9]+$")]
+    pub phone: Option<String>,
+}
 
 /// Change a customer
 ///
-/// Only the fields sent change. E-mail and phone are unique within the tenant (`400` with the
-/// code `taken`).
+/// Only the fields sent change. E-mail and phone are unique within the tenant (`409`, the
+/// field with the code `taken`).
 ///
 /// Permission: `CUSTOMER_CUD`.
 #[utoipa::path(
@@ -34,8 +57,9 @@ use crate::routes::{item, path_id};
         (CustomerUpdateForm = "application/json"),
     )),
     responses(
-        (status = 200, description = "The customer.", body = Item<CustomerRow>),
+        (status = 200, description = "The customer.", body = Item<Customer>),
         (status = 400, response = BadRequest),
+        (status = 409, response = Conflict),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
@@ -54,50 +78,13 @@ pub async fn handle(
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Permission::CustomerCud)?;
     let id = path_id(&id, "customer")?;
-    let mut f = FieldReader::new(read_fields(&req, payload, settings.server.max_body_bytes).await?);
-    let name = f.text("name", false, 1, 255);
-    let email = f
-        .text("email", false, 3, 254)
-        .map(|e| e.trim().to_lowercase());
-    let phone = f.text("phone", false, 2, 32);
-    f.finish()?;
-    if email
-        .as_deref()
-        .is_some_and(|e| !validator::ValidateEmail::validate_email(&e))
-    {
-        return Err(ApiError::validation("email", "email", None));
-    }
-    if phone
-        .as_deref()
-        .is_some_and(|p| !PHONE_WITH_PLUS.is_match(p))
-    {
-        return Err(ApiError::validation(
-            "phone",
-            "pattern",
-            Some("+ and digits"),
-        ));
-    }
-    let tenant = auth.tenant_id;
-    let customer = db
-        .write(move |conn| {
-            let current = CustomerRow::find(conn, tenant, id)?;
-            CustomerRow::update(
-                conn,
-                id,
-                name.as_deref().or(current.name.as_deref()),
-                email.as_deref().or(current.email.as_deref()),
-                phone.as_deref().or(current.phone.as_deref()),
-            )?;
-            CustomerRow::find(conn, tenant, id)
-        })
-        .await
-        .map_err(|e| match e {
-            ApiError::Conflict => ApiError::validation(
-                "email",
-                "taken",
-                Some("another customer has this e-mail or phone"),
-            ),
-            other => other,
-        })?;
-    Ok(item(customer))
+    let form: CustomerUpdateForm = read_form(&req, payload, &settings).await?;
+    let changes = CustomerChanges {
+        name: form.name,
+        email: form.email.map(|e| e.trim().to_lowercase()),
+        phone: form.phone,
+    };
+    Ok(item(
+        customers::update(&db, auth.tenant_id, id, changes).await?,
+    ))
 }

@@ -1,22 +1,46 @@
-use actix_web::{web, HttpRequest, HttpResponse};
+// Request fields keep their wire names (`isOnline`), which validator reports as they are.
+#![allow(non_snake_case)]
 
-use super::{check_email, read_user, taken};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
+
 use crate::config::Settings;
 use crate::db::models::user::User;
 use crate::db::Db;
-use crate::domain::fields::FieldReader;
+use crate::domain::form::non_empty;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
-use crate::extract::{read_fields, Auth};
+use crate::extract::{read_form, Auth};
 use crate::openapi::answers::{
-    BadRequest, Forbidden, Item, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
+    BadRequest, Conflict, Forbidden, Item, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
 };
-use crate::openapi::requests::UserCreateForm;
 use crate::routes::item;
+use crate::services::users::{self, NewUser};
+
+/// `POST /api/v2/user`.
+#[derive(Deserialize, Validate, ToSchema)]
+pub struct UserCreateForm {
+    #[serde(default, deserialize_with = "non_empty")]
+    #[validate(required, length(min = 1, max = 255))]
+    #[schema(value_type = String, min_length = 1, max_length = 255, example = "Alice")]
+    pub name: Option<String>,
+    /// Unique within the tenant.
+    #[serde(default, deserialize_with = "non_empty")]
+    #[validate(required, length(min = 3, max = 254), email(code = "email"))]
+    #[schema(value_type = String, min_length = 3, max_length = 254, format = Email,
+        example = "alice@example.com")]
+    pub email: Option<String>,
+    #[schema(default = false)]
+    pub isOnline: Option<bool>,
+    #[schema(default = true)]
+    pub emailNotifications: Option<bool>,
+}
 
 /// A new agent
 ///
-/// E-mail addresses are unique within the tenant (`400` with the code `taken`).
+/// E-mail addresses are unique within the tenant (`409`, the field with the code `taken`).
 ///
 /// Permission: `USER_CUD`.
 #[utoipa::path(
@@ -32,6 +56,7 @@ use crate::routes::item;
     responses(
         (status = 200, description = "The new agent.", body = Item<User>),
         (status = 400, response = BadRequest),
+        (status = 409, response = Conflict),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 413, response = PayloadTooLarge),
@@ -47,24 +72,12 @@ pub async fn handle(
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Permission::UserCud)?;
-    let mut f = FieldReader::new(read_fields(&req, payload, settings.server.max_body_bytes).await?);
-    let changes = read_user(&mut f, true);
-    f.finish()?;
-    check_email(&changes)?;
-    let tenant = auth.tenant_id;
-    let user = db
-        .write(move |conn| {
-            let id = User::create(
-                conn,
-                tenant,
-                changes.name.as_deref().unwrap_or_default(),
-                changes.email.as_deref().unwrap_or_default(),
-                changes.is_online.unwrap_or(false),
-                changes.email_notifications.unwrap_or(true),
-            )?;
-            User::find(conn, tenant, id)
-        })
-        .await
-        .map_err(taken)?;
-    Ok(item(user))
+    let form: UserCreateForm = read_form(&req, payload, &settings).await?;
+    let new = NewUser {
+        name: form.name.unwrap_or_default(),
+        email: form.email.unwrap_or_default(),
+        is_online: form.isOnline.unwrap_or(false),
+        email_notifications: form.emailNotifications.unwrap_or(true),
+    };
+    Ok(item(users::create(&db, auth.tenant_id, new).await?))
 }

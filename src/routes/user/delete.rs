@@ -1,13 +1,20 @@
 use actix_web::{web, HttpResponse};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
-use crate::db::models::user::User;
 use crate::db::Db;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::Auth;
-use crate::openapi::answers::{Forbidden, NotFound, Outcome, Unauthorized, UserDeleted};
+use crate::openapi::answers::{Forbidden, NotFound, Outcome, Unauthorized};
 use crate::routes::{path_id, result};
+use crate::services::users;
+
+#[derive(Serialize, ToSchema)]
+pub struct UserDeleted {
+    #[serde(rename = "userID")]
+    pub user_id: i64,
+}
 
 /// Remove an agent
 ///
@@ -35,8 +42,7 @@ pub async fn handle(
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Permission::UserCud)?;
-    let (id, tenant) = (path_id(&id, "user")?, auth.tenant_id);
-    db.write(move |conn| User::find(conn, tenant, id)?.delete(conn))
-        .await?;
-    Ok(result("User deleted.", json!({"userID": id})))
+    let id = path_id(&id, "user")?;
+    users::delete(&db, auth.tenant_id, id).await?;
+    Ok(result("User deleted.", UserDeleted { user_id: id }))
 }

@@ -7,6 +7,7 @@ use crate::error::ApiError;
 use crate::extract::Auth;
 use crate::openapi::answers::{Forbidden, Item, NotFound, Unauthorized};
 use crate::routes::{item, path_id};
+use crate::services::users;
 
 /// One agent
 ///
@@ -33,8 +34,6 @@ pub async fn handle(
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Permission::UserRead)?;
-    let (id, tenant) = (path_id(&id, "user")?, auth.tenant_id);
-    Ok(item(
-        db.read(move |conn| User::find(conn, tenant, id)).await?,
-    ))
+    let id = path_id(&id, "user")?;
+    Ok(item(users::get(&db, auth.tenant_id, id).await?))
 }

@@ -1,15 +1,32 @@
+// Request fields keep their wire names (`isOnline`), which validator reports as they are.
+#![allow(non_snake_case)]
+
 use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
 use super::MAX_LIMIT;
 use crate::db::models::user::User;
 use crate::db::Db;
-use crate::domain::fields::{paging, FieldReader};
+use crate::domain::form::page;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
-use crate::extract::Auth;
+use crate::extract::{read_query, Auth};
 use crate::openapi::answers::{BadRequest, Forbidden, List, Unauthorized};
-use crate::openapi::requests::UserListQuery;
 use crate::routes::list;
+use crate::services::users;
+
+#[derive(Deserialize, Validate, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
+pub struct UserListQuery {
+    #[validate(range(min = 0, max = 2_147_483_647))]
+    #[param(minimum = 0, maximum = 2147483647, default = 0)]
+    pub itemStart: Option<i64>,
+    #[validate(range(min = 1, max = MAX_LIMIT))]
+    #[param(minimum = 1, maximum = 999, default = 15)]
+    pub itemLimit: Option<i64>,
+}
 
 /// The tenant's agents
 ///
@@ -34,12 +51,8 @@ pub async fn handle(
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Permission::UserRead)?;
-    let mut q = FieldReader::from_query(req.query_string())?;
-    let (start, limit) = paging(&mut q, MAX_LIMIT);
-    q.finish()?;
-    let tenant = auth.tenant_id;
-    let (users, total) = db
-        .read(move |conn| User::list(conn, tenant, start, limit))
-        .await?;
-    Ok(list(users, start, limit, total))
+    let query: UserListQuery = read_query(&req)?;
+    let (start, limit) = page(query.itemStart, query.itemLimit);
+    let (items, total) = users::list(&db, auth.tenant_id, start, limit).await?;
+    Ok(list(items, start, limit, total))
 }

@@ -1,23 +1,45 @@
-use actix_web::{web, HttpRequest, HttpResponse};
+// Request fields keep their wire names (`isOnline`), which validator reports as they are.
+#![allow(non_snake_case)]
 
-use super::{check_email, read_user, taken};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
+
 use crate::config::Settings;
-use crate::db::models::user::User;
+use crate::db::models::user::{User, UserChanges};
 use crate::db::Db;
-use crate::domain::fields::FieldReader;
+use crate::domain::form::non_empty;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
-use crate::extract::{read_fields, Auth};
+use crate::extract::{read_form, Auth};
 use crate::openapi::answers::{
-    BadRequest, Forbidden, Item, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
+    BadRequest, Conflict, Forbidden, Item, NotFound, PayloadTooLarge, Unauthorized,
+    UnsupportedMediaType,
 };
-use crate::openapi::requests::UserUpdateForm;
 use crate::routes::{item, path_id};
+use crate::services::users;
+
+/// `PUT /api/v2/user/{id}`: only the fields sent change.
+#[derive(Deserialize, Validate, ToSchema)]
+pub struct UserUpdateForm {
+    #[serde(default, deserialize_with = "non_empty")]
+    #[validate(length(min = 1, max = 255))]
+    #[schema(min_length = 1, max_length = 255)]
+    pub name: Option<String>,
+    /// Unique within the tenant.
+    #[serde(default, deserialize_with = "non_empty")]
+    #[validate(length(min = 3, max = 254), email(code = "email"))]
+    #[schema(min_length = 3, max_length = 254, format = Email)]
+    pub email: Option<String>,
+    pub isOnline: Option<bool>,
+    pub emailNotifications: Option<bool>,
+}
 
 /// Change an agent
 ///
-/// Only the fields sent change. E-mail addresses are unique within the tenant (`400` with
-/// the code `taken`).
+/// Only the fields sent change. E-mail addresses are unique within the tenant (`409`, the
+/// field with the code `taken`).
 ///
 /// Permission: `USER_CUD`.
 #[utoipa::path(
@@ -36,6 +58,7 @@ use crate::routes::{item, path_id};
     responses(
         (status = 200, description = "The agent.", body = Item<User>),
         (status = 400, response = BadRequest),
+        (status = 409, response = Conflict),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
@@ -54,17 +77,12 @@ pub async fn handle(
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Permission::UserCud)?;
     let id = path_id(&id, "user")?;
-    let mut f = FieldReader::new(read_fields(&req, payload, settings.server.max_body_bytes).await?);
-    let changes = read_user(&mut f, false);
-    f.finish()?;
-    check_email(&changes)?;
-    let tenant = auth.tenant_id;
-    let user = db
-        .write(move |conn| {
-            User::find(conn, tenant, id)?.update(conn, &changes)?;
-            User::find(conn, tenant, id)
-        })
-        .await
-        .map_err(taken)?;
-    Ok(item(user))
+    let form: UserUpdateForm = read_form(&req, payload, &settings).await?;
+    let changes = UserChanges {
+        name: form.name,
+        email: form.email,
+        is_online: form.isOnline,
+        email_notifications: form.emailNotifications,
+    };
+    Ok(item(users::update(&db, auth.tenant_id, id, changes).await?))
 }

@@ -1,18 +1,41 @@
 use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
 
+use super::SortInput;
 use crate::config::Settings;
 use crate::db::Db;
-use crate::domain::fields::FieldReader;
+use crate::domain::form::non_empty;
 use crate::domain::permission::Permission;
-use crate::domain::view::{conditions_from_text, Sort};
+use crate::domain::view::{conditions_from_text, Condition, Sort};
 use crate::error::ApiError;
-use crate::extract::{read_fields, Auth};
+use crate::extract::{read_form, Auth};
 use crate::openapi::answers::{
     BadRequest, Forbidden, Item, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
 };
-use crate::openapi::requests::ViewCreateForm;
 use crate::routes::item;
 use crate::services::views::{self, View, ViewInput};
+
+/// `POST /api/v2/view`.
+#[derive(Deserialize, Validate, ToSchema)]
+pub struct ViewCreateForm {
+    #[serde(default, deserialize_with = "non_empty")]
+    #[validate(required, length(min = 1, max = 255))]
+    #[schema(value_type = String, min_length = 1, max_length = 255,
+        example = "Unassigned waiting chats")]
+    pub name: Option<String>,
+    /// All must hold. In a form: the same JSON array as text.
+    #[serde(default, deserialize_with = "non_empty")]
+    #[validate(length(max = 65_536))]
+    #[schema(value_type = Option<Vec<Condition>>)]
+    pub conditions: Option<String>,
+    /// Default: newest update first.
+    #[serde(default, deserialize_with = "non_empty")]
+    #[validate(length(max = 200))]
+    #[schema(value_type = Option<SortInput>)]
+    pub sort: Option<String>,
+}
 
 /// A new view
 ///
@@ -48,18 +71,15 @@ pub async fn handle(
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Permission::ViewCud)?;
-    let mut f = FieldReader::new(read_fields(&req, payload, settings.server.max_body_bytes).await?);
-    let name = f.text("name", true, 1, 255);
-    let conditions = f.text("conditions", false, 1, 65_536);
-    let sort = f.text("sort", false, 1, 200);
-    f.finish()?;
+    let form: ViewCreateForm = read_form(&req, payload, &settings).await?;
     let input = ViewInput {
-        name: name.unwrap_or_default(),
-        conditions: match conditions {
+        name: form.name.unwrap_or_default(),
+        conditions: match form.conditions {
             Some(text) => conditions_from_text(&text)?,
             None => Vec::new(),
         },
-        sort: sort
+        sort: form
+            .sort
             .map(|s| Sort::parse(&s))
             .transpose()?
             .unwrap_or_default(),

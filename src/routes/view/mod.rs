@@ -10,6 +10,18 @@ use actix_web::http::Method;
 
 use crate::routes::{on, Router};
 
+/// A sort: `{"field", "direction"}`, or the same as text, e.g. `created_at asc`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum SortInput {
+    Object(crate::domain::view::Sort),
+    /// `FIELD [DIRECTION]`: `last_update`, `created_at` or `id`, then `asc` or `desc`
+    /// (default `desc`).
+    /// At most 200 characters.
+    Text(String),
+}
+
 pub(crate) const MAX_LIMIT: i64 = 9999;
 
 pub fn routes(r: &mut Router) {

@@ -1,18 +1,38 @@
 use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
 
+use super::SortInput;
 use crate::config::Settings;
 use crate::db::Db;
-use crate::domain::fields::FieldReader;
+use crate::domain::form::non_empty;
 use crate::domain::permission::Permission;
-use crate::domain::view::{conditions_from_text, Sort};
+use crate::domain::view::{conditions_from_text, Condition, Sort};
 use crate::error::ApiError;
-use crate::extract::{read_fields, Auth};
+use crate::extract::{read_form, Auth};
 use crate::openapi::answers::{
     BadRequest, Forbidden, Item, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
 };
-use crate::openapi::requests::ViewUpdateForm;
 use crate::routes::{item, path_id};
-use crate::services::views::{self, View};
+use crate::services::views::{self, View, ViewChanges};
+
+/// `PUT /api/v2/view/{id}`: only the fields sent change.
+#[derive(Deserialize, Validate, ToSchema)]
+pub struct ViewUpdateForm {
+    #[serde(default, deserialize_with = "non_empty")]
+    #[validate(length(min = 1, max = 255))]
+    #[schema(min_length = 1, max_length = 255)]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "non_empty")]
+    #[validate(length(max = 65_536))]
+    #[schema(value_type = Option<Vec<Condition>>)]
+    pub conditions: Option<String>,
+    #[serde(default, deserialize_with = "non_empty")]
+    #[validate(length(max = 200))]
+    #[schema(value_type = Option<SortInput>)]
+    pub sort: Option<String>,
+}
 
 /// Change a view
 ///
@@ -53,14 +73,14 @@ pub async fn handle(
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Permission::ViewCud)?;
     let id = path_id(&id, "view")?;
-    let mut f = FieldReader::new(read_fields(&req, payload, settings.server.max_body_bytes).await?);
-    let name = f.text("name", false, 1, 255);
-    let conditions = f.text("conditions", false, 1, 65_536);
-    let sort = f.text("sort", false, 1, 200);
-    f.finish()?;
-    let conditions = conditions.map(|t| conditions_from_text(&t)).transpose()?;
-    let sort = sort.map(|s| Sort::parse(&s)).transpose()?;
-    Ok(item(
-        views::update(&db, auth.tenant_id, id, name, conditions, sort).await?,
-    ))
+    let form: ViewUpdateForm = read_form(&req, payload, &settings).await?;
+    let changes = ViewChanges {
+        name: form.name,
+        conditions: form
+            .conditions
+            .map(|t| conditions_from_text(&t))
+            .transpose()?,
+        sort: form.sort.map(|s| Sort::parse(&s)).transpose()?,
+    };
+    Ok(item(views::update(&db, auth.tenant_id, id, changes).await?))
 }

@@ -1,0 +1,87 @@
+//! The tenant's agents, as the agent API and the command line manage them. An agent's
+//! e-mail address is kept in lower case and is unique within the tenant (`409` when taken).
+
+use crate::db::models::user::{User, UserChanges};
+use crate::db::{Db, DbConnection};
+use crate::error::ApiError;
+
+const EMAIL_TAKEN: &str = "another agent has this e-mail";
+
+/// A new agent.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub name: String,
+    pub email: String,
+    pub is_online: bool,
+    pub email_notifications: bool,
+}
+
+/// An e-mail address as agents' are kept: trimmed, lower case, checked.
+pub fn normal_email(email: &str) -> Result<String, ApiError> {
+    let email = email.trim().to_lowercase();
+    if validator::ValidateEmail::validate_email(&email) {
+        Ok(email)
+    } else {
+        Err(ApiError::invalid(
+            "email",
+            "email",
+            format!("{email:?} is not an e-mail address"),
+        ))
+    }
+}
+
+/// The one place an agent is created, inside the caller's write transaction.
+pub fn create_in(conn: &mut DbConnection, tenant_id: i64, new: &NewUser) -> Result<User, ApiError> {
+    let email = normal_email(&new.email)?;
+    let id = User::create(
+        conn,
+        tenant_id,
+        &new.name,
+        &email,
+        new.is_online,
+        new.email_notifications,
+    )
+    .map_err(|e| e.taken("email", EMAIL_TAKEN))?;
+    User::find(conn, tenant_id, id)
+}
+
+pub async fn create(db: &Db, tenant_id: i64, new: NewUser) -> Result<User, ApiError> {
+    db.write(move |conn| create_in(conn, tenant_id, &new)).await
+}
+
+/// One page of the tenant's agents, and how many there are.
+pub async fn list(
+    db: &Db,
+    tenant_id: i64,
+    start: i64,
+    limit: i64,
+) -> Result<(Vec<User>, i64), ApiError> {
+    db.read(move |conn| User::list(conn, tenant_id, start, limit))
+        .await
+}
+
+pub async fn get(db: &Db, tenant_id: i64, id: i64) -> Result<User, ApiError> {
+    db.read(move |conn| User::find(conn, tenant_id, id)).await
+}
+
+/// Changes what was sent; the rest stays.
+pub async fn update(
+    db: &Db,
+    tenant_id: i64,
+    id: i64,
+    mut changes: UserChanges,
+) -> Result<User, ApiError> {
+    changes.email = changes.email.as_deref().map(normal_email).transpose()?;
+    db.write(move |conn| {
+        User::find(conn, tenant_id, id)?
+            .update(conn, &changes)
+            .map_err(|e| e.taken("email", EMAIL_TAKEN))?;
+        User::find(conn, tenant_id, id)
+    })
+    .await
+}
+
+pub async fn delete(db: &Db, tenant_id: i64, id: i64) -> Result<(), ApiError> {
+    db.write(move |conn| User::find(conn, tenant_id, id)?.delete(conn))
+        .await
+}
