@@ -5,8 +5,8 @@
 //! Forms carry text only, so a field's text is first turned into the JSON value its schema
 //! names: an `integer` from decimal text (`"7"`, `"7.0"`), a `boolean` from `true`, `false`,
 //! `1` or `0`, an `array` from a JSON array or comma-separated text. Text that is not such a
-//! value fails the field (`integer`, `boolean`, `list`); empty text (or `null`) for a number,
-//! a boolean or a list is absent. Text fields keep what was sent: an optional one that
+//! value fails the field (`integer`, `boolean`, `list`); empty text (or `null`) for a number
+//! or a boolean is absent, for a list it is the empty list. Text fields keep what was sent: an optional one that
 //! treats empty as absent says so with [`non_empty`]. Then the struct is deserialized and
 //! validated, and every failing field is named in one `400`.
 
@@ -148,6 +148,8 @@ fn typed(kind: Kind, text: String) -> Result<Value, (&'static str, &'static str)
     let blank = matches!(text.trim(), "" | "null");
     match kind {
         Kind::Text => Ok(Value::String(text)),
+        // An empty list is a list: it clears.
+        Kind::List(_) if text.trim().is_empty() => Ok(Value::Array(Vec::new())),
         _ if blank => Ok(Value::Null),
         Kind::Integer => integer(&text)
             .map(Value::from)

@@ -320,14 +320,6 @@ pub struct TicketDeleted {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct NotificationsMarked {
-    /// How many of the agent's notifications changed.
-    pub updated: usize,
-    #[serde(rename = "isRead")]
-    pub is_read: bool,
-}
-
-#[derive(Serialize, ToSchema)]
 pub struct UserDeleted {
     #[serde(rename = "userID")]
     pub user_id: i64,

@@ -2,7 +2,6 @@
 //! attributes and the types below; served at `GET /api/v2/openapi.json`.
 
 pub mod answers;
-pub mod requests;
 
 use std::sync::LazyLock;
 

@@ -12,6 +12,7 @@ pub mod delivery;
 pub mod events;
 pub mod keys;
 pub mod mail;
+pub mod notifications;
 pub mod notify;
 pub mod queue;
 pub mod replies;

@@ -1,17 +1,85 @@
+// Request fields keep their wire names (`offlineMessage`), which validator reports as they are.
+#![allow(non_snake_case)]
+
 use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::{Validate, ValidationError};
 
 use crate::config::Settings;
 use crate::db::Db;
-use crate::domain::fields::FieldReader;
+use crate::domain::form::{non_empty, TextList};
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
-use crate::extract::{read_fields, Auth};
+use crate::extract::{read_form, Auth};
 use crate::openapi::answers::{
     BadRequest, Forbidden, Item, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
 };
-use crate::openapi::requests::ChatAccountForm;
 use crate::routes::{item, path_id};
 use crate::services::chat_accounts::{self, ChatAccountChanges, ChatAccountView};
+
+/// `PUT /api/v2/chatAccount/{id}`: only the fields sent change.
+#[derive(Deserialize, Validate, ToSchema)]
+pub struct ChatAccountForm {
+    #[serde(default, deserialize_with = "non_empty")]
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "non_empty")]
+    #[validate(length(min = 2, max = 35))]
+    #[schema(min_length = 2, max_length = 35, example = "en")]
+    pub language: Option<String>,
+    /// Empty clears it.
+    #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
+    pub greeting: Option<String>,
+    /// Empty clears it.
+    #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
+    pub offlineMessage: Option<String>,
+    /// Of `customerName`, `emailAddress`, `phoneNumber`: a JSON array or comma-separated.
+    #[validate(length(max = 3), custom(function = short_items))]
+    #[schema(value_type = Option<TextList>, max_items = 3)]
+    pub requiredFields: Option<Vec<String>>,
+    /// An IANA time zone.
+    #[serde(default, deserialize_with = "non_empty")]
+    #[validate(length(min = 1, max = 64))]
+    #[schema(example = "Europe/Amsterdam")]
+    pub timeZone: Option<String>,
+    /// `mon-fri 09:00-17:00; sat 10:00-14:00`, in the time zone; empty = always open.
+    #[validate(length(max = 500))]
+    #[schema(max_length = 500)]
+    pub serviceHours: Option<String>,
+    #[validate(range(min = 0))]
+    #[schema(minimum = 0)]
+    pub attachmentMaxBytes: Option<i64>,
+    /// Content types (`image/*` allowed): a JSON array or comma-separated; empty = any.
+    #[validate(length(max = 50), custom(function = short_items))]
+    #[schema(value_type = Option<TextList>, max_items = 50)]
+    pub attachmentTypes: Option<Vec<String>>,
+    pub queueEnabled: Option<bool>,
+    /// 0 = no limit.
+    #[validate(range(min = 0, max = 100_000))]
+    #[schema(minimum = 0, maximum = 100000)]
+    pub queueMaxLength: Option<i64>,
+    #[validate(range(min = 0, max = 86_400))]
+    #[schema(minimum = 0, maximum = 86400)]
+    pub defaultWaitSeconds: Option<i64>,
+    /// Mail the transcript to the customer when a chat ends.
+    pub transcripts: Option<bool>,
+    /// Replace the signing secret; the answer shows the new one, this once.
+    pub rotateSecret: Option<bool>,
+}
+
+/// Content types and field names: at most 100 characters each.
+fn short_items(items: &[String]) -> Result<(), ValidationError> {
+    match items.iter().any(|i| i.chars().count() > 100) {
+        true => {
+            Err(ValidationError::new("length").with_message("at most 100 characters each".into()))
+        }
+        false => Ok(()),
+    }
+}
 
 /// Change a chat account's settings
 ///
@@ -52,26 +120,24 @@ pub async fn handle(
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Permission::SettingsCrud)?;
     let id = path_id(&id, "chat account")?;
-    let mut f = FieldReader::new(read_fields(&req, payload, settings.server.max_body_bytes).await?);
+    let form: ChatAccountForm = read_form(&req, payload, &settings).await?;
+    // The ranges have been checked.
     let changes = ChatAccountChanges {
-        name: f.text("name", false, 1, 200),
-        language: f.text("language", false, 2, 35),
-        greeting: f.clearable_text("greeting", 2000),
-        offline_message: f.clearable_text("offlineMessage", 2000),
-        required_fields: f.list_as_sent("requiredFields", 3, 20),
-        time_zone: f.text("timeZone", false, 1, 64),
-        service_hours: f.clearable_text("serviceHours", 500),
-        attachment_max_bytes: f.int("attachmentMaxBytes", false, 0, i64::MAX),
-        attachment_types: f.list_as_sent("attachmentTypes", 50, 100),
-        queue_enabled: f.boolean("queueEnabled"),
-        queue_max_length: f.int("queueMaxLength", false, 0, 100_000).map(|n| n as i32),
-        default_wait_seconds: f
-            .int("defaultWaitSeconds", false, 0, 86_400)
-            .map(|n| n as i32),
-        transcripts: f.boolean("transcripts"),
-        rotate_secret: f.boolean("rotateSecret").unwrap_or(false),
+        name: form.name,
+        language: form.language,
+        greeting: form.greeting,
+        offline_message: form.offlineMessage,
+        required_fields: form.requiredFields,
+        time_zone: form.timeZone,
+        service_hours: form.serviceHours,
+        attachment_max_bytes: form.attachmentMaxBytes,
+        attachment_types: form.attachmentTypes,
+        queue_enabled: form.queueEnabled,
+        queue_max_length: form.queueMaxLength.map(|n| n as i32),
+        default_wait_seconds: form.defaultWaitSeconds.map(|n| n as i32),
+        transcripts: form.transcripts,
+        rotate_secret: form.rotateSecret.unwrap_or(false),
     };
-    f.finish()?;
     Ok(item(
         chat_accounts::update(&db, auth.tenant_id, id, changes).await?,
     ))

@@ -1,15 +1,35 @@
+// Request fields keep their wire names (`unreadOnly`), which validator reports as they are.
+#![allow(non_snake_case)]
+
 use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
 use super::{agent_of, MAX_LIMIT};
 use crate::db::models::notification::Notification;
 use crate::db::Db;
-use crate::domain::fields::{paging, FieldReader};
+use crate::domain::form::page;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
-use crate::extract::Auth;
+use crate::extract::{read_query, Auth};
 use crate::openapi::answers::{BadRequest, Forbidden, List, Unauthorized};
-use crate::openapi::requests::NotificationListQuery;
 use crate::routes::list;
+use crate::services::notifications;
+
+#[derive(Deserialize, Validate, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
+pub struct NotificationListQuery {
+    #[validate(range(min = 0, max = 2_147_483_647))]
+    #[param(minimum = 0, maximum = 2147483647, default = 0)]
+    pub itemStart: Option<i64>,
+    #[validate(range(min = 1, max = MAX_LIMIT))]
+    #[param(minimum = 1, maximum = 99, default = 15)]
+    pub itemLimit: Option<i64>,
+    /// Only notifications not read yet.
+    #[param(default = false)]
+    pub unreadOnly: Option<bool>,
+}
 
 /// The agent's notifications
 ///
@@ -39,21 +59,10 @@ pub async fn handle(
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Permission::TicketRead)?;
     let agent = agent_of(&auth)?;
-    let mut q = FieldReader::from_query(req.query_string())?;
-    let (start, limit) = paging(&mut q, MAX_LIMIT);
-    let unread_only = q.boolean("unreadOnly").unwrap_or(false);
-    q.finish()?;
-    let tenant = auth.tenant_id;
-    let (items, total) = db
-        .write(move |conn| {
-            let (items, total) =
-                Notification::page(conn, tenant, agent, unread_only, start, limit)?;
-            let unread: Vec<i64> = items.iter().filter(|n| !n.is_read).map(|n| n.id).collect();
-            if !unread.is_empty() {
-                Notification::set_read(conn, tenant, agent, &unread, true)?;
-            }
-            Ok((items, total))
-        })
-        .await?;
+    let query: NotificationListQuery = read_query(&req)?;
+    let (start, limit) = page(query.itemStart, query.itemLimit);
+    let unread_only = query.unreadOnly.unwrap_or(false);
+    let (items, total) =
+        notifications::read_page(&db, auth.tenant_id, agent, unread_only, start, limit).await?;
     Ok(list(items, start, limit, total))
 }

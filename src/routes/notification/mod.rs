@@ -34,37 +34,3 @@ pub(super) fn agent_of(auth: &AuthContext) -> Result<i64, ApiError> {
         )
     })
 }
-
-/// `[1, 2]`, `["1", "2"]` or `1,2`.
-pub(super) fn parse_ids(raw: &str) -> Option<Vec<i64>> {
-    let ids: Vec<i64> = if raw.trim_start().starts_with('[') {
-        serde_json::from_str::<Vec<serde_json::Value>>(raw)
-            .ok()?
-            .into_iter()
-            .map(|v| match v {
-                serde_json::Value::Number(n) => n.as_i64(),
-                serde_json::Value::String(s) => s.trim().parse().ok(),
-                _ => None,
-            })
-            .collect::<Option<_>>()?
-    } else {
-        raw.split(',')
-            .map(|s| s.trim().parse().ok())
-            .collect::<Option<_>>()?
-    };
-    (ids.len() <= 1000).then_some(ids)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ids_come_as_arrays_or_text() {
-        assert_eq!(parse_ids("[1, 2]"), Some(vec![1, 2]));
-        assert_eq!(parse_ids(r#"["3","4"]"#), Some(vec![3, 4]));
-        assert_eq!(parse_ids("5, 6"), Some(vec![5, 6]));
-        assert_eq!(parse_ids("x1"), None);
-        assert_eq!(parse_ids("[true]"), None);
-    }
-}

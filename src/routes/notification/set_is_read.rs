@@ -1,20 +1,42 @@
-use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::json;
+// Request fields keep their wire names (`unreadOnly`), which validator reports as they are.
+#![allow(non_snake_case)]
 
-use super::{agent_of, parse_ids};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::agent_of;
 use crate::config::Settings;
-use crate::db::models::notification::Notification;
 use crate::db::Db;
-use crate::domain::fields::FieldReader;
+use crate::domain::form::IdList;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
-use crate::extract::{read_fields, Auth};
+use crate::extract::{read_form, Auth};
 use crate::openapi::answers::{
-    BadRequest, Forbidden, NotificationsMarked, Outcome, PayloadTooLarge, Unauthorized,
-    UnsupportedMediaType,
+    BadRequest, Forbidden, Outcome, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
 };
-use crate::openapi::requests::SetIsReadForm;
 use crate::routes::result;
+use crate::services::notifications;
+
+/// `PUT /api/v2/notification/setIsRead`.
+#[derive(Deserialize, Validate, ToSchema)]
+pub struct SetIsReadForm {
+    /// The agent's notification ids: a JSON array or comma-separated.
+    #[validate(required, length(max = 1000))]
+    #[schema(value_type = IdList, max_items = 1000)]
+    pub notificationIDs: Option<Vec<i64>>,
+    #[schema(default = true)]
+    pub isRead: Option<bool>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NotificationsMarked {
+    /// How many of the agent's notifications changed.
+    pub updated: usize,
+    #[serde(rename = "isRead")]
+    pub is_read: bool,
+}
 
 /// Mark notifications read or unread
 ///
@@ -51,23 +73,15 @@ pub async fn handle(
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Permission::TicketRead)?;
     let agent = agent_of(&auth)?;
-    let mut f = FieldReader::new(read_fields(&req, payload, settings.server.max_body_bytes).await?);
-    let raw = f.text("notificationIDs", true, 1, 50_000);
-    let read = f.boolean("isRead").unwrap_or(true);
-    f.finish()?;
-    let ids = parse_ids(raw.as_deref().unwrap_or_default()).ok_or_else(|| {
-        ApiError::validation(
-            "notificationIDs",
-            "integer",
-            Some("notification ids: a JSON array or comma-separated, at most 1000"),
-        )
-    })?;
-    let tenant = auth.tenant_id;
-    let changed = db
-        .write(move |conn| Notification::set_read(conn, tenant, agent, &ids, read))
-        .await?;
+    let form: SetIsReadForm = read_form(&req, payload, &settings).await?;
+    let ids = form.notificationIDs.unwrap_or_default();
+    let read = form.isRead.unwrap_or(true);
+    let updated = notifications::set_read(&db, auth.tenant_id, agent, ids, read).await?;
     Ok(result(
         "Notifications updated.",
-        json!({"updated": changed, "isRead": read}),
+        NotificationsMarked {
+            updated,
+            is_read: read,
+        },
     ))
 }
