@@ -53,8 +53,26 @@ pub enum ChatEventName {
     Minimizedchat,
 }
 
+impl ChatEventName {
+    const ALL: [ChatEventName; 4] = [
+        ChatEventName::Startedtyping,
+        ChatEventName::Stoppedtyping,
+        ChatEventName::Expandedchat,
+        ChatEventName::Minimizedchat,
+    ];
+
+    /// As the API writes it, one of [`EVENTS`].
+    pub fn name(self) -> &'static str {
+        EVENTS[Self::ALL.iter().position(|e| *e == self).unwrap_or(0)]
+    }
+
+    pub fn parse(name: &str) -> Option<ChatEventName> {
+        EVENTS.iter().position(|e| *e == name).map(|i| Self::ALL[i])
+    }
+}
+
 fn event_rule(value: &str) -> Result<(), ValidationError> {
-    if EVENTS.contains(&value) {
+    if ChatEventName::parse(value).is_some() {
         Ok(())
     } else {
         Err(ValidationError::new("one_of")
@@ -230,12 +248,18 @@ pub struct SessionRef {
 }
 
 impl NotifyUserNewChatEventForm {
-    pub fn into_parts(self) -> (SessionRef, String) {
+    pub fn into_parts(self) -> (SessionRef, ChatEventName) {
         let session = SessionRef {
             chat_server: present(self.chatServer),
             chat_session_id: present(self.chatSessionID),
         };
-        (session, present(self.event))
+        // The rule has passed: it is one of them.
+        let event = self
+            .event
+            .as_deref()
+            .and_then(ChatEventName::parse)
+            .unwrap_or(ChatEventName::Startedtyping);
+        (session, event)
     }
 }
 
@@ -418,5 +442,20 @@ impl CheckOriginAndIpForm {
             .parse()
             .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
         (present(self.chatAccountToken), present(self.origin), ip)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_names_are_what_the_api_writes() {
+        for name in EVENTS {
+            let event = ChatEventName::parse(name).expect("an event");
+            assert_eq!(event.name(), name);
+            assert_eq!(serde_json::to_value(event).unwrap(), name);
+        }
+        assert_eq!(ChatEventName::parse("ended"), None);
     }
 }

@@ -4,7 +4,6 @@
 pub mod access;
 pub mod chat_account;
 pub mod chat_requests;
-pub mod fields;
 pub mod form;
 pub mod permission;
 pub mod retry;

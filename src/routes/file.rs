@@ -8,13 +8,19 @@ use futures_util::stream;
 use tokio::io::AsyncReadExt;
 
 use crate::config::Settings;
-use crate::db::models::attachment::Attachment;
 use crate::db::Db;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::Auth;
-use crate::openapi::answers::{FileBytes, Forbidden, NotFound, Unauthorized};
+use crate::openapi::answers::{Forbidden, NotFound, Unauthorized};
 use crate::routes::path_id;
+use crate::services::attachments;
+
+/// A file's bytes.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)]
+struct FileBytes(Vec<u8>);
 
 const CHUNK: usize = 64 * 1024;
 
@@ -53,15 +59,9 @@ pub async fn download(
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Permission::TicketRead)?;
-    let (id, tenant) = (path_id(&id, "file")?, auth.tenant_id);
-    let file = db
-        .read(move |conn| Attachment::find(conn, tenant, id))
-        .await?;
-    let path = settings.attachments.dir.join(&file.storage_key);
-    let handle = tokio::fs::File::open(&path).await.map_err(|e| {
-        log::error!("attachment {id} has no bytes at {}: {e}", path.display());
-        ApiError::Missing(format!("the bytes of file {id} are gone"))
-    })?;
+    let id = path_id(&id, "file")?;
+    let (file, handle) =
+        attachments::open(&db, &settings.attachments.dir, auth.tenant_id, id).await?;
     let body = stream::unfold(handle, |mut handle| async move {
         let mut buf = vec![0u8; CHUNK];
         match handle.read(&mut buf).await {

@@ -1,9 +1,33 @@
 use actix_web::{web, HttpResponse};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::db::Db;
 use crate::error::ApiError;
-use crate::openapi::answers::{Health, Ready};
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Liveness {
+    Ok,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Readiness {
+    Ready,
+}
+
+/// `/health`.
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    pub status: Liveness,
+}
+
+/// `/ready`.
+#[derive(Serialize, ToSchema)]
+pub struct Ready {
+    pub status: Readiness,
+}
 
 /// Liveness
 ///
@@ -16,7 +40,9 @@ use crate::openapi::answers::{Health, Ready};
     responses((status = 200, description = "Alive.", body = Health)),
 )]
 pub async fn health() -> HttpResponse {
-    HttpResponse::Ok().json(json!({"status": "ok"}))
+    HttpResponse::Ok().json(Health {
+        status: Liveness::Ok,
+    })
 }
 
 /// Readiness
@@ -31,5 +57,7 @@ pub async fn health() -> HttpResponse {
 )]
 pub async fn ready(db: web::Data<Db>) -> Result<HttpResponse, ApiError> {
     db.ping().await?;
-    Ok(HttpResponse::Ok().json(json!({"status": "ready"})))
+    Ok(HttpResponse::Ok().json(Ready {
+        status: Readiness::Ready,
+    }))
 }

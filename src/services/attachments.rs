@@ -224,6 +224,24 @@ pub struct AttachmentOutcome {
     pub sha256: String,
 }
 
+/// A file of the tenant, opened for reading: its record and its bytes.
+pub async fn open(
+    db: &Db,
+    dir: &Path,
+    tenant_id: i64,
+    id: i64,
+) -> Result<(Attachment, tokio::fs::File), ApiError> {
+    let file = db
+        .read(move |conn| Attachment::find(conn, tenant_id, id))
+        .await?;
+    let path = dir.join(&file.storage_key);
+    let handle = tokio::fs::File::open(&path).await.map_err(|e| {
+        log::error!("attachment {id} has no bytes at {}: {e}", path.display());
+        ApiError::Missing(format!("the bytes of file {id} are gone"))
+    })?;
+    Ok((file, handle))
+}
+
 /// The chat account a customer's file is for, and the most bytes that file may have: the
 /// server's limit or the account's smaller one.
 pub async fn upload_limit(

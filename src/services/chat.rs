@@ -1,7 +1,9 @@
 //! Chats become tickets: the first message or attachment of a session creates its customer,
 //! ticket and session in one transaction; later ones are appended to that ticket.
 
+use serde::Serialize;
 use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
 
 use crate::db::models::chat_account::ChatAccount;
 use crate::db::models::chat_event::ChatEvent;
@@ -10,13 +12,18 @@ use crate::db::models::customer::{ContactDetails, Customer};
 use crate::db::models::message::{Message, NewMessage};
 use crate::db::models::ticket::{NewTicket, Ticket};
 use crate::db::{now_millis, Db, DbConnection};
-use crate::domain::chat_requests::{NewChatMessage, SessionRef};
+use crate::domain::chat_requests::{ChatEventName, NewChatMessage, SessionRef};
 use crate::error::ApiError;
+use crate::services::events::{
+    ChatEventHappened, Events, MessageReceived, PageVisited, SessionEnded,
+};
 use crate::services::notify;
 use crate::services::queue::WaitModel;
 
 const TITLE_CHARS: usize = 80;
 const MAX_IDEMPOTENCY_KEY: usize = 200;
+/// The most of a message an event carries.
+const EVENT_TEXT_CHARS: usize = 2000;
 
 /// A ticket's subject: the first line of the first message, cut to 80 characters.
 pub fn ticket_title(text: &str) -> String {
@@ -173,12 +180,19 @@ pub fn retry_keys(
     Ok((idempotency_key.map(str::to_owned), retry))
 }
 
+/// A customer's message: stored (with the session, ticket and customer on a first contact),
+/// then told to the tenant's streams unless it was a retry.
 pub async fn record_message(
     db: &Db,
+    events: &Events,
     tenant_id: i64,
     msg: NewChatMessage,
     idempotency_key: Option<String>,
 ) -> Result<MessageOutcome, ApiError> {
+    let (session_id, text): (String, String) = (
+        msg.chat_session_id.clone(),
+        msg.message.chars().take(EVENT_TEXT_CHARS).collect(),
+    );
     let (idempotency_key, retry_key) =
         retry_keys(idempotency_key.as_deref(), msg.message_number, &msg.message)?;
     let contact = ContactDetails {
@@ -186,55 +200,69 @@ pub async fn record_message(
         email: msg.email_address.clone(),
         phone: msg.phone_number.clone(),
     };
-    db.write(move |conn| {
-        let now = now_millis();
-        let account = ChatAccount::find_by_token(conn, tenant_id, &msg.chat_account_token)?;
-        let title = ticket_title(&msg.message);
-        let first = FirstContact {
-            title: &title,
-            channel_id: msg.channel_id,
-            source_url: &msg.url,
-            contact: &contact,
-        };
-        let opened = open_session(
-            conn,
-            &account,
-            &msg.chat_server,
-            &msg.chat_session_id,
-            &first,
-            now,
-        )?;
-        let session = &opened.session;
-        let inserted = Message::insert_once(
-            conn,
-            &NewMessage {
-                tenant_id,
+    let outcome = db
+        .write(move |conn| {
+            let now = now_millis();
+            let account = ChatAccount::find_by_token(conn, tenant_id, &msg.chat_account_token)?;
+            let title = ticket_title(&msg.message);
+            let first = FirstContact {
+                title: &title,
+                channel_id: msg.channel_id,
+                source_url: &msg.url,
+                contact: &contact,
+            };
+            let opened = open_session(
+                conn,
+                &account,
+                &msg.chat_server,
+                &msg.chat_session_id,
+                &first,
+                now,
+            )?;
+            let session = &opened.session;
+            let inserted = Message::insert_once(
+                conn,
+                &NewMessage {
+                    tenant_id,
+                    ticket_id: session.ticket_id,
+                    session_id: Some(session.id),
+                    author: "customer",
+                    body: &msg.message,
+                    message_number: msg.message_number.unwrap_or(1),
+                    url: &msg.url,
+                    additional_data: &msg.additional_data,
+                    used_predefined_user_input: msg.used_predefined_user_input,
+                    external_address_overwrite: &msg.external_address_overwrite,
+                    idempotency_key: idempotency_key.as_deref(),
+                    retry_key: retry_key.as_deref(),
+                    created_at: now,
+                    user_id: None,
+                },
+            )?;
+            if !inserted.duplicate {
+                Ticket::touch_by_customer(conn, session.ticket_id, now)?;
+            }
+            Ok(MessageOutcome {
                 ticket_id: session.ticket_id,
-                session_id: Some(session.id),
-                author: "customer",
-                body: &msg.message,
-                message_number: msg.message_number.unwrap_or(1),
-                url: &msg.url,
-                additional_data: &msg.additional_data,
-                used_predefined_user_input: msg.used_predefined_user_input,
-                external_address_overwrite: &msg.external_address_overwrite,
-                idempotency_key: idempotency_key.as_deref(),
-                retry_key: retry_key.as_deref(),
-                created_at: now,
-                user_id: None,
-            },
-        )?;
-        if !inserted.duplicate {
-            Ticket::touch_by_customer(conn, session.ticket_id, now)?;
-        }
-        Ok(MessageOutcome {
-            ticket_id: session.ticket_id,
-            message_id: inserted.id,
-            ticket_created: opened.created,
-            duplicate: inserted.duplicate,
+                message_id: inserted.id,
+                ticket_created: opened.created,
+                duplicate: inserted.duplicate,
+            })
         })
-    })
-    .await
+        .await?;
+    if !outcome.duplicate {
+        events.send(
+            tenant_id,
+            &MessageReceived {
+                ticket_id: outcome.ticket_id,
+                chat_session_id: session_id,
+                message_id: outcome.message_id,
+                message: text,
+                ticket_created: outcome.ticket_created,
+            },
+        );
+    }
+    Ok(outcome)
 }
 
 fn existing_session(
@@ -251,77 +279,154 @@ fn existing_session(
     .ok_or(ApiError::UnknownChatSession)
 }
 
-/// Records a widget event (typing, expanded, minimized) on the session; returns its ticket.
-pub async fn record_event(
-    db: &Db,
-    tenant_id: i64,
-    session: SessionRef,
-    event: String,
-) -> Result<i64, ApiError> {
-    db.write(move |conn| {
-        let now = now_millis();
-        let s = existing_session(conn, tenant_id, &session)?;
-        let typing = match event.as_str() {
-            "startedtyping" => Some(true),
-            "stoppedtyping" => Some(false),
-            _ => None,
-        };
-        ChatSession::record_event(conn, s.id, &event, typing, now)?;
-        ChatEvent::record(conn, tenant_id, s.ticket_id, s.id, &event, None, now)?;
-        Ok(s.ticket_id)
-    })
-    .await
+/// `notifyUserNewChatEvent`'s fields.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventRecorded {
+    #[serde(rename = "ticketID")]
+    pub ticket_id: i64,
+    pub event: ChatEventName,
 }
 
-/// Appends a page to the session's trail; returns its ticket.
+/// Records a widget event (typing, expanded, minimized) on the session; typing is told to the
+/// tenant's streams.
+pub async fn record_event(
+    db: &Db,
+    events: &Events,
+    tenant_id: i64,
+    session: SessionRef,
+    event: ChatEventName,
+) -> Result<EventRecorded, ApiError> {
+    let session_id = session.chat_session_id.clone();
+    let name = event.name();
+    let ticket_id = db
+        .write(move |conn| {
+            let now = now_millis();
+            let s = existing_session(conn, tenant_id, &session)?;
+            let typing = match event {
+                ChatEventName::Startedtyping => Some(true),
+                ChatEventName::Stoppedtyping => Some(false),
+                _ => None,
+            };
+            ChatSession::record_event(conn, s.id, name, typing, now)?;
+            ChatEvent::record(conn, tenant_id, s.ticket_id, s.id, name, None, now)?;
+            Ok(s.ticket_id)
+        })
+        .await?;
+    if typing_event(event) {
+        events.send(
+            tenant_id,
+            &ChatEventHappened {
+                ticket_id,
+                chat_session_id: session_id,
+                event: name.to_owned(),
+            },
+        );
+    }
+    Ok(EventRecorded { ticket_id, event })
+}
+
+fn typing_event(event: ChatEventName) -> bool {
+    matches!(
+        event,
+        ChatEventName::Startedtyping | ChatEventName::Stoppedtyping
+    )
+}
+
+/// `notifyUserVisited`'s fields.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VisitRecorded {
+    #[serde(rename = "ticketID")]
+    pub ticket_id: i64,
+}
+
+/// Appends a page to the session's trail and tells the tenant's streams.
 pub async fn record_visit(
     db: &Db,
+    events: &Events,
     tenant_id: i64,
     session: SessionRef,
     url: String,
-) -> Result<i64, ApiError> {
-    db.write(move |conn| {
-        let s = existing_session(conn, tenant_id, &session)?;
-        ChatEvent::record(
-            conn,
-            tenant_id,
-            s.ticket_id,
-            s.id,
-            "visited",
-            Some(&url),
-            now_millis(),
-        )?;
-        Ok(s.ticket_id)
-    })
-    .await
+) -> Result<VisitRecorded, ApiError> {
+    let (session_id, visited) = (session.chat_session_id.clone(), url.clone());
+    let ticket_id = db
+        .write(move |conn| {
+            let s = existing_session(conn, tenant_id, &session)?;
+            ChatEvent::record(
+                conn,
+                tenant_id,
+                s.ticket_id,
+                s.id,
+                "visited",
+                Some(&url),
+                now_millis(),
+            )?;
+            Ok(s.ticket_id)
+        })
+        .await?;
+    events.send(
+        tenant_id,
+        &PageVisited {
+            ticket_id,
+            chat_session_id: session_id,
+            url: visited,
+        },
+    );
+    Ok(VisitRecorded { ticket_id })
 }
 
-/// Ends the session (it leaves the queue). Returns its ticket and whether it had already ended.
+/// `notifyUserEndChat`'s fields.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatEnded {
+    #[serde(rename = "ticketID")]
+    pub ticket_id: i64,
+    /// The session had ended before: nothing changed.
+    pub already_ended: bool,
+}
+
+/// Ends the session (it leaves the queue) and tells the tenant's streams, unless it had
+/// ended already.
 pub async fn end_chat(
     db: &Db,
+    events: &Events,
     tenant_id: i64,
     session: SessionRef,
-) -> Result<(i64, bool), ApiError> {
-    db.write(move |conn| {
-        let now = now_millis();
-        let s = existing_session(conn, tenant_id, &session)?;
-        // The ticket row first, then the session: the order replies and assignments take
-        // them in, so the two never deadlock on Postgres.
-        Ticket::set_chat_state(conn, s.ticket_id, STATE_ENDED)?;
-        // Read again under the ticket's lock: a pick-up that got there first shows.
-        let s = existing_session(conn, tenant_id, &session)?;
-        let ended_now = ChatSession::end(conn, s.id, now)?;
-        if ended_now {
-            ChatEvent::record(conn, tenant_id, s.ticket_id, s.id, "ended", None, now)?;
-            let account = ChatAccount::find(conn, tenant_id, s.chat_account_id)?;
-            notify::transcript(conn, &account, s.ticket_id, now)?;
-            if s.state == STATE_WAITING {
-                notify::missed_chat(conn, tenant_id, s.ticket_id, now)?;
+) -> Result<ChatEnded, ApiError> {
+    let session_id = session.chat_session_id.clone();
+    let (ticket_id, already_ended) = db
+        .write(move |conn| {
+            let now = now_millis();
+            let s = existing_session(conn, tenant_id, &session)?;
+            // The ticket row first, then the session: the order replies and assignments take
+            // them in, so the two never deadlock on Postgres.
+            Ticket::set_chat_state(conn, s.ticket_id, STATE_ENDED)?;
+            // Read again under the ticket's lock: a pick-up that got there first shows.
+            let s = existing_session(conn, tenant_id, &session)?;
+            let ended_now = ChatSession::end(conn, s.id, now)?;
+            if ended_now {
+                ChatEvent::record(conn, tenant_id, s.ticket_id, s.id, "ended", None, now)?;
+                let account = ChatAccount::find(conn, tenant_id, s.chat_account_id)?;
+                notify::transcript(conn, &account, s.ticket_id, now)?;
+                if s.state == STATE_WAITING {
+                    notify::missed_chat(conn, tenant_id, s.ticket_id, now)?;
+                }
             }
-        }
-        Ok((s.ticket_id, !ended_now))
+            Ok((s.ticket_id, !ended_now))
+        })
+        .await?;
+    if !already_ended {
+        events.send(
+            tenant_id,
+            &SessionEnded {
+                ticket_id,
+                chat_session_id: session_id,
+            },
+        );
+    }
+    Ok(ChatEnded {
+        ticket_id,
+        already_ended,
     })
-    .await
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::db::models::chat_account::ChatAccount;
 use crate::db::models::chat_session::ChatSession;
-use crate::db::DbConnection;
+use crate::db::{Db, DbConnection};
 use crate::domain::service_hours::ServiceHours;
 use crate::error::ApiError;
 use crate::services::queue::WaitModel;
@@ -56,6 +56,20 @@ pub struct QueueSettings {
     pub full: bool,
     /// What a chat starting now should expect to wait, in seconds.
     pub estimated_wait: i32,
+}
+
+/// The widget configuration of the tenant's chat account with this token.
+pub async fn of_account(
+    db: &Db,
+    tenant_id: i64,
+    token: String,
+    max_attachment_bytes: u64,
+) -> Result<ChatConfig, ApiError> {
+    db.read(move |conn| {
+        let account = ChatAccount::find_by_token(conn, tenant_id, &token)?;
+        build(conn, account, max_attachment_bytes)
+    })
+    .await
 }
 
 pub fn build(

@@ -11,7 +11,7 @@ use crate::db::models::mail::{KIND_MISSED_CHAT, KIND_NEW_CHAT, KIND_TRANSCRIPT};
 use crate::db::models::message::Message;
 use crate::db::models::notification::Notification;
 use crate::db::models::notification::{KIND_REPLY_FAILED, KIND_WAITING_TOO_LONG};
-use crate::db::models::ticket::TicketRow;
+use crate::db::models::ticket::Ticket;
 use crate::db::models::user::User;
 use crate::db::DbConnection;
 use crate::db::{now_millis, Db};
@@ -25,8 +25,8 @@ fn live_ticket(
     conn: &mut DbConnection,
     tenant_id: i64,
     ticket_id: i64,
-) -> Result<Option<TicketRow>, ApiError> {
-    match TicketRow::find(conn, tenant_id, ticket_id) {
+) -> Result<Option<Ticket>, ApiError> {
+    match Ticket::find(conn, tenant_id, ticket_id) {
         Ok(ticket) => Ok(Some(ticket)),
         Err(ApiError::Missing(_)) => Ok(None),
         Err(e) => Err(e),
@@ -43,7 +43,7 @@ fn to_agents(
     conn: &mut DbConnection,
     tenant_id: i64,
     kind: &str,
-    ticket: &TicketRow,
+    ticket: &Ticket,
     headline: &str,
     now: i64,
 ) -> Result<(), ApiError> {

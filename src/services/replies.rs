@@ -12,7 +12,7 @@ use crate::db::models::customer::Customer;
 use crate::db::models::delivery::{Delivery, NewDelivery, QUEUED};
 use crate::db::models::mail::{Mail, KIND_REPLY, QUEUED as MAIL_QUEUED};
 use crate::db::models::message::{Message, NewMessage};
-use crate::db::models::ticket::TicketRow;
+use crate::db::models::ticket::Ticket;
 use crate::db::models::ticket_event::TicketEvent;
 use crate::db::models::user::User;
 use crate::db::{now_millis, Db, DbConnection};
@@ -180,7 +180,7 @@ async fn store(
         to_address,
     } = request;
     db.write(move |conn| {
-        let ticket = TicketRow::find(conn, tenant_id, ticket_id)?;
+        let ticket = Ticket::find(conn, tenant_id, ticket_id)?;
         let agent_user = match agent {
             Some(id) => Some(
                 User::find(conn, tenant_id, id)
@@ -231,7 +231,7 @@ async fn store(
                 user_id: agent_user.as_ref().map(|u| u.id),
             },
         )?;
-        crate::db::models::ticket::Ticket::touch_by_agent(conn, ticket.id, now)?;
+        Ticket::touch_by_agent(conn, ticket.id, now)?;
         let mut attachments = Vec::with_capacity(files.len());
         for file in &files {
             let id = Attachment::create(
@@ -374,7 +374,7 @@ async fn store(
 /// threaded after the ticket's last mail to them.
 fn mail_reply(
     conn: &mut DbConnection,
-    ticket: &TicketRow,
+    ticket: &Ticket,
     message_id: i64,
     text: &str,
     agent: Option<&User>,
@@ -441,7 +441,7 @@ pub async fn typing(
     agent: Option<i64>,
 ) -> Result<TypingOutcome, ApiError> {
     db.write(move |conn| {
-        let ticket = TicketRow::find(conn, tenant_id, ticket_id)?;
+        let ticket = Ticket::find(conn, tenant_id, ticket_id)?;
         let Some(session) = ChatSession::of_ticket(conn, ticket.id)? else {
             return Err(ApiError::validation(
                 "ticketID",

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::db::models::chat_session::{ChatSession, STATE_ENDED};
 use crate::db::models::customer::Customer;
-use crate::db::models::ticket::{TicketRow, Total};
+use crate::db::models::ticket::{NewTicket, Ticket, Total};
 use crate::db::models::ticket_event::TicketEvent;
 use crate::db::models::ticket_tag::TicketTag;
 use crate::db::models::user::User;
@@ -64,7 +64,7 @@ pub struct TicketView {
     pub timeline: Option<Vec<TimelineEntry>>,
 }
 
-fn view(conn: &mut DbConnection, row: TicketRow) -> Result<TicketView, ApiError> {
+fn view(conn: &mut DbConnection, row: Ticket) -> Result<TicketView, ApiError> {
     let session = ChatSession::of_ticket(conn, row.id)?;
     Ok(TicketView {
         tags: TicketTag::of_ticket(conn, row.id)?,
@@ -94,7 +94,7 @@ fn view(conn: &mut DbConnection, row: TicketRow) -> Result<TicketView, ApiError>
 
 pub async fn get(db: &Db, tenant_id: i64, id: i64, history: bool) -> Result<TicketView, ApiError> {
     db.read(move |conn| {
-        let row = TicketRow::find(conn, tenant_id, id)?;
+        let row = Ticket::find(conn, tenant_id, id)?;
         let mut ticket = view(conn, row)?;
         if history {
             ticket.timeline = Some(timeline::of_ticket(conn, id)?);
@@ -125,7 +125,7 @@ pub async fn list(
             sort = views::stored_sort(&view);
         }
         let filters = views::resolve_me(filters, me)?;
-        let (rows, total) = TicketRow::list(
+        let (rows, total) = Ticket::list(
             conn,
             tenant_id,
             &filters,
@@ -156,7 +156,7 @@ pub struct TicketChanges {
 
 fn record(
     conn: &mut DbConnection,
-    row: &TicketRow,
+    row: &Ticket,
     kind: &str,
     old: Option<&str>,
     new: Option<&str>,
@@ -168,17 +168,17 @@ fn record(
 
 fn apply_changes(
     conn: &mut DbConnection,
-    row: &TicketRow,
+    row: &Ticket,
     changes: &TicketChanges,
     actor: Option<i64>,
 ) -> Result<(), ApiError> {
     let at = now_millis();
     if let Some(title) = changes.title.as_deref().filter(|t| *t != row.title) {
-        TicketRow::set_title(conn, row.id, title, at)?;
+        Ticket::set_title(conn, row.id, title, at)?;
         record(conn, row, "title", Some(&row.title), Some(title), actor, at)?;
     }
     if let Some(priority) = changes.priority.as_deref().filter(|p| *p != row.priority) {
-        TicketRow::set_priority(conn, row.id, priority, at)?;
+        Ticket::set_priority(conn, row.id, priority, at)?;
         record(
             conn,
             row,
@@ -197,7 +197,7 @@ fn apply_changes(
             User::find(conn, row.tenant_id, user_id)
                 .map_err(|e| e.unknown_as("assignedUserID", "no such user"))?;
         }
-        TicketRow::set_assignee(conn, row.id, assignee, at)?;
+        Ticket::set_assignee(conn, row.id, assignee, at)?;
         let (old, new) = (
             row.assigned_user_id.map(|u| u.to_string()),
             assignee.map(|u| u.to_string()),
@@ -277,9 +277,9 @@ async fn change(
 ) -> Result<TicketView, ApiError> {
     let ticket = db
         .write(move |conn| {
-            let row = TicketRow::find(conn, tenant_id, id)?;
+            let row = Ticket::find(conn, tenant_id, id)?;
             apply_changes(conn, &row, &changes, actor)?;
-            let updated = TicketRow::find(conn, tenant_id, id)?;
+            let updated = Ticket::find(conn, tenant_id, id)?;
             view(conn, updated)
         })
         .await?;
@@ -313,14 +313,14 @@ pub async fn set_status(
 ) -> Result<TicketView, ApiError> {
     let ticket = db
         .write(move |conn| {
-            let row = TicketRow::find(conn, tenant_id, id)?;
+            let row = Ticket::find(conn, tenant_id, id)?;
             if row.status != status {
                 let at = now_millis();
                 let closed_at = match status.as_str() {
                     "solved" | "closed" => row.closed_at.or(Some(at)),
                     _ => None,
                 };
-                TicketRow::set_field_status(conn, id, &status, closed_at, at)?;
+                Ticket::set_field_status(conn, id, &status, closed_at, at)?;
                 record(
                     conn,
                     &row,
@@ -331,7 +331,7 @@ pub async fn set_status(
                     at,
                 )?;
             }
-            let updated = TicketRow::find(conn, tenant_id, id)?;
+            let updated = Ticket::find(conn, tenant_id, id)?;
             view(conn, updated)
         })
         .await?;
@@ -347,12 +347,12 @@ pub async fn delete(
     actor: Option<i64>,
 ) -> Result<(), ApiError> {
     db.write(move |conn| {
-        let row = TicketRow::find(conn, tenant_id, id)?;
+        let row = Ticket::find(conn, tenant_id, id)?;
         let at = now_millis();
-        TicketRow::soft_delete(conn, id, at)?;
+        Ticket::soft_delete(conn, id, at)?;
         // A deleted chat (spam, most often) leaves the queue: it ends.
         if let Some(session) = ChatSession::of_ticket(conn, id)? {
-            crate::db::models::ticket::Ticket::set_chat_state(conn, id, STATE_ENDED)?;
+            Ticket::set_chat_state(conn, id, STATE_ENDED)?;
             ChatSession::end(conn, session.id, at)?;
         }
         record(conn, &row, "deleted", None, None, actor, at)
@@ -392,9 +392,9 @@ pub async fn create(
             let customer = Customer::find(conn, tenant_id, new.customer_id)
                 .map_err(|e| e.unknown_as("customerID", "no such customer"))?;
             let at = now_millis();
-            let id = crate::db::models::ticket::Ticket::create(
+            let id = Ticket::create(
                 conn,
-                &crate::db::models::ticket::NewTicket {
+                &NewTicket {
                     tenant_id,
                     customer_id: customer.id,
                     title: &new.title,
@@ -410,7 +410,7 @@ pub async fn create(
                 },
             )?;
             TicketEvent::record(conn, tenant_id, id, "created", None, None, actor, at)?;
-            let row = TicketRow::find(conn, tenant_id, id)?;
+            let row = Ticket::find(conn, tenant_id, id)?;
             view(conn, row)
         })
         .await?;

@@ -23,21 +23,10 @@ pub struct NewAttachment<'a> {
     pub message_id: Option<i64>,
 }
 
-pub struct Attachment;
-
-impl Attachment {
-    pub fn create(conn: &mut DbConnection, new: &NewAttachment<'_>) -> Result<i64, ApiError> {
-        let id = on_backend!(conn, |c| diesel::insert_into(attachments::table)
-            .values(new)
-            .returning(attachments::id)
-            .get_result(c))?;
-        Ok(id)
-    }
-}
-
+/// A file on a ticket: from the chat server, or on an agent's reply or note.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = attachments)]
-pub struct AttachmentRow {
+pub struct Attachment {
     pub id: i64,
     pub tenant_id: i64,
     pub ticket_id: i64,
@@ -53,14 +42,19 @@ pub struct AttachmentRow {
 }
 
 impl Attachment {
-    pub fn of_ticket(
-        conn: &mut DbConnection,
-        ticket_id: i64,
-    ) -> Result<Vec<AttachmentRow>, ApiError> {
+    pub fn create(conn: &mut DbConnection, new: &NewAttachment<'_>) -> Result<i64, ApiError> {
+        let id = on_backend!(conn, |c| diesel::insert_into(attachments::table)
+            .values(new)
+            .returning(attachments::id)
+            .get_result(c))?;
+        Ok(id)
+    }
+
+    pub fn of_ticket(conn: &mut DbConnection, ticket_id: i64) -> Result<Vec<Attachment>, ApiError> {
         Ok(on_backend!(conn, |c| attachments::table
             .filter(attachments::ticket_id.eq(ticket_id))
             .order(attachments::id)
-            .select(AttachmentRow::as_select())
+            .select(Attachment::as_select())
             .load(c))?)
     }
 
@@ -68,21 +62,17 @@ impl Attachment {
     pub fn of_message(
         conn: &mut DbConnection,
         message_id: i64,
-    ) -> Result<Vec<AttachmentRow>, ApiError> {
+    ) -> Result<Vec<Attachment>, ApiError> {
         Ok(on_backend!(conn, |c| attachments::table
             .filter(attachments::message_id.eq(Some(message_id)))
             .filter(attachments::purged_at.is_null())
             .order(attachments::id)
-            .select(AttachmentRow::as_select())
+            .select(Attachment::as_select())
             .load(c))?)
     }
 
     /// An attachment of the tenant, on a ticket that is not deleted.
-    pub fn find(
-        conn: &mut DbConnection,
-        tenant_id: i64,
-        id: i64,
-    ) -> Result<AttachmentRow, ApiError> {
+    pub fn find(conn: &mut DbConnection, tenant_id: i64, id: i64) -> Result<Attachment, ApiError> {
         use crate::db::schema::tickets;
         on_backend!(conn, |c| attachments::table
             .inner_join(tickets::table)
@@ -90,7 +80,7 @@ impl Attachment {
             .filter(attachments::tenant_id.eq(tenant_id))
             .filter(tickets::deleted_at.is_null())
             .filter(attachments::purged_at.is_null())
-            .select(AttachmentRow::as_select())
+            .select(Attachment::as_select())
             .first(c)
             .optional())?
         .ok_or_else(|| ApiError::Missing(format!("no file {id}")))

@@ -5,7 +5,14 @@ use crate::db::DbConnection;
 use crate::error::ApiError;
 
 /// Typing and widget events, visited pages (`visited`, with its url) and the end of a chat.
-pub struct ChatEvent;
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = chat_events)]
+pub struct ChatEvent {
+    pub id: i64,
+    pub kind: String,
+    pub url: Option<String>,
+    pub created_at: i64,
+}
 
 impl ChatEvent {
     pub fn record(
@@ -40,26 +47,12 @@ impl ChatEvent {
             .load(conn)?;
         Ok(urls.into_iter().flatten().collect())
     }
-}
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = chat_events)]
-pub struct ChatEventRow {
-    pub id: i64,
-    pub kind: String,
-    pub url: Option<String>,
-    pub created_at: i64,
-}
-
-impl ChatEvent {
-    pub fn of_ticket(
-        conn: &mut DbConnection,
-        ticket_id: i64,
-    ) -> Result<Vec<ChatEventRow>, ApiError> {
+    pub fn of_ticket(conn: &mut DbConnection, ticket_id: i64) -> Result<Vec<ChatEvent>, ApiError> {
         Ok(crate::on_backend!(conn, |c| chat_events::table
             .filter(chat_events::ticket_id.eq(ticket_id))
             .order(chat_events::id)
-            .select(ChatEventRow::as_select())
+            .select(ChatEvent::as_select())
             .load(c))?)
     }
 }

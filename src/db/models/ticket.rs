@@ -25,7 +25,46 @@ pub struct NewTicket<'a> {
     pub chat_state: Option<&'a str>,
 }
 
-pub struct Ticket;
+/// How many tickets a list has: exact, or (when counting stopped at the count limit) at least.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Total {
+    pub count: i64,
+    pub exact: bool,
+}
+
+impl Total {
+    pub fn exact(count: i64) -> Total {
+        Total { count, exact: true }
+    }
+
+    pub fn at_least(count: i64) -> Total {
+        Total {
+            count,
+            exact: false,
+        }
+    }
+}
+
+/// A ticket: a chat session's, or one an agent opened.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = tickets)]
+pub struct Ticket {
+    pub id: i64,
+    pub tenant_id: i64,
+    pub customer_id: i64,
+    pub title: String,
+    pub status: String,
+    pub priority: String,
+    pub channel_id: i32,
+    pub direction: String,
+    pub assigned_user_id: Option<i64>,
+    pub source_url: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub last_update_customer: Option<i64>,
+    pub last_update_agent: Option<i64>,
+    pub closed_at: Option<i64>,
+}
 
 impl Ticket {
     pub fn create(conn: &mut DbConnection, new: &NewTicket<'_>) -> Result<i64, ApiError> {
@@ -72,57 +111,14 @@ impl Ticket {
             .select(tickets::customer_id)
             .first(conn)?)
     }
-}
 
-/// How many tickets a list has: exact, or (when counting stopped at the count limit) at least.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Total {
-    pub count: i64,
-    pub exact: bool,
-}
-
-impl Total {
-    pub fn exact(count: i64) -> Total {
-        Total { count, exact: true }
-    }
-
-    pub fn at_least(count: i64) -> Total {
-        Total {
-            count,
-            exact: false,
-        }
-    }
-}
-
-/// A ticket as agents see it.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = tickets)]
-pub struct TicketRow {
-    pub id: i64,
-    pub tenant_id: i64,
-    pub customer_id: i64,
-    pub title: String,
-    pub status: String,
-    pub priority: String,
-    pub channel_id: i32,
-    pub direction: String,
-    pub assigned_user_id: Option<i64>,
-    pub source_url: String,
-    pub created_at: i64,
-    pub updated_at: i64,
-    pub last_update_customer: Option<i64>,
-    pub last_update_agent: Option<i64>,
-    pub closed_at: Option<i64>,
-}
-
-impl TicketRow {
     /// A live (not deleted) ticket of the tenant.
-    pub fn find(conn: &mut DbConnection, tenant_id: i64, id: i64) -> Result<TicketRow, ApiError> {
+    pub fn find(conn: &mut DbConnection, tenant_id: i64, id: i64) -> Result<Ticket, ApiError> {
         on_backend!(conn, |c| tickets::table
             .filter(tickets::id.eq(id))
             .filter(tickets::tenant_id.eq(tenant_id))
             .filter(tickets::deleted_at.is_null())
-            .select(TicketRow::as_select())
+            .select(Ticket::as_select())
             .first(c)
             .optional())?
         .ok_or_else(|| ApiError::Missing(format!("no ticket {id}")))
@@ -141,7 +137,7 @@ impl TicketRow {
         start: i64,
         limit: i64,
         count_limit: i64,
-    ) -> Result<(Vec<TicketRow>, Total), ApiError> {
+    ) -> Result<(Vec<Ticket>, Total), ApiError> {
         use crate::db::schema::ticket_tags;
         use diesel::dsl::{exists, not, sql};
         use diesel::sql_types::{Bool, Text};
@@ -293,7 +289,7 @@ impl TicketRow {
             };
             q.offset(start)
                 .limit(limit)
-                .select(TicketRow::as_select())
+                .select(Ticket::as_select())
                 .load(c)
         })?;
         let page = rows.len() as i64;

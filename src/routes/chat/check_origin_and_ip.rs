@@ -1,18 +1,16 @@
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::json;
 
 use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::chat_requests::CheckOriginAndIpForm;
-use crate::domain::form::parse;
 use crate::error::ApiError;
-use crate::extract::{read_fields, ChatAuth};
+use crate::extract::{read_form, ChatAuth};
 use crate::openapi::answers::{
-    AccessCheck, BadRequest, Forbidden, Outcome, PayloadTooLarge, Unauthorized, UnknownChatAccount,
+    BadRequest, Forbidden, Outcome, PayloadTooLarge, Unauthorized, UnknownChatAccount,
     UnsupportedMediaType,
 };
 use crate::routes::result;
-use crate::services::access;
+use crate::services::access::{self, AccessCheck};
 
 /// May the widget run for this origin and IP?
 ///
@@ -50,21 +48,13 @@ pub async fn handle(
     db: web::Data<Db>,
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, ApiError> {
-    let fields = read_fields(&req, payload, settings.server.max_body_bytes).await?;
-    let (token, origin, ip) = parse::<CheckOriginAndIpForm>(fields)?.into_parts();
-    let decision = access::check(&db, auth.tenant_id, token, origin, ip).await?;
-    let message = if decision.allowed() {
+    let form: CheckOriginAndIpForm = read_form(&req, payload, &settings).await?;
+    let (token, origin, ip) = form.into_parts();
+    let check = access::check(&db, auth.tenant_id, token, origin, ip).await?;
+    let message = if check.allowed {
         "Allowed."
     } else {
         "Blocked."
     };
-    Ok(result(
-        message,
-        json!({
-            "allowed": decision.allowed(),
-            "originAllowed": decision.origin_allowed,
-            "ipAllowed": decision.ip_allowed,
-            "reason": decision.reason,
-        }),
-    ))
+    Ok(result(message, check))
 }

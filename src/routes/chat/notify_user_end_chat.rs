@@ -1,19 +1,17 @@
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::json;
 
 use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::chat_requests::{NotifyUserEndChatForm, SessionRef};
-use crate::domain::form::parse;
 use crate::error::ApiError;
-use crate::extract::{read_fields, ChatAuth};
+use crate::extract::{read_form, ChatAuth};
 use crate::openapi::answers::{
-    BadRequest, ChatEnded, Forbidden, Outcome, PayloadTooLarge, Unauthorized, UnknownChatSession,
+    BadRequest, Forbidden, Outcome, PayloadTooLarge, Unauthorized, UnknownChatSession,
     UnsupportedMediaType,
 };
 use crate::routes::result;
-use crate::services::chat;
-use crate::services::events::{Event, Events};
+use crate::services::chat::{self, ChatEnded};
+use crate::services::events::Events;
 
 /// The chat ended
 ///
@@ -51,19 +49,8 @@ pub async fn handle(
     settings: web::Data<Settings>,
     events: web::Data<Events>,
 ) -> Result<HttpResponse, ApiError> {
-    let fields = read_fields(&req, payload, settings.server.max_body_bytes).await?;
-    let session: SessionRef = parse::<NotifyUserEndChatForm>(fields)?.into();
-    let session_id = session.chat_session_id.clone();
-    let (ticket_id, already_ended) = chat::end_chat(&db, auth.tenant_id, session).await?;
-    if !already_ended {
-        events.publish(Event::new(
-            auth.tenant_id,
-            "chat_ended",
-            json!({"ticketID": ticket_id, "chatSessionID": session_id}),
-        ));
-    }
-    Ok(result(
-        "Chat ended.",
-        json!({"ticketID": ticket_id, "alreadyEnded": already_ended}),
-    ))
+    let form: NotifyUserEndChatForm = read_form(&req, payload, &settings).await?;
+    let session = SessionRef::from(form);
+    let ended = chat::end_chat(&db, &events, auth.tenant_id, session).await?;
+    Ok(result("Chat ended.", ended))
 }

@@ -1,19 +1,17 @@
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::json;
 
 use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::chat_requests::NotifyUserNewChatEventForm;
-use crate::domain::form::parse;
 use crate::error::ApiError;
-use crate::extract::{read_fields, ChatAuth};
+use crate::extract::{read_form, ChatAuth};
 use crate::openapi::answers::{
-    BadRequest, EventRecorded, Forbidden, Outcome, PayloadTooLarge, Unauthorized,
-    UnknownChatSession, UnsupportedMediaType,
+    BadRequest, Forbidden, Outcome, PayloadTooLarge, Unauthorized, UnknownChatSession,
+    UnsupportedMediaType,
 };
 use crate::routes::result;
-use crate::services::chat;
-use crate::services::events::{Event, Events};
+use crate::services::chat::{self, EventRecorded};
+use crate::services::events::Events;
 
 /// Something the customer did in the chat
 ///
@@ -51,19 +49,8 @@ pub async fn handle(
     settings: web::Data<Settings>,
     events: web::Data<Events>,
 ) -> Result<HttpResponse, ApiError> {
-    let fields = read_fields(&req, payload, settings.server.max_body_bytes).await?;
-    let (session, event) = parse::<NotifyUserNewChatEventForm>(fields)?.into_parts();
-    let session_id = session.chat_session_id.clone();
-    let ticket_id = chat::record_event(&db, auth.tenant_id, session, event.clone()).await?;
-    if event == "startedtyping" || event == "stoppedtyping" {
-        events.publish(Event::new(
-            auth.tenant_id,
-            "typing",
-            json!({"ticketID": ticket_id, "chatSessionID": session_id, "event": event}),
-        ));
-    }
-    Ok(result(
-        "Event recorded.",
-        json!({"ticketID": ticket_id, "event": event}),
-    ))
+    let form: NotifyUserNewChatEventForm = read_form(&req, payload, &settings).await?;
+    let (session, event) = form.into_parts();
+    let recorded = chat::record_event(&db, &events, auth.tenant_id, session, event).await?;
+    Ok(result("Event recorded.", recorded))
 }

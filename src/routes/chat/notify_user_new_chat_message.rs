@@ -3,16 +3,15 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::chat_requests::{NewChatMessage, NotifyUserNewChatMessageForm};
-use crate::domain::form::parse;
 use crate::error::ApiError;
-use crate::extract::{read_fields, ChatAuth};
+use crate::extract::{read_form, ChatAuth};
 use crate::openapi::answers::{
     BadRequest, Forbidden, Outcome, PayloadTooLarge, Unauthorized, UnknownChatAccount,
     UnsupportedMediaType,
 };
 use crate::routes::result;
 use crate::services::chat::{self, MessageOutcome};
-use crate::services::events::{Event, Events};
+use crate::services::events::Events;
 
 /// A customer's message
 ///
@@ -64,8 +63,6 @@ pub async fn handle(
     settings: web::Data<Settings>,
     events: web::Data<Events>,
 ) -> Result<HttpResponse, ApiError> {
-    let fields = read_fields(&req, payload, settings.server.max_body_bytes).await?;
-    let message: NewChatMessage = parse::<NotifyUserNewChatMessageForm>(fields)?.into();
     let idempotency_key = match req.headers().get("Idempotency-Key") {
         Some(v) => Some(
             v.to_str()
@@ -74,21 +71,9 @@ pub async fn handle(
         ),
         None => None,
     };
-    let (session, text): (String, String) = (
-        message.chat_session_id.clone(),
-        message.message.chars().take(2000).collect(),
-    );
-    let outcome = chat::record_message(&db, auth.tenant_id, message, idempotency_key).await?;
-    if !outcome.duplicate {
-        events.publish(Event::new(
-            auth.tenant_id,
-            "message",
-            serde_json::json!({
-                "ticketID": outcome.ticket_id, "chatSessionID": session,
-                "messageID": outcome.message_id, "message": text,
-                "ticketCreated": outcome.ticket_created,
-            }),
-        ));
-    }
+    let form: NotifyUserNewChatMessageForm = read_form(&req, payload, &settings).await?;
+    let message = NewChatMessage::from(form);
+    let outcome =
+        chat::record_message(&db, &events, auth.tenant_id, message, idempotency_key).await?;
     Ok(result("Message sent.", outcome))
 }

@@ -1,19 +1,17 @@
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::json;
 
 use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::chat_requests::NotifyUserVisitedForm;
-use crate::domain::form::parse;
 use crate::error::ApiError;
-use crate::extract::{read_fields, ChatAuth};
+use crate::extract::{read_form, ChatAuth};
 use crate::openapi::answers::{
     BadRequest, Forbidden, Outcome, PayloadTooLarge, Unauthorized, UnknownChatSession,
-    UnsupportedMediaType, VisitRecorded,
+    UnsupportedMediaType,
 };
 use crate::routes::result;
-use crate::services::chat;
-use crate::services::events::{Event, Events};
+use crate::services::chat::{self, VisitRecorded};
+use crate::services::events::Events;
 
 /// A page the customer opened
 ///
@@ -50,14 +48,8 @@ pub async fn handle(
     settings: web::Data<Settings>,
     events: web::Data<Events>,
 ) -> Result<HttpResponse, ApiError> {
-    let fields = read_fields(&req, payload, settings.server.max_body_bytes).await?;
-    let (session, url) = parse::<NotifyUserVisitedForm>(fields)?.into_parts();
-    let (session_id, visited) = (session.chat_session_id.clone(), url.clone());
-    let ticket_id = chat::record_visit(&db, auth.tenant_id, session, url).await?;
-    events.publish(Event::new(
-        auth.tenant_id,
-        "visited",
-        json!({"ticketID": ticket_id, "chatSessionID": session_id, "url": visited}),
-    ));
-    Ok(result("Visit recorded.", json!({"ticketID": ticket_id})))
+    let form: NotifyUserVisitedForm = read_form(&req, payload, &settings).await?;
+    let (session, url) = form.into_parts();
+    let visit = chat::record_visit(&db, &events, auth.tenant_id, session, url).await?;
+    Ok(result("Visit recorded.", visit))
 }

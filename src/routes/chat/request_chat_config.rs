@@ -1,12 +1,10 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::config::Settings;
-use crate::db::models::chat_account::ChatAccount;
 use crate::db::Db;
 use crate::domain::chat_requests::RequestChatConfigForm;
-use crate::domain::form::parse;
 use crate::error::ApiError;
-use crate::extract::{read_fields, ChatAuth};
+use crate::extract::{read_form, ChatAuth};
 use crate::openapi::answers::{
     BadRequest, Forbidden, Item, PayloadTooLarge, Unauthorized, UnknownChatAccount,
     UnsupportedMediaType,
@@ -49,14 +47,9 @@ pub async fn handle(
     db: web::Data<Db>,
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, ApiError> {
-    let fields = read_fields(&req, payload, settings.server.max_body_bytes).await?;
-    let token = parse::<RequestChatConfigForm>(fields)?.token();
+    let form: RequestChatConfigForm = read_form(&req, payload, &settings).await?;
     let max_bytes = settings.attachments.max_bytes;
-    let config = db
-        .read(move |conn| {
-            let account = ChatAccount::find_by_token(conn, auth.tenant_id, &token)?;
-            chat_config::build(conn, account, max_bytes)
-        })
-        .await?;
-    Ok(item(config))
+    Ok(item(
+        chat_config::of_account(&db, auth.tenant_id, form.token(), max_bytes).await?,
+    ))
 }

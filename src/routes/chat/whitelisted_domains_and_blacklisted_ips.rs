@@ -1,12 +1,11 @@
 use actix_web::{web, HttpResponse};
-use serde_json::json;
 
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::extract::ChatAuth;
-use crate::openapi::answers::{AccessLists, Forbidden, Item, Unauthorized};
+use crate::openapi::answers::{Forbidden, Item, Unauthorized};
 use crate::routes::item;
-use crate::services::access;
+use crate::services::access::{self, AccessLists};
 
 /// The tenant's domain whitelist and IP blacklist
 ///
@@ -24,9 +23,5 @@ use crate::services::access;
     security(("apiKey" = [])),
 )]
 pub async fn handle(ChatAuth(auth): ChatAuth, db: web::Data<Db>) -> Result<HttpResponse, ApiError> {
-    let (domains, ips) = access::lists(&db, auth.tenant_id).await?;
-    Ok(item(json!({
-        "whitelistedDomains": domains,
-        "blacklistedIPs": ips,
-    })))
+    Ok(item(access::lists(&db, auth.tenant_id).await?))
 }

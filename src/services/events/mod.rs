@@ -111,14 +111,14 @@ impl Payload for PageVisited {
 
 /// `chat_ended`.
 #[derive(Debug, Serialize)]
-pub struct ChatEnded {
+pub struct SessionEnded {
     #[serde(rename = "ticketID")]
     pub ticket_id: i64,
     #[serde(rename = "chatSessionID")]
     pub chat_session_id: String,
 }
 
-impl Payload for ChatEnded {
+impl Payload for SessionEnded {
     const KIND: &'static str = "chat_ended";
 }
 
