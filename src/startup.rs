@@ -9,7 +9,7 @@ use actix_web::middleware::Logger;
 use actix_web::{web, App, HttpServer};
 
 use crate::config::Settings;
-use crate::db::Db;
+use crate::db::{Db, Dialect};
 use crate::error::ApiError;
 use crate::extract::auth::KeyCache;
 use crate::routes;
@@ -77,10 +77,12 @@ impl Application {
             settings.delivery.clone(),
             settings.attachments.dir.clone(),
         );
-        let events = if settings.database.url.starts_with("postgres") {
-            Events::postgres(&settings.database.url, settings.server.stream_buffer)
-        } else {
-            Events::local(settings.server.stream_buffer)
+        // Events cross instances through the database they share: only Postgres is shared.
+        let events = match db.dialect() {
+            Dialect::Postgres => {
+                Events::postgres(&settings.database.url, settings.server.stream_buffer)
+            }
+            Dialect::Sqlite => Events::local(settings.server.stream_buffer),
         };
         let events = web::Data::new(events);
         let db = web::Data::new(db);

@@ -102,6 +102,9 @@ pub struct Options {
     pub smtp_url: String,
     /// `server.wait_alert_seconds`; 0 (the default here) turns the alerts off.
     pub wait_alert_seconds: u64,
+    /// On SQLite, the database file's path instead of one in the test's temporary folder
+    /// (the caller removes it).
+    pub sqlite_path: Option<String>,
 }
 
 impl Default for Options {
@@ -113,6 +116,7 @@ impl Default for Options {
             list_count_limit: 1000,
             smtp_url: String::new(),
             wait_alert_seconds: 0,
+            sqlite_path: None,
         }
     }
 }
@@ -134,7 +138,10 @@ fn build_app(options: Options) -> TestApp {
             let (url, name) = postgres_database(&base);
             (url, Some(name))
         }
-        None => (dir.path().join("test.db").display().to_string(), None),
+        None => match &options.sqlite_path {
+            Some(path) => (path.clone(), None),
+            None => (dir.path().join("test.db").display().to_string(), None),
+        },
     };
     let attachments_dir = dir.path().join("attachments");
     let settings = Settings {

@@ -5,7 +5,7 @@ use omnibridge::services::admin;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, Encoding, EventStream};
+use crate::helpers::{spawn_app, spawn_app_with, Encoding, EventStream, Options};
 
 #[tokio::test]
 async fn an_agents_stream_shows_what_chat_servers_post_as_it_happens() {
@@ -161,6 +161,36 @@ async fn replies_notes_and_new_tickets_reach_the_stream_as_ticket_updated() {
     assert_eq!(updates[2]["change"], "created");
     assert_eq!(updates[2]["title"], "Follow-up on the parcel");
     assert_eq!(updates[2]["chatSessionID"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_sqlite_file_whose_name_starts_with_postgres_still_streams_its_events() {
+    if std::env::var("OMNIBRIDGE_TEST_POSTGRES").is_ok() {
+        eprintln!("skipped: a SQLite file's name");
+        return;
+    }
+    // A relative path, so the URL itself starts with "postgres"; removed however this ends.
+    struct Removed(String);
+    impl Drop for Removed {
+        fn drop(&mut self) {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", self.0));
+            }
+        }
+    }
+    let file = Removed(format!("postgres-{}.db", std::process::id()));
+    let app = spawn_app_with(Options {
+        sqlite_path: Some(file.0.clone()),
+        ..Options::default()
+    })
+    .await;
+    let (_, key) = app.agent("Alice", &Permission::ALL);
+    let mut stream = EventStream::open(&app.address, &key).await;
+    app.send_message("session-stream-03", "Anyone?").await;
+    let (kind, data) = stream.next_event().await;
+    drop(app);
+    assert_eq!(kind, "message", "{data}");
+    assert_eq!(data["message"], "Anyone?");
 }
 
 #[tokio::test]
