@@ -4,7 +4,9 @@
 
 pub mod group_commit;
 pub mod models;
+pub mod pubsub;
 pub mod schema;
+pub mod seeding;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -4,16 +4,13 @@
 //! The signing secret is never read back: it is shown once, when the account is created or
 //! when `rotateSecret` replaces it.
 
-use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::db::models::chat_account::ChatAccount;
-use crate::db::schema::chat_accounts;
+use crate::db::models::chat_account::{ChatAccount, ChatAccountChangeset};
 use crate::db::{Db, DbConnection};
 use crate::domain::chat_account::{check_required_fields, check_service_hours, check_time_zone};
 use crate::domain::time::iso;
 use crate::error::ApiError;
-use crate::on_backend;
 use crate::services::keys;
 
 /// What may change; `None` leaves a setting as it is.
@@ -34,25 +31,6 @@ pub struct ChatAccountChanges {
     pub transcripts: Option<bool>,
     /// Replace the signing secret with a new random one (answered once).
     pub rotate_secret: bool,
-}
-
-#[derive(AsChangeset, Default, PartialEq)]
-#[diesel(table_name = chat_accounts)]
-struct Changeset {
-    name: Option<String>,
-    language: Option<String>,
-    greeting: Option<String>,
-    offline_message: Option<String>,
-    required_fields: Option<String>,
-    time_zone: Option<String>,
-    service_hours: Option<String>,
-    attachment_max_bytes: Option<i64>,
-    attachment_types: Option<String>,
-    queue_enabled: Option<bool>,
-    queue_max_length: Option<i32>,
-    default_wait_seconds: Option<i32>,
-    transcripts: Option<bool>,
-    secret: Option<String>,
 }
 
 /// A chat account as administrators see it (everything but the secret).
@@ -120,7 +98,7 @@ impl From<ChatAccount> for ChatAccountView {
 }
 
 impl ChatAccountChanges {
-    fn changeset(&self) -> Result<(Changeset, Option<String>), ApiError> {
+    fn changeset(&self) -> Result<(ChatAccountChangeset, Option<String>), ApiError> {
         if let Some(zone) = &self.time_zone {
             check_time_zone(zone)?;
         }
@@ -134,7 +112,7 @@ impl ChatAccountChanges {
         }
         let secret = self.rotate_secret.then(|| keys::random_token(48));
         Ok((
-            Changeset {
+            ChatAccountChangeset {
                 name: self.name.clone(),
                 language: self.language.clone(),
                 greeting: self.greeting.clone(),
@@ -155,51 +133,30 @@ impl ChatAccountChanges {
     }
 }
 
-fn find(conn: &mut DbConnection, tenant_id: i64, id: i64) -> Result<ChatAccount, ApiError> {
-    on_backend!(conn, |c| chat_accounts::table
-        .filter(chat_accounts::id.eq(id))
-        .filter(chat_accounts::tenant_id.eq(tenant_id))
-        .select(ChatAccount::as_select())
-        .first(c)
-        .optional())?
-    .ok_or_else(|| ApiError::Missing(format!("no chat account {id}")))
-}
-
 fn apply(
     conn: &mut DbConnection,
     tenant_id: i64,
     id: i64,
     changes: &ChatAccountChanges,
 ) -> Result<ChatAccountView, ApiError> {
-    find(conn, tenant_id, id)?;
+    ChatAccount::find(conn, tenant_id, id)?;
     let (changeset, secret) = changes.changeset()?;
-    let target = chat_accounts::table
-        .filter(chat_accounts::id.eq(id))
-        .filter(chat_accounts::tenant_id.eq(tenant_id));
-    // Nothing to change is no error: the account is answered as it is.
-    let nothing = Changeset::default();
-    if changeset != nothing {
-        on_backend!(conn, |c| diesel::update(target).set(&changeset).execute(c))?;
-    }
-    let mut view = ChatAccountView::from(find(conn, tenant_id, id)?);
+    ChatAccount::update(conn, tenant_id, id, &changeset)?;
+    let mut view = ChatAccountView::from(ChatAccount::find(conn, tenant_id, id)?);
     view.secret = secret;
     Ok(view)
 }
 
 pub async fn list(db: &Db, tenant_id: i64) -> Result<Vec<ChatAccountView>, ApiError> {
     db.read(move |conn| {
-        let rows: Vec<ChatAccount> = on_backend!(conn, |c| chat_accounts::table
-            .filter(chat_accounts::tenant_id.eq(tenant_id))
-            .order(chat_accounts::id)
-            .select(ChatAccount::as_select())
-            .load(c))?;
+        let rows = ChatAccount::of_tenant(conn, tenant_id)?;
         Ok(rows.into_iter().map(ChatAccountView::from).collect())
     })
     .await
 }
 
 pub async fn get(db: &Db, tenant_id: i64, id: i64) -> Result<ChatAccountView, ApiError> {
-    db.read(move |conn| find(conn, tenant_id, id).map(ChatAccountView::from))
+    db.read(move |conn| ChatAccount::find(conn, tenant_id, id).map(ChatAccountView::from))
         .await
 }
 

@@ -3,15 +3,16 @@
 
 use std::path::Path;
 
-use diesel::prelude::*;
-
+use crate::db::models::attachment::Attachment;
+use crate::db::models::chat_event::ChatEvent;
 use crate::db::models::customer::Customer;
-use crate::db::schema::{
-    attachments, chat_events, deliveries, mails, messages, notifications, tickets,
-};
+use crate::db::models::delivery::Delivery;
+use crate::db::models::mail::Mail;
+use crate::db::models::message::Message;
+use crate::db::models::notification::Notification;
+use crate::db::models::ticket::Ticket;
 use crate::db::{now_millis, Db, DbConnection};
 use crate::error::ApiError;
-use crate::on_backend;
 
 const PURGED: &str = "[purged]";
 const CONTACT_TAKEN: &str = "another customer has this e-mail or phone";
@@ -116,93 +117,22 @@ fn purge_rows(
     tenant_id: i64,
     customer_id: i64,
 ) -> Result<(PurgeOutcome, Vec<String>), ApiError> {
+    const CANCELLED: &str = "cancelled: the customer's data was purged";
     let customer = Customer::find_including_deleted(conn, tenant_id, customer_id)?;
     let at = now_millis();
-    let ticket_ids: Vec<i64> = on_backend!(conn, |c| tickets::table
-        .filter(tickets::tenant_id.eq(tenant_id))
-        .filter(tickets::customer_id.eq(customer.id))
-        .select(tickets::id)
-        .load(c))?;
-    let messages = on_backend!(conn, |c| diesel::update(
-        messages::table.filter(messages::ticket_id.eq_any(&ticket_ids))
-    )
-    .set((
-        messages::body.eq(PURGED),
-        messages::url.eq(""),
-        messages::additional_data.eq(""),
-        messages::external_address_overwrite.eq(""),
-    ))
-    .execute(c))?;
-    on_backend!(conn, |c| diesel::update(
-        tickets::table.filter(tickets::id.eq_any(&ticket_ids))
-    )
-    .set((tickets::title.eq(PURGED), tickets::source_url.eq("")))
-    .execute(c))?;
-    on_backend!(conn, |c| diesel::update(
-        chat_events::table.filter(chat_events::ticket_id.eq_any(&ticket_ids))
-    )
-    .set(chat_events::url.eq(None::<String>))
-    .execute(c))?;
-    on_backend!(conn, |c| diesel::update(
-        deliveries::table
-            .filter(deliveries::ticket_id.eq_any(&ticket_ids))
-            .filter(deliveries::state.eq("queued"))
-    )
-    .set((
-        deliveries::state.eq("failed"),
-        deliveries::last_error.eq("cancelled: the customer's data was purged"),
-    ))
-    .execute(c))?;
-    on_backend!(conn, |c| diesel::update(
-        deliveries::table.filter(deliveries::ticket_id.eq_any(&ticket_ids))
-    )
-    .set(deliveries::body.eq("{}"))
-    .execute(c))?;
-    // Mails about these tickets: queued ones are never sent, and none keeps an address or
-    // a text (agents' own notices included: their subjects carry the ticket's title).
-    on_backend!(conn, |c| diesel::update(
-        mails::table
-            .filter(mails::ticket_id.eq_any(ticket_ids.iter().copied().map(Some)))
-            .filter(mails::state.eq("queued"))
-    )
-    .set((
-        mails::state.eq("failed"),
-        mails::last_error.eq("cancelled: the customer's data was purged"),
-    ))
-    .execute(c))?;
-    on_backend!(conn, |c| diesel::update(mails::table.filter(
-        mails::ticket_id.eq_any(ticket_ids.iter().copied().map(Some))
-    ))
-    .set((
-        mails::to_address.eq(PURGED),
-        mails::subject.eq(PURGED),
-        mails::text_body.eq(PURGED),
-        mails::html_body.eq(PURGED),
-    ))
-    .execute(c))?;
-    on_backend!(conn, |c| diesel::update(notifications::table.filter(
-        notifications::ticket_id.eq_any(ticket_ids.iter().copied().map(Some))
-    ))
-    .set(notifications::text.eq(PURGED))
-    .execute(c))?;
-    let files: Vec<String> = on_backend!(conn, |c| attachments::table
-        .filter(attachments::ticket_id.eq_any(&ticket_ids))
-        .filter(attachments::purged_at.is_null())
-        .select(attachments::storage_key)
-        .load(c))?;
-    on_backend!(conn, |c| diesel::update(
-        attachments::table.filter(attachments::ticket_id.eq_any(&ticket_ids))
-    )
-    .set((
-        attachments::file_name.eq(PURGED),
-        attachments::sha256.eq(""),
-        attachments::purged_at.eq(at),
-    ))
-    .execute(c))?;
+    let tickets = Ticket::ids_of_customer(conn, tenant_id, customer.id)?;
+    let messages = Message::purge_of_tickets(conn, &tickets, PURGED)?;
+    Ticket::purge(conn, &tickets, PURGED)?;
+    ChatEvent::purge_of_tickets(conn, &tickets)?;
+    Delivery::purge_of_tickets(conn, &tickets, CANCELLED)?;
+    // Agents' own notices too: their subjects carry the ticket's title.
+    Mail::purge_of_tickets(conn, &tickets, PURGED, CANCELLED)?;
+    Notification::purge_of_tickets(conn, &tickets, PURGED)?;
+    let files = Attachment::purge_of_tickets(conn, &tickets, PURGED, at)?;
     Customer::erase(conn, customer.id, at)?;
     let outcome = PurgeOutcome {
         customer_id: customer.id,
-        tickets: ticket_ids.len(),
+        tickets: tickets.len(),
         messages,
         files: files.len(),
     };

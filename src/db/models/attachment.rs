@@ -85,4 +85,29 @@ impl Attachment {
             .optional())?
         .ok_or_else(|| ApiError::Missing(format!("no file {id}")))
     }
+
+    /// Erases the names and hashes of these tickets' files and marks them purged; the storage
+    /// keys of those whose bytes are still to remove.
+    pub fn purge_of_tickets(
+        conn: &mut DbConnection,
+        ticket_ids: &[i64],
+        erased: &str,
+        at: i64,
+    ) -> Result<Vec<String>, ApiError> {
+        let keys = on_backend!(conn, |c| attachments::table
+            .filter(attachments::ticket_id.eq_any(ticket_ids))
+            .filter(attachments::purged_at.is_null())
+            .select(attachments::storage_key)
+            .load(c))?;
+        on_backend!(conn, |c| diesel::update(
+            attachments::table.filter(attachments::ticket_id.eq_any(ticket_ids))
+        )
+        .set((
+            attachments::file_name.eq(erased),
+            attachments::sha256.eq(""),
+            attachments::purged_at.eq(at),
+        ))
+        .execute(c))?;
+        Ok(keys)
+    }
 }

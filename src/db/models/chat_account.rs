@@ -54,6 +54,28 @@ pub struct NewChatAccount {
     pub created_at: i64,
 }
 
+/// What a change of a chat account's settings writes; `None` leaves a column as it is.
+#[derive(Debug, AsChangeset, Default, PartialEq)]
+#[diesel(table_name = chat_accounts)]
+pub struct ChatAccountChangeset {
+    pub name: Option<String>,
+    pub language: Option<String>,
+    pub greeting: Option<String>,
+    pub offline_message: Option<String>,
+    /// Comma-separated.
+    pub required_fields: Option<String>,
+    pub time_zone: Option<String>,
+    pub service_hours: Option<String>,
+    pub attachment_max_bytes: Option<i64>,
+    /// Comma-separated.
+    pub attachment_types: Option<String>,
+    pub queue_enabled: Option<bool>,
+    pub queue_max_length: Option<i32>,
+    pub default_wait_seconds: Option<i32>,
+    pub transcripts: Option<bool>,
+    pub secret: Option<String>,
+}
+
 impl ChatAccount {
     pub fn create(conn: &mut DbConnection, new: &NewChatAccount) -> Result<i64, ApiError> {
         let id = on_backend!(conn, |c| diesel::insert_into(chat_accounts::table)
@@ -98,5 +120,34 @@ impl ChatAccount {
             .select(ChatAccount::as_select())
             .first(conn)
             .optional()?)
+    }
+
+    /// Every chat account of the tenant, oldest first.
+    pub fn of_tenant(
+        conn: &mut DbConnection,
+        tenant_id: i64,
+    ) -> Result<Vec<ChatAccount>, ApiError> {
+        Ok(on_backend!(conn, |c| chat_accounts::table
+            .filter(chat_accounts::tenant_id.eq(tenant_id))
+            .order(chat_accounts::id)
+            .select(ChatAccount::as_select())
+            .load(c))?)
+    }
+
+    /// Writes the changes to the tenant's chat account (nothing to change is no error).
+    pub fn update(
+        conn: &mut DbConnection,
+        tenant_id: i64,
+        id: i64,
+        changes: &ChatAccountChangeset,
+    ) -> Result<(), ApiError> {
+        if *changes == ChatAccountChangeset::default() {
+            return Ok(());
+        }
+        let target = chat_accounts::table
+            .filter(chat_accounts::id.eq(id))
+            .filter(chat_accounts::tenant_id.eq(tenant_id));
+        on_backend!(conn, |c| diesel::update(target).set(changes).execute(c))?;
+        Ok(())
     }
 }

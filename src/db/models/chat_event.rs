@@ -55,4 +55,14 @@ impl ChatEvent {
             .select(ChatEvent::as_select())
             .load(c))?)
     }
+
+    /// Erases the visited urls of these tickets' chats.
+    pub fn purge_of_tickets(conn: &mut DbConnection, ticket_ids: &[i64]) -> Result<(), ApiError> {
+        crate::on_backend!(conn, |c| diesel::update(
+            chat_events::table.filter(chat_events::ticket_id.eq_any(ticket_ids))
+        )
+        .set(chat_events::url.eq(None::<String>))
+        .execute(c))?;
+        Ok(())
+    }
 }

@@ -137,4 +137,26 @@ impl Delivery {
             .select(Delivery::as_select())
             .load(c))?)
     }
+
+    /// Cancels the queued deliveries of these tickets (`why` is their last error) and erases
+    /// every one's body.
+    pub fn purge_of_tickets(
+        conn: &mut DbConnection,
+        ticket_ids: &[i64],
+        why: &str,
+    ) -> Result<(), ApiError> {
+        on_backend!(conn, |c| diesel::update(
+            deliveries::table
+                .filter(deliveries::ticket_id.eq_any(ticket_ids))
+                .filter(deliveries::state.eq(QUEUED))
+        )
+        .set((deliveries::state.eq(FAILED), deliveries::last_error.eq(why)))
+        .execute(c))?;
+        on_backend!(conn, |c| diesel::update(
+            deliveries::table.filter(deliveries::ticket_id.eq_any(ticket_ids))
+        )
+        .set(deliveries::body.eq("{}"))
+        .execute(c))?;
+        Ok(())
+    }
 }

@@ -175,4 +175,31 @@ impl Mail {
             .first(c)
             .optional())?)
     }
+
+    /// Mails about these tickets: queued ones are cancelled (`why`), and none keeps an
+    /// address or a text.
+    pub fn purge_of_tickets(
+        conn: &mut DbConnection,
+        ticket_ids: &[i64],
+        erased: &str,
+        why: &str,
+    ) -> Result<(), ApiError> {
+        let of_tickets = || mails::ticket_id.eq_any(ticket_ids.iter().copied().map(Some));
+        on_backend!(conn, |c| diesel::update(
+            mails::table
+                .filter(of_tickets())
+                .filter(mails::state.eq(QUEUED))
+        )
+        .set((mails::state.eq(FAILED), mails::last_error.eq(why)))
+        .execute(c))?;
+        on_backend!(conn, |c| diesel::update(mails::table.filter(of_tickets()))
+            .set((
+                mails::to_address.eq(erased),
+                mails::subject.eq(erased),
+                mails::text_body.eq(erased),
+                mails::html_body.eq(erased),
+            ))
+            .execute(c))?;
+        Ok(())
+    }
 }

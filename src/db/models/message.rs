@@ -101,4 +101,22 @@ impl Message {
             .select(Message::as_select())
             .load(conn)?)
     }
+
+    /// Erases the texts of every message on these tickets; how many.
+    pub fn purge_of_tickets(
+        conn: &mut DbConnection,
+        ticket_ids: &[i64],
+        erased: &str,
+    ) -> Result<usize, ApiError> {
+        Ok(on_backend!(conn, |c| diesel::update(
+            messages::table.filter(messages::ticket_id.eq_any(ticket_ids))
+        )
+        .set((
+            messages::body.eq(erased),
+            messages::url.eq(""),
+            messages::additional_data.eq(""),
+            messages::external_address_overwrite.eq(""),
+        ))
+        .execute(c))?)
+    }
 }

@@ -140,4 +140,18 @@ impl Notification {
         .set(notifications::is_read.eq(read))
         .execute(c))?)
     }
+
+    /// Erases the texts of the notifications about these tickets.
+    pub fn purge_of_tickets(
+        conn: &mut DbConnection,
+        ticket_ids: &[i64],
+        erased: &str,
+    ) -> Result<(), ApiError> {
+        on_backend!(conn, |c| diesel::update(notifications::table.filter(
+            notifications::ticket_id.eq_any(ticket_ids.iter().copied().map(Some))
+        ))
+        .set(notifications::text.eq(erased))
+        .execute(c))?;
+        Ok(())
+    }
 }

@@ -397,4 +397,27 @@ impl Ticket {
             .execute(c))?;
         Ok(())
     }
+
+    /// The ids of the tenant's tickets of a customer, deleted ones too.
+    pub fn ids_of_customer(
+        conn: &mut DbConnection,
+        tenant_id: i64,
+        customer_id: i64,
+    ) -> Result<Vec<i64>, ApiError> {
+        Ok(on_backend!(conn, |c| tickets::table
+            .filter(tickets::tenant_id.eq(tenant_id))
+            .filter(tickets::customer_id.eq(customer_id))
+            .select(tickets::id)
+            .load(c))?)
+    }
+
+    /// Erases what these tickets say of their customer: titles and source urls.
+    pub fn purge(conn: &mut DbConnection, ids: &[i64], erased: &str) -> Result<(), ApiError> {
+        on_backend!(conn, |c| diesel::update(
+            tickets::table.filter(tickets::id.eq_any(ids))
+        )
+        .set((tickets::title.eq(erased), tickets::source_url.eq("")))
+        .execute(c))?;
+        Ok(())
+    }
 }

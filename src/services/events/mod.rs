@@ -15,19 +15,17 @@ use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
 use std::sync::{Arc, RwLock, Weak};
 use std::time::Duration;
 
-use diesel::pg::PgConnection;
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::broadcast;
+
+use crate::db::pubsub::{Listener, Notifier};
 
 const CHANNEL: &str = "omnibridge_events";
 /// Postgres refuses NOTIFY payloads of 8000 bytes or more.
 const MAX_PAYLOAD: usize = 7900;
 /// Events waiting for the publisher thread; more are dropped (and logged), never waited for.
 const PUBLISH_QUEUE: usize = 4096;
-/// How often the listening connection is checked for life.
-const LIVENESS_CHECK: Duration = Duration::from_secs(5);
 
 /// One event: its tenant, its type (`message`, `typing`, `visited`, `chat_ended`,
 /// `ticket_updated`, `attachment`) and what it says (`ticketID`, `chatSessionID`, ...).
@@ -300,76 +298,31 @@ fn payload(event: &Event) -> String {
     }
 }
 
-fn connect(url: &str) -> Option<PgConnection> {
-    match PgConnection::establish(url) {
-        Ok(conn) => Some(conn),
-        Err(e) => {
-            log::warn!("events: cannot connect to Postgres: {e}");
-            std::thread::sleep(Duration::from_secs(1));
-            None
-        }
-    }
-}
-
 fn publish_loop(url: &str, rx: std::sync::mpsc::Receiver<Event>) {
-    let mut conn: Option<PgConnection> = None;
+    let mut notifier = Notifier::new(url);
     while let Ok(event) = rx.recv() {
-        let text = payload(&event);
-        // One reconnection per event at most: a database that is away drops events rather
-        // than holding up the ones behind them for long.
-        for _ in 0..2 {
-            if conn.is_none() {
-                conn = connect(url);
-            }
-            let Some(c) = conn.as_mut() else { continue };
-            let sent = diesel::sql_query("SELECT pg_notify($1, $2)")
-                .bind::<diesel::sql_types::Text, _>(CHANNEL)
-                .bind::<diesel::sql_types::Text, _>(&text)
-                .execute(c);
-            match sent {
-                Ok(_) => break,
-                Err(e) => {
-                    log::warn!("events: NOTIFY failed: {e}");
-                    conn = None;
-                }
-            }
-        }
+        notifier.notify(CHANNEL, &payload(&event));
     }
 }
 
 fn listen_loop(url: &str, local: Channels, alive: Weak<()>) {
     while alive.strong_count() > 0 {
-        let Some(mut conn) = connect(url) else {
+        let Some(mut listener) = Listener::connect(url, CHANNEL) else {
             continue;
         };
-        if let Err(e) = diesel::sql_query(format!("LISTEN {CHANNEL}")).execute(&mut conn) {
-            log::warn!("events: LISTEN failed: {e}");
-            std::thread::sleep(Duration::from_secs(1));
-            continue;
-        }
-        let mut last_check = std::time::Instant::now();
-        'connected: while alive.strong_count() > 0 {
-            for notification in conn.notifications_iter() {
-                match notification {
-                    Ok(n) => match serde_json::from_str::<Event>(&n.payload) {
-                        Ok(event) => {
-                            local.send(event);
+        while alive.strong_count() > 0 {
+            match listener.received() {
+                Ok(payloads) => {
+                    for text in payloads {
+                        match serde_json::from_str::<Event>(&text) {
+                            Ok(event) => local.send(event),
+                            Err(e) => log::warn!("events: unreadable payload: {e}"),
                         }
-                        Err(e) => log::warn!("events: unreadable payload: {e}"),
-                    },
-                    Err(e) => {
-                        log::warn!("events: the listening connection broke: {e}");
-                        break 'connected;
                     }
                 }
-            }
-            // A connection that died without a word (a failover, a dropped NAT entry) shows
-            // only when it is used: ask the server something now and then.
-            if last_check.elapsed() >= LIVENESS_CHECK {
-                last_check = std::time::Instant::now();
-                if let Err(e) = diesel::sql_query("SELECT 1").execute(&mut conn) {
-                    log::warn!("events: the listening connection is gone: {e}");
-                    break 'connected;
+                Err(e) => {
+                    log::warn!("events: {e}");
+                    break;
                 }
             }
             std::thread::sleep(Duration::from_millis(20));

@@ -1,0 +1,102 @@
+//! Postgres `LISTEN`/`NOTIFY`: how instances on one database tell each other things. Each
+//! side holds its own connection (outside the pool), and comes back after it breaks.
+
+use std::time::{Duration, Instant};
+
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+
+/// How often a listening connection is checked for life.
+const LIVENESS_CHECK: Duration = Duration::from_secs(5);
+
+fn connect(url: &str) -> Option<PgConnection> {
+    match PgConnection::establish(url) {
+        Ok(conn) => Some(conn),
+        Err(e) => {
+            log::warn!("pubsub: cannot connect to Postgres: {e}");
+            std::thread::sleep(Duration::from_secs(1));
+            None
+        }
+    }
+}
+
+/// Sends notifications on one connection, made again when it breaks.
+pub struct Notifier {
+    url: String,
+    conn: Option<PgConnection>,
+}
+
+impl Notifier {
+    pub fn new(url: &str) -> Notifier {
+        Notifier {
+            url: url.to_owned(),
+            conn: None,
+        }
+    }
+
+    /// `pg_notify(channel, payload)`; one reconnection at most, so a database that is away
+    /// drops notifications rather than holding up the ones behind them for long.
+    pub fn notify(&mut self, channel: &str, payload: &str) -> bool {
+        for _ in 0..2 {
+            if self.conn.is_none() {
+                self.conn = connect(&self.url);
+            }
+            let Some(c) = self.conn.as_mut() else {
+                continue;
+            };
+            let sent = diesel::sql_query("SELECT pg_notify($1, $2)")
+                .bind::<diesel::sql_types::Text, _>(channel)
+                .bind::<diesel::sql_types::Text, _>(payload)
+                .execute(c);
+            match sent {
+                Ok(_) => return true,
+                Err(e) => {
+                    log::warn!("pubsub: NOTIFY failed: {e}");
+                    self.conn = None;
+                }
+            }
+        }
+        false
+    }
+}
+
+/// A connection that listens on one channel.
+pub struct Listener {
+    conn: PgConnection,
+    last_check: Instant,
+}
+
+impl Listener {
+    pub fn connect(url: &str, channel: &str) -> Option<Listener> {
+        let mut conn = connect(url)?;
+        if let Err(e) = diesel::sql_query(format!("LISTEN {channel}")).execute(&mut conn) {
+            log::warn!("pubsub: LISTEN failed: {e}");
+            std::thread::sleep(Duration::from_secs(1));
+            return None;
+        }
+        Some(Listener {
+            conn,
+            last_check: Instant::now(),
+        })
+    }
+
+    /// The payloads that have arrived; `Err` when the connection is gone (connect again).
+    pub fn received(&mut self) -> Result<Vec<String>, String> {
+        let mut payloads = Vec::new();
+        for notification in self.conn.notifications_iter() {
+            match notification {
+                Ok(n) => payloads.push(n.payload),
+                Err(e) => return Err(format!("the listening connection broke: {e}")),
+            }
+        }
+        // A connection that died without a word (a failover, a dropped NAT entry) shows only
+        // when it is used: ask the server something now and then.
+        if self.last_check.elapsed() >= LIVENESS_CHECK {
+            self.last_check = Instant::now();
+            if let Err(e) = diesel::sql_query("SELECT 1").execute(&mut self.conn) {
+                return Err(format!("the listening connection is gone: {e}"));
+            }
+        }
+        Ok(payloads)
+    }
+}
