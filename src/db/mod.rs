@@ -26,8 +26,12 @@ pub enum DbConnection {
     Sqlite(diesel::SqliteConnection),
 }
 
-/// Runs the same diesel code against the concrete connection of either dialect, for the few
-/// statements (`ON CONFLICT`, `RETURNING`) the portable `MultiBackend` does not express.
+/// Runs the same diesel code against the concrete connection of either dialect. Every
+/// statement on a request's path goes through it, not only the ones the portable
+/// `MultiBackend` cannot express (`ON CONFLICT`, `RETURNING`): a statement compiled for one
+/// backend is a prepared statement diesel caches, where the `MultiBackend` form is built
+/// anew each time. Statements off the hot path (migrations, admin commands) may use the
+/// `MultiConnection` directly.
 #[macro_export]
 macro_rules! on_backend {
     ($conn:expr, |$c:ident| $body:expr) => {

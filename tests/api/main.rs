@@ -1,6 +1,7 @@
 //! The API tests: one binary, the real server over HTTP, a fresh database per test.
 //! `cargo test` runs them on SQLite; with `OMNIBRIDGE_TEST_POSTGRES` set, on Postgres.
 
+mod answers;
 mod attachments;
 mod auth;
 mod chat_accounts;
