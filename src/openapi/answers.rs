@@ -1,12 +1,14 @@
 //! What the API answers, for the document: Omnidesk's envelopes around the services' own
 //! types, the error body, and the error responses most operations share.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use serde_json::json;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response};
-use utoipa::{PartialSchema, ToResponse, ToSchema};
+use utoipa::{IntoResponses, PartialSchema, ToResponse, ToSchema};
 
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -88,6 +90,43 @@ impl<T> Outcome<T> {
             message: message.to_owned(),
             fields,
         }
+    }
+}
+
+/// References to shared error responses, by status.
+fn shared(list: &[(&str, &str)]) -> BTreeMap<String, RefOr<Response>> {
+    list.iter()
+        .map(|(status, name)| {
+            (
+                status.to_string(),
+                RefOr::Ref(Ref::from_response_name(*name)),
+            )
+        })
+        .collect()
+}
+
+/// What every operation that reads a body can answer besides its own: `400`, `401`, `403`,
+/// `413`, `415`.
+pub struct FormErrors;
+
+impl IntoResponses for FormErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        shared(&[
+            ("400", "BadRequest"),
+            ("401", "Unauthorized"),
+            ("403", "Forbidden"),
+            ("413", "PayloadTooLarge"),
+            ("415", "UnsupportedMediaType"),
+        ])
+    }
+}
+
+/// What every operation that needs a key can answer: `401`, `403`.
+pub struct KeyErrors;
+
+impl IntoResponses for KeyErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        shared(&[("401", "Unauthorized"), ("403", "Forbidden")])
     }
 }
 

@@ -12,7 +12,7 @@ use crate::db::Db;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::Auth;
-use crate::openapi::answers::{Forbidden, NotFound, Unauthorized};
+use crate::openapi::answers::{KeyErrors, NotFound};
 use crate::routes::path_id;
 use crate::services::attachments;
 
@@ -46,8 +46,7 @@ const CHUNK: usize = 64 * 1024;
                     description = "`attachment` with the file's sanitized name"),
                 ("X-Content-Type-Options" = String, description = "`nosniff`"),
             )),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        KeyErrors,
         (status = 404, response = NotFound),
     ),
     security(("apiKey" = [])),

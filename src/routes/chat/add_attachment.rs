@@ -7,10 +7,7 @@ use crate::domain::chat_requests::{AddAttachmentQuery, NewAttachmentTarget};
 use crate::error::ApiError;
 use crate::extract::body::{read_body_parts, FileRules, MULTIPART_OVERHEAD};
 use crate::extract::{read_query, ChatAuth};
-use crate::openapi::answers::{
-    BadRequest, Forbidden, Outcome, PayloadTooLarge, Unauthorized, UnknownChatAccount,
-    UnsupportedMediaType,
-};
+use crate::openapi::answers::{FormErrors, Outcome, UnknownChatAccount};
 use crate::routes::result;
 use crate::services::attachments::{self, AttachmentOutcome};
 use crate::services::events::Events;
@@ -62,12 +59,8 @@ struct AttachmentBase64 {
     responses(
         (status = 200, description = "Stored; the message is `Attachment added.`",
             body = Outcome<AttachmentOutcome>),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        FormErrors,
         (status = 404, response = UnknownChatAccount),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
     ),
     security(("apiKey" = [])),
 )]

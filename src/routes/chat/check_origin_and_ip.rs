@@ -5,10 +5,7 @@ use crate::db::Db;
 use crate::domain::chat_requests::CheckOriginAndIpForm;
 use crate::error::ApiError;
 use crate::extract::{read_form, ChatAuth};
-use crate::openapi::answers::{
-    BadRequest, Forbidden, Outcome, PayloadTooLarge, Unauthorized, UnknownChatAccount,
-    UnsupportedMediaType,
-};
+use crate::openapi::answers::{FormErrors, Outcome, UnknownChatAccount};
 use crate::routes::result;
 use crate::services::access::{self, AccessCheck};
 
@@ -32,12 +29,8 @@ use crate::services::access::{self, AccessCheck};
     responses(
         (status = 200, description = "The decision; the message is `Allowed.` or `Blocked.`",
             body = Outcome<AccessCheck>),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        FormErrors,
         (status = 404, response = UnknownChatAccount),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
     ),
     security(("apiKey" = [])),
 )]

@@ -5,10 +5,7 @@ use crate::db::Db;
 use crate::domain::chat_requests::{NotifyUserEndChatForm, SessionRef};
 use crate::error::ApiError;
 use crate::extract::{read_form, ChatAuth};
-use crate::openapi::answers::{
-    BadRequest, Forbidden, Outcome, PayloadTooLarge, Unauthorized, UnknownChatSession,
-    UnsupportedMediaType,
-};
+use crate::openapi::answers::{FormErrors, Outcome, UnknownChatSession};
 use crate::routes::result;
 use crate::services::chat::{self, ChatEnded};
 use crate::services::events::Events;
@@ -32,12 +29,8 @@ use crate::services::events::Events;
     responses(
         (status = 200, description = "Ended; the message is `Chat ended.`",
             body = Outcome<ChatEnded>),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        FormErrors,
         (status = 404, response = UnknownChatSession),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
     ),
     security(("apiKey" = [])),
 )]

@@ -5,10 +5,7 @@ use crate::db::Db;
 use crate::domain::chat_requests::{NewChatMessage, NotifyUserNewChatMessageForm};
 use crate::error::ApiError;
 use crate::extract::{read_form, ChatAuth};
-use crate::openapi::answers::{
-    BadRequest, Forbidden, Outcome, PayloadTooLarge, Unauthorized, UnknownChatAccount,
-    UnsupportedMediaType,
-};
+use crate::openapi::answers::{FormErrors, Outcome, UnknownChatAccount};
 use crate::routes::result;
 use crate::services::chat::{self, MessageOutcome};
 use crate::services::events::Events;
@@ -46,12 +43,8 @@ use crate::services::events::Events;
             body = Outcome<MessageOutcome>,
             example = json!({"type": "result", "message": "Message sent.", "ticketID": 1,
                 "messageID": 1, "ticketCreated": true, "duplicate": false})),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        FormErrors,
         (status = 404, response = UnknownChatAccount),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
     ),
     security(("apiKey" = [])),
 )]

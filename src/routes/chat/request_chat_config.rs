@@ -5,10 +5,7 @@ use crate::db::Db;
 use crate::domain::chat_requests::RequestChatConfigForm;
 use crate::error::ApiError;
 use crate::extract::{read_form, ChatAuth};
-use crate::openapi::answers::{
-    BadRequest, Forbidden, Item, PayloadTooLarge, Unauthorized, UnknownChatAccount,
-    UnsupportedMediaType,
-};
+use crate::openapi::answers::{FormErrors, Item, UnknownChatAccount};
 use crate::routes::item;
 use crate::services::chat_config::{self, ChatConfig};
 
@@ -31,12 +28,8 @@ use crate::services::chat_config::{self, ChatConfig};
     )),
     responses(
         (status = 200, description = "The configuration.", body = Item<ChatConfig>),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        FormErrors,
         (status = 404, response = UnknownChatAccount),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
     ),
     security(("apiKey" = [])),
 )]

@@ -8,10 +8,7 @@ use crate::domain::chat_requests::RequestChatQueueForm;
 use crate::domain::form::parse;
 use crate::error::ApiError;
 use crate::extract::{read_fields, ChatAuth};
-use crate::openapi::answers::{
-    BadRequest, Forbidden, ListType, PayloadTooLarge, Unauthorized, UnknownChatAccount,
-    UnsupportedMediaType,
-};
+use crate::openapi::answers::{FormErrors, ListType, UnknownChatAccount};
 use crate::services::queue::{self, QueueEntry};
 
 /// The list envelope with the whole queue, and its length.
@@ -49,12 +46,8 @@ pub struct QueueList {
     )),
     responses(
         (status = 200, description = "The whole queue.", body = QueueList),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        FormErrors,
         (status = 404, response = UnknownChatAccount),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
     ),
     security(("apiKey" = [])),
 )]

@@ -3,7 +3,7 @@ use actix_web::{web, HttpResponse};
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::extract::ChatAuth;
-use crate::openapi::answers::{Forbidden, Item, Unauthorized};
+use crate::openapi::answers::{Item, KeyErrors};
 use crate::routes::item;
 use crate::services::access::{self, AccessLists};
 
@@ -17,8 +17,7 @@ use crate::services::access::{self, AccessLists};
     tag = "chat",
     responses(
         (status = 200, description = "Both lists.", body = Item<AccessLists>),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        KeyErrors,
     ),
     security(("apiKey" = [])),
 )]

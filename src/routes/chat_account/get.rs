@@ -4,7 +4,7 @@ use crate::db::Db;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::Auth;
-use crate::openapi::answers::{Forbidden, Item, NotFound, Unauthorized};
+use crate::openapi::answers::{Item, KeyErrors, NotFound};
 use crate::routes::{item, path_id};
 use crate::services::chat_accounts::{self, ChatAccountView};
 
@@ -19,8 +19,7 @@ use crate::services::chat_accounts::{self, ChatAccountView};
     params(("id" = i64, Path, minimum = 1, description = "The chat account's id.")),
     responses(
         (status = 200, description = "Its settings.", body = Item<ChatAccountView>),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        KeyErrors,
         (status = 404, response = NotFound),
     ),
     security(("apiKey" = [])),

@@ -4,7 +4,7 @@ use crate::db::Db;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::Auth;
-use crate::openapi::answers::{Forbidden, List, Unauthorized};
+use crate::openapi::answers::{KeyErrors, List};
 use crate::routes::list;
 use crate::services::chat_accounts::{self, ChatAccountView};
 
@@ -21,8 +21,7 @@ use crate::services::chat_accounts::{self, ChatAccountView};
     responses(
         (status = 200, description = "Every chat account of the tenant.",
             body = List<ChatAccountView>),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        KeyErrors,
     ),
     security(("apiKey" = [])),
 )]

@@ -12,9 +12,7 @@ use crate::domain::form::{non_empty, TextList};
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::{read_form, Auth};
-use crate::openapi::answers::{
-    BadRequest, Forbidden, Item, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
-};
+use crate::openapi::answers::{FormErrors, Item, NotFound};
 use crate::routes::{item, path_id};
 use crate::services::chat_accounts::{self, ChatAccountChanges, ChatAccountView};
 
@@ -101,12 +99,8 @@ fn short_items(items: &[String]) -> Result<(), ValidationError> {
     )),
     responses(
         (status = 200, description = "Its settings now.", body = Item<ChatAccountView>),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        FormErrors,
         (status = 404, response = NotFound),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
     ),
     security(("apiKey" = [])),
 )]

@@ -13,7 +13,7 @@ use crate::domain::form::{non_empty, page};
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::{read_query, Auth};
-use crate::openapi::answers::{BadRequest, Forbidden, List, Unauthorized};
+use crate::openapi::answers::{BadRequest, KeyErrors, List};
 use crate::routes::list;
 use crate::services::customers;
 
@@ -47,8 +47,7 @@ pub struct CustomerListQuery {
     responses(
         (status = 200, description = "One page.", body = List<Customer>),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        KeyErrors,
     ),
     security(("apiKey" = [])),
 )]

@@ -5,7 +5,7 @@ use crate::db::Db;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::Auth;
-use crate::openapi::answers::{Forbidden, NotFound, Outcome, Unauthorized};
+use crate::openapi::answers::{KeyErrors, NotFound, Outcome};
 use crate::routes::{path_id, result};
 use crate::services::customers::{self, PurgeOutcome};
 
@@ -27,8 +27,7 @@ use crate::services::customers::{self, PurgeOutcome};
     responses(
         (status = 200, description = "Erased; the message is `Customer data purged.`",
             body = Outcome<PurgeOutcome>),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        KeyErrors,
         (status = 404, response = NotFound),
     ),
     security(("apiKey" = [])),

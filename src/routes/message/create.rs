@@ -13,9 +13,7 @@ use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::body::{read_body_parts, FileRules};
 use crate::extract::Auth;
-use crate::openapi::answers::{
-    BadRequest, Forbidden, Item, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
-};
+use crate::openapi::answers::{FormErrors, Item, NotFound};
 use crate::routes::item;
 use crate::services::events::Events;
 use crate::services::replies::{self, Reply, ReplyOutcome, ReplyType};
@@ -119,12 +117,8 @@ fn reply_type(value: &str) -> Option<ReplyType> {
     responses(
         (status = 200, description = "Stored (and queued for delivery).",
             body = Item<ReplyOutcome>),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        FormErrors,
         (status = 404, response = NotFound),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
     ),
     security(("apiKey" = [])),
 )]

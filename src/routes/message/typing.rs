@@ -12,9 +12,7 @@ use crate::domain::form::non_empty;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::{read_form, Auth};
-use crate::openapi::answers::{
-    BadRequest, Forbidden, Item, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
-};
+use crate::openapi::answers::{FormErrors, Item, NotFound};
 use crate::routes::item;
 use crate::services::replies::{self, TypingOutcome};
 
@@ -67,12 +65,8 @@ fn event_rule(value: &str) -> Result<(), ValidationError> {
     )),
     responses(
         (status = 200, description = "Queued for delivery.", body = Item<TypingOutcome>),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        FormErrors,
         (status = 404, response = NotFound),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
     ),
     security(("apiKey" = [])),
 )]

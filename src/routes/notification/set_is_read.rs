@@ -13,9 +13,7 @@ use crate::domain::form::IdList;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::{read_form, Auth};
-use crate::openapi::answers::{
-    BadRequest, Forbidden, Outcome, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
-};
+use crate::openapi::answers::{FormErrors, Outcome};
 use crate::routes::result;
 use crate::services::notifications;
 
@@ -56,11 +54,7 @@ pub struct NotificationsMarked {
     )),
     responses(
         (status = 200, description = "How many changed.", body = Outcome<NotificationsMarked>),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
+        FormErrors,
     ),
     security(("apiKey" = [])),
 )]

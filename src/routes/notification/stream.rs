@@ -8,7 +8,7 @@ use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::auth::authenticate;
 use crate::extract::Auth;
-use crate::openapi::answers::{Forbidden, Unauthorized};
+use crate::openapi::answers::KeyErrors;
 use crate::services::events::sse::sse;
 use crate::services::events::Events;
 
@@ -36,8 +36,7 @@ use crate::services::events::Events;
         (status = 200, description = "The event stream (stays open).",
             content_type = "text/event-stream", body = String,
             example = json!("event: message\ndata: {\"ticketID\":1,\"chatSessionID\":\"session-0001\",\"messageID\":3,\"message\":\"Hello\",\"ticketCreated\":false}\n\n")),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        KeyErrors,
     ),
     security(("apiKey" = [])),
 )]

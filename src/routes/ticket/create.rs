@@ -13,9 +13,7 @@ use crate::domain::permission::Permission;
 use crate::domain::ticket::{priority_rule, Priority, CHANNEL_EMAIL};
 use crate::error::ApiError;
 use crate::extract::{read_form, Auth};
-use crate::openapi::answers::{
-    BadRequest, Forbidden, Item, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
-};
+use crate::openapi::answers::{FormErrors, Item};
 use crate::routes::item;
 use crate::services::events::Events;
 use crate::services::tickets::{self, NewAgentTicket, TicketView};
@@ -59,11 +57,7 @@ pub struct TicketCreateForm {
     )),
     responses(
         (status = 200, description = "The new ticket.", body = Item<TicketView>),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
+        FormErrors,
     ),
     security(("apiKey" = [])),
 )]

@@ -6,7 +6,7 @@ use crate::db::Db;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::Auth;
-use crate::openapi::answers::{Forbidden, NotFound, Outcome, Unauthorized};
+use crate::openapi::answers::{KeyErrors, NotFound, Outcome};
 use crate::routes::{path_id, result};
 use crate::services::events::Events;
 use crate::services::tickets;
@@ -33,8 +33,7 @@ pub struct TicketDeleted {
     responses(
         (status = 200, description = "Deleted; the message is `Ticket deleted.`",
             body = Outcome<TicketDeleted>),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        KeyErrors,
         (status = 404, response = NotFound),
     ),
     security(("apiKey" = [])),

@@ -10,7 +10,7 @@ use crate::db::Db;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::{read_query, Auth};
-use crate::openapi::answers::{BadRequest, Forbidden, Item, NotFound, Unauthorized};
+use crate::openapi::answers::{BadRequest, Item, KeyErrors, NotFound};
 use crate::routes::{item, path_id};
 use crate::services::tickets::{self, TicketView};
 
@@ -40,8 +40,7 @@ pub struct TicketGetQuery {
     responses(
         (status = 200, description = "The ticket.", body = Item<TicketView>),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        KeyErrors,
         (status = 404, response = NotFound),
     ),
     security(("apiKey" = [])),

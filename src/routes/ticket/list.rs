@@ -15,7 +15,7 @@ use crate::domain::ticket::{status_rule, Status};
 use crate::domain::view::{Filter, Who};
 use crate::error::ApiError;
 use crate::extract::{read_query, Auth};
-use crate::openapi::answers::{BadRequest, Forbidden, ListType, NotFound, Unauthorized};
+use crate::openapi::answers::{BadRequest, KeyErrors, ListType, NotFound};
 use crate::services::tickets::{self, TicketView};
 
 pub(crate) const MAX_LIMIT: i64 = 9999;
@@ -96,8 +96,7 @@ pub struct TicketList {
     responses(
         (status = 200, description = "One page.", body = TicketList),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        KeyErrors,
         (status = 404, response = NotFound),
     ),
     security(("apiKey" = [])),

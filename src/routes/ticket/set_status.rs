@@ -13,9 +13,7 @@ use crate::domain::permission::Permission;
 use crate::domain::ticket::{status_rule, Status};
 use crate::error::ApiError;
 use crate::extract::{read_form, Auth};
-use crate::openapi::answers::{
-    BadRequest, Forbidden, Item, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
-};
+use crate::openapi::answers::{FormErrors, Item, NotFound};
 use crate::routes::item;
 use crate::services::events::Events;
 use crate::services::tickets::{self, TicketView};
@@ -50,12 +48,8 @@ pub struct SetStatusForm {
     )),
     responses(
         (status = 200, description = "The ticket.", body = Item<TicketView>),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        FormErrors,
         (status = 404, response = NotFound),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
     ),
     security(("apiKey" = [])),
 )]

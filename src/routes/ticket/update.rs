@@ -13,9 +13,7 @@ use crate::domain::permission::Permission;
 use crate::domain::ticket::{priority_rule, Priority};
 use crate::error::ApiError;
 use crate::extract::{read_form, Auth};
-use crate::openapi::answers::{
-    BadRequest, Forbidden, Item, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
-};
+use crate::openapi::answers::{FormErrors, Item, NotFound};
 use crate::routes::{item, path_id};
 use crate::services::events::Events;
 use crate::services::tickets::{self, TicketChanges, TicketView};
@@ -87,12 +85,8 @@ fn tags_rule(tags: &[String]) -> Result<(), ValidationError> {
     )),
     responses(
         (status = 200, description = "The ticket.", body = Item<TicketView>),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        FormErrors,
         (status = 404, response = NotFound),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
     ),
     security(("apiKey" = [])),
 )]

@@ -13,9 +13,7 @@ use crate::domain::form::non_empty;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::{read_form, Auth};
-use crate::openapi::answers::{
-    BadRequest, Conflict, Forbidden, Item, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
-};
+use crate::openapi::answers::{Conflict, FormErrors, Item};
 use crate::routes::item;
 use crate::services::users::{self, NewUser};
 
@@ -55,12 +53,8 @@ pub struct UserCreateForm {
     )),
     responses(
         (status = 200, description = "The new agent.", body = Item<User>),
-        (status = 400, response = BadRequest),
+        FormErrors,
         (status = 409, response = Conflict),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
     ),
     security(("apiKey" = [])),
 )]

@@ -6,7 +6,7 @@ use crate::db::Db;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::Auth;
-use crate::openapi::answers::{Forbidden, NotFound, Outcome, Unauthorized};
+use crate::openapi::answers::{KeyErrors, NotFound, Outcome};
 use crate::routes::{path_id, result};
 use crate::services::users;
 
@@ -30,8 +30,7 @@ pub struct UserDeleted {
     responses(
         (status = 200, description = "Removed; the message is `User deleted.`",
             body = Outcome<UserDeleted>),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        KeyErrors,
         (status = 404, response = NotFound),
     ),
     security(("apiKey" = [])),

@@ -5,7 +5,7 @@ use crate::db::Db;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::Auth;
-use crate::openapi::answers::{Forbidden, Item, NotFound, Unauthorized};
+use crate::openapi::answers::{Item, KeyErrors, NotFound};
 use crate::routes::{item, path_id};
 use crate::services::users;
 
@@ -22,8 +22,7 @@ use crate::services::users;
     ),
     responses(
         (status = 200, description = "The agent.", body = Item<User>),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        KeyErrors,
         (status = 404, response = NotFound),
     ),
     security(("apiKey" = [])),

@@ -13,10 +13,7 @@ use crate::domain::form::non_empty;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::{read_form, Auth};
-use crate::openapi::answers::{
-    BadRequest, Conflict, Forbidden, Item, NotFound, PayloadTooLarge, Unauthorized,
-    UnsupportedMediaType,
-};
+use crate::openapi::answers::{Conflict, FormErrors, Item, NotFound};
 use crate::routes::{item, path_id};
 use crate::services::users;
 
@@ -57,13 +54,9 @@ pub struct UserUpdateForm {
     )),
     responses(
         (status = 200, description = "The agent.", body = Item<User>),
-        (status = 400, response = BadRequest),
+        FormErrors,
         (status = 409, response = Conflict),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
     ),
     security(("apiKey" = [])),
 )]

@@ -11,9 +11,7 @@ use crate::domain::permission::Permission;
 use crate::domain::view::{conditions_from_text, Condition, Sort};
 use crate::error::ApiError;
 use crate::extract::{read_form, Auth};
-use crate::openapi::answers::{
-    BadRequest, Forbidden, Item, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
-};
+use crate::openapi::answers::{FormErrors, Item};
 use crate::routes::item;
 use crate::services::views::{self, View, ViewInput};
 
@@ -55,11 +53,7 @@ pub struct ViewCreateForm {
     )),
     responses(
         (status = 200, description = "The new view.", body = Item<View>),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
+        FormErrors,
     ),
     security(("apiKey" = [])),
 )]

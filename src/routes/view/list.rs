@@ -12,7 +12,7 @@ use crate::domain::form::page;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::{read_query, Auth};
-use crate::openapi::answers::{BadRequest, Forbidden, List, Unauthorized};
+use crate::openapi::answers::{BadRequest, KeyErrors, List};
 use crate::routes::list;
 use crate::services::views::{self, View};
 
@@ -42,8 +42,7 @@ pub struct ViewListQuery {
     responses(
         (status = 200, description = "One page.", body = List<View>),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        KeyErrors,
     ),
     security(("apiKey" = [])),
 )]

@@ -11,9 +11,7 @@ use crate::domain::permission::Permission;
 use crate::domain::view::{conditions_from_text, Condition, Sort};
 use crate::error::ApiError;
 use crate::extract::{read_form, Auth};
-use crate::openapi::answers::{
-    BadRequest, Forbidden, Item, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
-};
+use crate::openapi::answers::{FormErrors, Item, NotFound};
 use crate::routes::{item, path_id};
 use crate::services::views::{self, View, ViewChanges};
 
@@ -54,12 +52,8 @@ pub struct ViewUpdateForm {
     )),
     responses(
         (status = 200, description = "The view.", body = Item<View>),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        FormErrors,
         (status = 404, response = NotFound),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
     ),
     security(("apiKey" = [])),
 )]
