@@ -130,6 +130,9 @@ pub enum ApiError {
     Unauthorized,
     #[error("this API key lacks the {0} permission")]
     Forbidden(&'static str),
+    /// The key may not do this for someone else (an agent's key writing as another agent).
+    #[error("{0}")]
+    NotYours(String),
     #[error("no chat account of this tenant has this chatAccountToken")]
     UnknownChatAccount,
     #[error("no chat session of this tenant has this chatServer and chatSessionID")]
@@ -169,7 +172,7 @@ impl ApiError {
     pub fn code(&self) -> ErrorCode {
         match self {
             ApiError::Unauthorized => ErrorCode::Unauthorized,
-            ApiError::Forbidden(_) => ErrorCode::Forbidden,
+            ApiError::Forbidden(_) | ApiError::NotYours(_) => ErrorCode::Forbidden,
             ApiError::UnknownChatAccount => ErrorCode::UnknownChatAccount,
             ApiError::UnknownChatSession => ErrorCode::UnknownChatSession,
             ApiError::Validation(_) => ErrorCode::ValidationFailed,
@@ -232,7 +235,7 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Forbidden(_) | ApiError::NotYours(_) => StatusCode::FORBIDDEN,
             ApiError::UnknownChatAccount
             | ApiError::UnknownChatSession
             | ApiError::NotFound

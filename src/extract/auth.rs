@@ -31,6 +31,18 @@ impl AuthContext {
             Err(ApiError::Forbidden(permission.name()))
         }
     }
+
+    /// The agent a request acts as: a key bound to an agent acts as that agent alone (naming
+    /// another is `403`); a key bound to none may name any agent of its tenant.
+    pub fn acting_as(&self, named: Option<i64>) -> Result<Option<i64>, ApiError> {
+        match (self.user_id, named) {
+            (Some(me), Some(other)) if other != me => Err(ApiError::NotYours(format!(
+                "this API key acts as agent {me}; it cannot act as agent {other}"
+            ))),
+            (Some(me), _) => Ok(Some(me)),
+            (None, named) => Ok(named),
+        }
+    }
 }
 
 fn presented_key(req: &HttpRequest) -> Option<String> {

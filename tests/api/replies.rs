@@ -234,6 +234,48 @@ async fn replies_are_checked_before_anything_is_stored() {
     );
 }
 
+#[tokio::test]
+async fn an_agents_key_writes_as_that_agent_only() {
+    let app = spawn_app().await;
+    let (_, ticket) = chat_on(&app, "http://127.0.0.1:9", "session-reply-05").await;
+    let (alice, alice_key) = app.agent("Alice", &Permission::ALL);
+    let (bob, _) = app.agent("Bob", &Permission::ALL);
+    let as_bob =
+        json!({"ticketID": ticket, "type": "note", "message": "Signed, Bob", "userID": bob});
+    let a = app
+        .agent_call(Method::POST, "message", &alice_key, Some(as_bob.clone()))
+        .await;
+    assert_eq!(a.status, 403, "{}", a.body);
+    assert!(a.body["message"]
+        .as_str()
+        .unwrap()
+        .contains("cannot act as"));
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM messages WHERE author <> 'customer'"),
+        0
+    );
+    // Naming herself is fine; a key bound to no agent may name any agent of the tenant.
+    let as_alice =
+        json!({"ticketID": ticket, "type": "note", "message": "Signed, Alice", "userID": alice});
+    let a = app
+        .agent_call(Method::POST, "message", &alice_key, Some(as_alice))
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let tool = admin::create_api_key(&app.db, app.tenant_id, &Permission::ALL)
+        .unwrap()
+        .key;
+    let a = app
+        .agent_call(Method::POST, "message", &tool, Some(as_bob))
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM messages WHERE user_id = {bob}"
+        )),
+        1
+    );
+}
+
 /// `POST /api/v2/message` as multipart: the fields and each file as a file part.
 async fn reply_with_files(
     app: &TestApp,

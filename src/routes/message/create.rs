@@ -53,7 +53,8 @@ pub struct MessageForm {
     #[schema(value_type = String, min_length = 5, max_length = 65536,
         example = "Your parcel left our warehouse today.")]
     pub message: Option<String>,
-    /// The agent writing; default: the key's agent.
+    /// The agent writing: a key bound to an agent writes as that agent only (another's id is
+    /// `403`); a key bound to none may name any agent of the tenant.
     #[validate(range(min = 1))]
     #[schema(minimum = 1)]
     pub userID: Option<i64>,
@@ -148,7 +149,7 @@ pub async fn handle(
             .and_then(reply_type)
             .unwrap_or(ReplyType::Note),
         text: form.message.unwrap_or_default(),
-        agent: form.userID.or(auth.user_id),
+        agent: auth.acting_as(form.userID)?,
         to_address: form.toAddress,
     };
     let files = body
