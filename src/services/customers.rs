@@ -5,12 +5,14 @@ use std::path::Path;
 
 use crate::db::models::attachment::Attachment;
 use crate::db::models::chat_event::ChatEvent;
+use crate::db::models::chat_session::ChatSession;
 use crate::db::models::customer::Customer;
 use crate::db::models::delivery::Delivery;
 use crate::db::models::mail::Mail;
 use crate::db::models::message::Message;
 use crate::db::models::notification::Notification;
 use crate::db::models::ticket::Ticket;
+use crate::db::models::ticket_event::TicketEvent;
 use crate::db::{now_millis, Db, DbConnection};
 use crate::error::ApiError;
 
@@ -123,6 +125,8 @@ fn purge_rows(
     let tickets = Ticket::ids_of_customer(conn, tenant_id, customer.id)?;
     let messages = Message::purge_of_tickets(conn, &tickets, PURGED)?;
     Ticket::purge(conn, &tickets, PURGED)?;
+    TicketEvent::purge_of_tickets(conn, &tickets, PURGED)?;
+    ChatSession::purge_of_tickets(conn, &tickets)?;
     ChatEvent::purge_of_tickets(conn, &tickets)?;
     Delivery::purge_of_tickets(conn, &tickets, CANCELLED)?;
     // Agents' own notices too: their subjects carry the ticket's title.

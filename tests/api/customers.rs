@@ -2,6 +2,7 @@ use omnibridge::domain::permission::Permission;
 use omnibridge::services::admin;
 use reqwest::Method;
 use serde_json::json;
+use sha2::{Digest, Sha256};
 
 use crate::helpers::{spawn_app, Encoding, TestApp};
 
@@ -122,6 +123,21 @@ async fn purging_erases_personal_data_and_file_bytes_but_keeps_anonymous_tickets
         )
         .await;
     let file = up.body["attachmentID"].as_i64().unwrap();
+    // Ann also writes from WhatsApp (her phone number is the session), numbering her
+    // message (a retry key is kept), and an agent renames the ticket (the old title is kept).
+    let mut phone = app.message_form("+31612345678", "Ann here again, 4111 is my card");
+    phone.push(("emailAddress", "ann@example.com".into()));
+    phone.push(("messageNumber", "1".into()));
+    let a = app
+        .post("notifyUserNewChatMessage", &phone, Encoding::Multipart)
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let rename = json!({"title": "Card problem"});
+    let r = app
+        .agent_call(Method::PUT, &format!("ticket/{ticket}"), &key, Some(rename))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let retry_hash = hex::encode(Sha256::digest("Ann here again, 4111 is my card"));
     // Someone else's data stays.
     let (_, other_ticket) =
         customer_chat(&app, "session-purge-02", "Bob Jones", "bob@example.com").await;
@@ -135,8 +151,28 @@ async fn purging_erases_personal_data_and_file_bytes_but_keeps_anonymous_tickets
         )
         .await;
     assert_eq!(p.status, 200, "{}", p.body);
-    assert_eq!(p.body["tickets"], 1);
+    assert_eq!(p.body["tickets"], 2);
     assert_eq!(p.body["files"], 1);
+
+    // Not a trace in any row of any table; Bob's data is all there.
+    let rows = app.every_row();
+    for secret in [
+        "Ann",
+        "ann@example.com",
+        "account/ann",
+        "passport",
+        "31612345678",
+        "Card problem",
+        "is my card",
+        retry_hash.as_str(),
+    ] {
+        let found: Vec<_> = rows
+            .iter()
+            .filter(|(_, row)| row.contains(secret))
+            .collect();
+        assert!(found.is_empty(), "{secret} survived the purge in {found:?}");
+    }
+    assert!(rows.iter().any(|(_, row)| row.contains("bob@example.com")));
 
     let c = app
         .agent_call(Method::GET, &format!("customer/{ann}"), &key, None)

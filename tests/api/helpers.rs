@@ -569,6 +569,67 @@ impl TestApp {
             .expect("statement");
     }
 
+    /// Every row of every table of the server's database, as text: `(table, row)`.
+    pub fn every_row(&self) -> Vec<(String, String)> {
+        #[derive(QueryableByName)]
+        struct Text {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            text: String,
+        }
+        let texts = |conn: &mut omnibridge::db::DbConnection, sql: String| -> Vec<String> {
+            diesel::sql_query(sql)
+                .load::<Text>(conn)
+                .expect("a dump query")
+                .into_iter()
+                .map(|t| t.text)
+                .collect()
+        };
+        let postgres = self.is_postgres();
+        self.db
+            .read_blocking(move |conn| {
+                let tables = if postgres {
+                    texts(
+                        conn,
+                        "SELECT table_name AS text FROM information_schema.tables \
+                         WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
+                            .into(),
+                    )
+                } else {
+                    texts(
+                        conn,
+                        // Full-text indexes' own tables hold binary segments, not text.
+                        "SELECT name AS text FROM sqlite_master WHERE type = 'table' \
+                         AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%_data' \
+                         AND name NOT LIKE '%_idx' AND name NOT LIKE '%_docsize' \
+                         AND name NOT LIKE '%_config'"
+                            .into(),
+                    )
+                };
+                let mut rows = Vec::new();
+                for table in tables {
+                    let sql = if postgres {
+                        format!("SELECT CAST(t AS TEXT) AS text FROM {table} t")
+                    } else {
+                        let columns = texts(
+                            conn,
+                            format!("SELECT name AS text FROM pragma_table_info('{table}')"),
+                        );
+                        let joined: Vec<String> = columns
+                            .iter()
+                            .map(|c| format!("COALESCE(CAST(\"{c}\" AS TEXT), '')"))
+                            .collect();
+                        format!(
+                            "SELECT {} AS text FROM \"{table}\"",
+                            joined.join(" || ' | ' || ")
+                        )
+                    };
+                    rows.extend(texts(conn, sql).into_iter().map(|r| (table.clone(), r)));
+                }
+                Ok(rows)
+            })
+            .expect("every row")
+    }
+
     /// Runs a counting query (`SELECT COUNT(*) AS n ...`) on the server's database.
     pub fn count(&self, sql: &str) -> i64 {
         #[derive(QueryableByName)]

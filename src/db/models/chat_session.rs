@@ -159,9 +159,7 @@ impl ChatSession {
             .filter_map(|(entered, picked)| picked.map(|p| (p - entered).max(0)))
             .collect())
     }
-}
 
-impl ChatSession {
     /// Marks the chats still waiting since before `edge` that nobody was told of yet, and
     /// returns their tenants and tickets: each is claimed once, whichever instance asks.
     pub fn claim_overdue(
@@ -208,5 +206,20 @@ impl ChatSession {
             Ticket::set_chat_state(conn, ticket_id, STATE_ACTIVE)?;
         }
         Ok(changed == 1)
+    }
+
+    /// Renames these tickets' sessions `purged-{id}`: a chat server's session id may be the
+    /// customer's phone number (WhatsApp, SMS).
+    pub fn purge_of_tickets(conn: &mut DbConnection, ticket_ids: &[i64]) -> Result<(), ApiError> {
+        let ids: Vec<i64> = on_backend!(conn, |c| chat_sessions::table
+            .filter(chat_sessions::ticket_id.eq_any(ticket_ids))
+            .select(chat_sessions::id)
+            .load(c))?;
+        for id in ids {
+            on_backend!(conn, |c| diesel::update(chat_sessions::table.find(id))
+                .set(chat_sessions::chat_session_id.eq(format!("purged-{id}")))
+                .execute(c))?;
+        }
+        Ok(())
     }
 }

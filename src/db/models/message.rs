@@ -102,7 +102,8 @@ impl Message {
             .load(conn)?)
     }
 
-    /// Erases the texts of every message on these tickets; how many.
+    /// Erases the texts of every message on these tickets, and what was derived from them;
+    /// how many.
     pub fn purge_of_tickets(
         conn: &mut DbConnection,
         ticket_ids: &[i64],
@@ -116,6 +117,9 @@ impl Message {
             messages::url.eq(""),
             messages::additional_data.eq(""),
             messages::external_address_overwrite.eq(""),
+            // A retry key is a hash of the text; an idempotency key is whatever was sent.
+            messages::retry_key.eq(None::<String>),
+            messages::idempotency_key.eq(None::<String>),
         ))
         .execute(c))?)
     }

@@ -55,4 +55,24 @@ impl TicketEvent {
             .select(TicketEvent::as_select())
             .load(c))?)
     }
+
+    /// Erases what these tickets' changes kept of their titles (the first title is the
+    /// customer's first message).
+    pub fn purge_of_tickets(
+        conn: &mut DbConnection,
+        ticket_ids: &[i64],
+        erased: &str,
+    ) -> Result<(), ApiError> {
+        on_backend!(conn, |c| diesel::update(
+            ticket_events::table
+                .filter(ticket_events::ticket_id.eq_any(ticket_ids))
+                .filter(ticket_events::kind.eq("title"))
+        )
+        .set((
+            ticket_events::old_value.eq(erased),
+            ticket_events::new_value.eq(erased),
+        ))
+        .execute(c))?;
+        Ok(())
+    }
 }
