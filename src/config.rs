@@ -62,6 +62,9 @@ pub struct ServerSettings {
     pub stream_buffer: usize,
     /// Agents are notified of a chat still waiting after this long; 0 = never.
     pub wait_alert_seconds: u64,
+    /// A request body must have arrived whole within this long (else `408`), so a client
+    /// that stops sending cannot hold a connection.
+    pub body_timeout_seconds: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -92,6 +95,7 @@ impl Settings {
             .set_default("server.stream_heartbeat_seconds", 15)?
             .set_default("server.stream_buffer", 1024)?
             .set_default("server.wait_alert_seconds", 120)?
+            .set_default("server.body_timeout_seconds", 30)?
             .set_default("database.url", "omnibridge.db")?
             .set_default("database.pool_size", 8)?
             .set_default("database.sqlite_synchronous", "FULL")?

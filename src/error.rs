@@ -93,6 +93,7 @@ pub enum ErrorCode {
     UnknownChatSession,
     NotFound,
     MethodNotAllowed,
+    RequestTimeout,
     Conflict,
     PayloadTooLarge,
     UnsupportedMediaType,
@@ -143,6 +144,8 @@ pub enum ApiError {
     MalformedBody(String),
     #[error("the request body is larger than {0} bytes")]
     PayloadTooLarge(u64),
+    #[error("the request body did not arrive within {0} seconds")]
+    RequestTimeout(u64),
     #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("no route for this method and path")]
@@ -178,6 +181,7 @@ impl ApiError {
             ApiError::Validation(_) => ErrorCode::ValidationFailed,
             ApiError::MalformedBody(_) => ErrorCode::MalformedBody,
             ApiError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
+            ApiError::RequestTimeout(_) => ErrorCode::RequestTimeout,
             ApiError::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
             ApiError::NotFound | ApiError::Missing(_) => ErrorCode::NotFound,
             ApiError::MethodNotAllowed => ErrorCode::MethodNotAllowed,
@@ -244,6 +248,7 @@ impl ResponseError for ApiError {
             ApiError::Taken { .. } | ApiError::UniqueViolation(_) => StatusCode::CONFLICT,
             ApiError::Validation(_) | ApiError::MalformedBody(_) => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::ServiceUnavailable(_) | ApiError::Conflict => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -7,10 +7,12 @@ use actix_web::{web, HttpRequest};
 use std::cell::{Cell, RefCell};
 use std::path::Path;
 use std::rc::Rc;
+use std::time::Duration;
 
 use base64::Engine;
 use futures_util::StreamExt;
 
+use crate::config::ServerSettings;
 use crate::domain::form::Fields;
 use crate::error::ApiError;
 use crate::services::attachments::{FileSink, ReceivedFile};
@@ -147,19 +149,24 @@ pub struct Body {
 /// Room for multipart headers and boundaries around the fields and files.
 pub const MULTIPART_OVERHEAD: u64 = 64 * 1024;
 
-/// The text fields of a request, whatever its content type (file parts are read past).
-pub async fn read_fields(
-    req: &HttpRequest,
-    payload: web::Payload,
-    limit: u64,
-) -> Result<Fields, ApiError> {
-    Ok(read_body_parts(req, payload, limit, None).await?.fields)
-}
-
 /// The one reader of request bodies: the text fields of a multipart, urlencoded or JSON body
 /// (at most `text_limit` bytes of them; a body other than multipart at most that in all),
-/// and, by `files`, the multipart file parts streamed to disk.
+/// and, by `files`, the multipart file parts streamed to disk; all of it within
+/// `server.body_timeout_seconds` (else `408`).
 pub async fn read_body_parts(
+    req: &HttpRequest,
+    payload: web::Payload,
+    server: &ServerSettings,
+    text_limit: u64,
+    files: Option<FileRules<'_>>,
+) -> Result<Body, ApiError> {
+    let deadline = Duration::from_secs(server.body_timeout_seconds.max(1));
+    tokio::time::timeout(deadline, read_within(req, payload, text_limit, files))
+        .await
+        .map_err(|_| ApiError::RequestTimeout(deadline.as_secs()))?
+}
+
+async fn read_within(
     req: &HttpRequest,
     payload: web::Payload,
     text_limit: u64,

@@ -9,7 +9,7 @@ use utoipa::PartialSchema;
 use validator::Validate;
 
 pub use auth::{Auth, AuthContext, ChatAuth};
-pub use body::{read_body, read_fields, BodyKind};
+pub use body::{read_body, BodyKind};
 
 use crate::config::Settings;
 use crate::domain::form;
@@ -24,7 +24,9 @@ pub async fn read_form<T>(
 where
     T: DeserializeOwned + Validate + PartialSchema + 'static,
 {
-    form::parse(read_fields(req, payload, settings.server.max_body_bytes).await?)
+    let limit = settings.server.max_body_bytes;
+    let body = body::read_body_parts(req, payload, &settings.server, limit, None).await?;
+    form::parse(body.fields)
 }
 
 /// The request's query string as `T`, typed and checked like a body.

@@ -106,7 +106,7 @@ fn shared(list: &[(&str, &str)]) -> BTreeMap<String, RefOr<Response>> {
 }
 
 /// What every operation that reads a body can answer besides its own: `400`, `401`, `403`,
-/// `413`, `415`.
+/// `408`, `413`, `415`.
 pub struct FormErrors;
 
 impl IntoResponses for FormErrors {
@@ -115,6 +115,7 @@ impl IntoResponses for FormErrors {
             ("400", "BadRequest"),
             ("401", "Unauthorized"),
             ("403", "Forbidden"),
+            ("408", "RequestTimeout"),
             ("413", "PayloadTooLarge"),
             ("415", "UnsupportedMediaType"),
         ])
@@ -260,6 +261,19 @@ error_response!(
             body(
                 "payload_too_large",
                 "the request body is larger than 1048576 bytes"
+            )
+        )],
+    )
+);
+error_response!(
+    RequestTimeout,
+    error(
+        "The body did not arrive whole within `server.body_timeout_seconds`.",
+        &[(
+            "request_timeout",
+            body(
+                "request_timeout",
+                "the request body did not arrive within 30 seconds"
             )
         )],
     )

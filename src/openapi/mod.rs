@@ -76,6 +76,7 @@ pub const API_KEY: &str = "apiKey";
             answers::UnknownChatSession,
             answers::NotFound,
             answers::Conflict,
+            answers::RequestTimeout,
             answers::PayloadTooLarge,
             answers::UnsupportedMediaType,
             answers::ServiceUnavailable,

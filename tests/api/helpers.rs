@@ -102,6 +102,8 @@ pub struct Options {
     pub smtp_url: String,
     /// `server.wait_alert_seconds`; 0 (the default here) turns the alerts off.
     pub wait_alert_seconds: u64,
+    /// `server.body_timeout_seconds`.
+    pub body_timeout_seconds: u64,
     /// On SQLite, the database file's path instead of one in the test's temporary folder
     /// (the caller removes it).
     pub sqlite_path: Option<String>,
@@ -117,6 +119,7 @@ impl Default for Options {
             smtp_url: String::new(),
             wait_alert_seconds: 0,
             sqlite_path: None,
+            body_timeout_seconds: 30,
         }
     }
 }
@@ -155,6 +158,7 @@ fn build_app(options: Options) -> TestApp {
             stream_heartbeat_seconds: 1,
             stream_buffer: 1024,
             wait_alert_seconds: options.wait_alert_seconds,
+            body_timeout_seconds: options.body_timeout_seconds,
         },
         database: DatabaseSettings {
             url: url.clone(),

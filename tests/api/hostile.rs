@@ -268,6 +268,38 @@ async fn a_nul_character_is_a_400_naming_the_field_on_both_databases() {
 }
 
 #[tokio::test]
+async fn a_body_that_stops_arriving_is_a_408_and_the_connection_is_let_go() {
+    let app = spawn_app_with(Options {
+        body_timeout_seconds: 1,
+        ..Options::default()
+    })
+    .await;
+    let upload = format!(
+        "addAttachment?chatServer=chat.example.com&chatSessionID=session-slow-01\
+         &chatAccountToken={}",
+        app.chat_token
+    );
+    for (endpoint, content_type) in [
+        ("notifyUserNewChatMessage", "application/json"),
+        (
+            "notifyUserNewChatMessage",
+            "multipart/form-data; boundary=X",
+        ),
+        (upload.as_str(), "multipart/form-data; boundary=X"),
+    ] {
+        let head = format!(
+            "POST /api/v2/chat/{endpoint} HTTP/1.1\r\nHost: x\r\napiKey: {}\r\n\
+             Content-Type: {content_type}\r\nContent-Length: 100000\r\n\r\n",
+            app.api_key
+        );
+        // A few bytes of the hundred thousand declared, then nothing.
+        let (status, text) = raw_http(&app, &head, b"--X\r\nContent-Disposition: form").await;
+        assert_eq!(status, 408, "{endpoint} {content_type}: {text}");
+        assert!(text.contains("\"code\":\"request_timeout\""), "{text}");
+    }
+}
+
+#[tokio::test]
 async fn health_and_ready_need_no_key() {
     let app = spawn_app().await;
     for path in ["/health", "/ready"] {

@@ -85,7 +85,14 @@ pub async fn handle(
         part: Some("file"),
         base64: true,
     };
-    let body = read_body_parts(&req, payload, MULTIPART_OVERHEAD, Some(rules)).await?;
+    let body = read_body_parts(
+        &req,
+        payload,
+        &settings.server,
+        MULTIPART_OVERHEAD,
+        Some(rules),
+    )
+    .await?;
     let Some(upload) = body.files.into_iter().next() else {
         return Err(ApiError::invalid(
             "file",

@@ -5,9 +5,8 @@ use utoipa::ToSchema;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::chat_requests::RequestChatQueueForm;
-use crate::domain::form::parse;
 use crate::error::ApiError;
-use crate::extract::{read_fields, ChatAuth};
+use crate::extract::{read_form, ChatAuth};
 use crate::openapi::answers::{FormErrors, ListType, UnknownChatAccount};
 use crate::services::queue::{self, QueueEntry};
 
@@ -58,8 +57,8 @@ pub async fn handle(
     db: web::Data<Db>,
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, ApiError> {
-    let fields = read_fields(&req, payload, settings.server.max_body_bytes).await?;
-    let token = parse::<RequestChatQueueForm>(fields)?.token();
+    let form: RequestChatQueueForm = read_form(&req, payload, &settings).await?;
+    let token = form.token();
     let entries = queue::of_account(&db, auth.tenant_id, token).await?;
     let n = entries.len() as i64;
     Ok(HttpResponse::Ok().json(QueueList {

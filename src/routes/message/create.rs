@@ -140,7 +140,8 @@ pub async fn handle(
         part: None,
         base64: false,
     };
-    let body = read_body_parts(&req, payload, settings.server.max_body_bytes, Some(rules)).await?;
+    let limit = settings.server.max_body_bytes;
+    let body = read_body_parts(&req, payload, &settings.server, limit, Some(rules)).await?;
     let form: MessageForm = form::parse(body.fields)?;
     let request = Reply {
         kind: form
