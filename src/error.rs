@@ -45,8 +45,10 @@ impl From<validator::ValidationErrors> for FieldErrors {
     fn from(errors: validator::ValidationErrors) -> Self {
         let mut out = FieldErrors::default();
         for (field, errs) in errors.field_errors() {
+            // A field named by a keyword (`type`) is `r#type` to Rust and to validator.
+            let field = field.trim_start_matches("r#");
             for err in errs {
-                out.add(field.as_ref(), err.code.as_ref());
+                out.add(field, err.code.as_ref());
                 if let Some(hint) = err
                     .message
                     .as_ref()

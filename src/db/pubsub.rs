@@ -80,12 +80,12 @@ impl Listener {
         })
     }
 
-    /// The payloads that have arrived; `Err` when the connection is gone (connect again).
-    pub fn received(&mut self) -> Result<Vec<String>, String> {
-        let mut payloads = Vec::new();
+    /// Hands each payload that has arrived to `each`, as it is read; `Err` when the
+    /// connection is gone (connect again), after what arrived before it was handed on.
+    pub fn receive(&mut self, mut each: impl FnMut(String)) -> Result<(), String> {
         for notification in self.conn.notifications_iter() {
             match notification {
-                Ok(n) => payloads.push(n.payload),
+                Ok(n) => each(n.payload),
                 Err(e) => return Err(format!("the listening connection broke: {e}")),
             }
         }
@@ -97,6 +97,6 @@ impl Listener {
                 return Err(format!("the listening connection is gone: {e}"));
             }
         }
-        Ok(payloads)
+        Ok(())
     }
 }

@@ -79,6 +79,14 @@ pub fn non_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::E
     Ok(Option::<String>::deserialize(d)?.filter(|s| !s.is_empty()))
 }
 
+/// An e-mail address as typed: trimmed and in lower case before its rules apply; empty is
+/// absent.
+pub fn email<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(Option::<String>::deserialize(d)?
+        .map(|s| s.trim().to_lowercase())
+        .filter(|s| !s.is_empty()))
+}
+
 /// Reads, checks and types a request's fields as `T`: every failing field in one error.
 pub fn parse<T>(fields: Fields) -> Result<T, ApiError>
 where

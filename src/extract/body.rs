@@ -122,8 +122,8 @@ pub struct FileRules<'a> {
     pub max_bytes: u64,
     /// Files on one request at most; one more is `400` (`too_many`).
     pub max_files: usize,
-    /// Only the first part of this name is a file (with a file name or not), other parts are
-    /// read past; `None`: every part with a file name is a file.
+    /// Only the first part of this name is a file (with a file name or not), and every other
+    /// part is read past; `None`: every part with a file name is a file, the others fields.
     pub part: Option<&'a str>,
     /// A JSON or urlencoded body may carry that one file as base64 text in the field `part`,
     /// its name in `fileName`.
@@ -227,6 +227,8 @@ async fn read_within(
         };
         match files.as_ref().filter(|_| is_file) {
             Some(rules) if rules.part.is_some() && !body.files.is_empty() => {}
+            // A body of one named file part: every other part is read past.
+            None if files.as_ref().is_some_and(|f| f.part.is_some()) => {}
             Some(rules) => {
                 if body.files.len() == rules.max_files {
                     return Err(ApiError::invalid(

@@ -55,6 +55,19 @@ pub async fn update(
 ) -> Result<Customer, ApiError> {
     db.write(move |conn| {
         let current = Customer::find(conn, tenant_id, id)?;
+        // Name the value that is another's; the index still refuses what a race lets by.
+        let another = |found: Option<Customer>| found.is_some_and(|c| c.id != id);
+        let taken = |field| ApiError::UniqueViolation(String::new()).taken(field, CONTACT_TAKEN);
+        if let Some(email) = &changes.email {
+            if another(Customer::find_by_email(conn, tenant_id, email)?) {
+                return Err(taken("email"));
+            }
+        }
+        if let Some(phone) = &changes.phone {
+            if another(Customer::find_by_phone(conn, tenant_id, phone)?) {
+                return Err(taken("phone"));
+            }
+        }
         let field = if changes.email.is_some() {
             "email"
         } else {

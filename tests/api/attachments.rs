@@ -87,6 +87,33 @@ async fn a_multipart_file_is_stored_with_its_hash_size_sniffed_type_and_a_safe_n
 }
 
 #[tokio::test]
+async fn parts_other_than_the_file_are_ignored() {
+    let app = spawn_app().await;
+    let q = query(&app, "session-file-009");
+    // A binary part without a file name, and a large text part: neither is read.
+    let thumbnail = reqwest::multipart::Part::bytes(vec![0xff, 0xfe, 0x00, 0x81]);
+    let form = reqwest::multipart::Form::new()
+        .part("thumbnail", thumbnail)
+        .text("meta", "x".repeat(100 * 1024))
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(PNG.to_vec()).file_name("photo.png"),
+        );
+    let response = app
+        .client
+        .post(app.url("addAttachment"))
+        .header("apiKey", &app.api_key)
+        .query(&q)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let a = answer(response).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.body["fileName"], "photo.png");
+}
+
+#[tokio::test]
 async fn a_first_attachment_creates_the_ticket_of_a_phone_session() {
     let app = spawn_app().await;
     let mut q = query(&app, "+31612345678");

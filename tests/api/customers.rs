@@ -70,6 +70,18 @@ async fn customers_are_listed_searched_updated_and_deleted() {
         .await;
     assert_eq!(taken.status, 409, "{}", taken.body);
     assert_eq!(taken.body["code"], "conflict");
+    // Of a free e-mail and a taken phone, the phone is named.
+    let phone = app
+        .agent_call(
+            Method::PUT,
+            &format!("customer/{ann}"),
+            &key,
+            Some(json!({"email": "ann.smith@example.com", "phone": "+441234"})),
+        )
+        .await;
+    assert_eq!(phone.status, 409, "{}", phone.body);
+    assert_eq!(phone.field_codes("phone"), vec!["taken"], "{}", phone.body);
+    assert!(phone.field_codes("email").is_empty(), "{}", phone.body);
     assert_eq!(taken.field_codes("email"), vec!["taken"]);
 
     let d = app

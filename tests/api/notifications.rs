@@ -104,6 +104,16 @@ async fn every_agent_hears_of_new_and_missed_chats_and_reading_marks_them_read()
         .await;
     assert_eq!(a.status, 400, "{}", a.body);
     assert_eq!(a.field_codes("notificationIDs"), ["list"], "{}", a.body);
+    let a = app
+        .agent_call(
+            Method::PUT,
+            "notification/setIsRead",
+            &alice,
+            Some(json!({"notificationIDs": ""})),
+        )
+        .await;
+    assert_eq!(a.status, 400, "{}", a.body);
+    assert_eq!(a.field_codes("notificationIDs"), ["length"], "{}", a.body);
 
     // A key that acts as nobody has no notifications.
     let anonymous = admin::create_api_key(&app.db, app.tenant_id, &[Permission::TicketRead])

@@ -216,6 +216,23 @@ async fn replies_are_checked_before_anything_is_stored() {
     let short = reply(&app, &key, ticket, json!(8), "hi").await;
     assert_eq!(short.status, 400);
     assert_eq!(short.field_codes("message"), vec!["length"]);
+    let untyped = app
+        .agent_call(
+            Method::POST,
+            "message",
+            &key,
+            Some(json!({"ticketID": ticket, "message": "Hello there"})),
+        )
+        .await;
+    assert_eq!(untyped.status, 400);
+    assert_eq!(
+        untyped.field_codes("type"),
+        vec!["required"],
+        "{}",
+        untyped.body
+    );
+    let zero = reply(&app, &key, ticket, json!(0), "Hello there").await;
+    assert_eq!(zero.field_codes("type"), vec!["range"], "{}", zero.body);
     let email = reply(&app, &key, ticket, json!(1), "An e-mail reply").await;
     assert_eq!(email.status, 400, "{}", email.body);
     let unknown = reply(&app, &key, 999_999, json!(8), "Hello there").await;

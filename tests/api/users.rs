@@ -13,7 +13,7 @@ async fn agents_are_created_listed_updated_and_deleted() {
             Method::POST,
             "user",
             &key,
-            Some(json!({"name": "Bob", "email": "Bob@Example.com", "isOnline": true})),
+            Some(json!({"name": "Bob", "email": " Bob@Example.com ", "isOnline": true})),
         )
         .await;
     assert_eq!(c.status, 200, "{}", c.body);

@@ -7,7 +7,7 @@ use crate::config::Settings;
 use crate::db::models::customer::Customer;
 use crate::db::Db;
 use crate::domain::chat_requests::PHONE_WITH_PLUS;
-use crate::domain::form::non_empty;
+use crate::domain::form::{email, non_empty};
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::{read_form, Auth};
@@ -23,7 +23,7 @@ pub struct CustomerUpdateForm {
     #[schema(min_length = 1, max_length = 255)]
     pub name: Option<String>,
     /// Unique within the tenant.
-    #[serde(default, deserialize_with = "non_empty")]
+    #[serde(default, deserialize_with = "email")]
     #[validate(length(min = 3, max = 254), email(code = "email"))]
     #[schema(min_length = 3, max_length = 254, format = Email)]
     pub email: Option<String>,
@@ -74,7 +74,7 @@ pub async fn handle(
     let form: CustomerUpdateForm = read_form(&req, payload, &settings).await?;
     let changes = CustomerChanges {
         name: form.name,
-        email: form.email.map(|e| e.trim().to_lowercase()),
+        email: form.email,
         phone: form.phone,
     };
     Ok(item(

@@ -68,15 +68,16 @@ pub struct MessageForm {
     /// a file name counts as a file). Its type is sniffed from its bytes and its name
     /// sanitized. On a chat reply each goes to the chat server's `uploadForCustomer`; on an
     /// e-mail reply they are the mail's attachments (at most 20 MiB together).
-    #[serde(skip)]
+    #[serde(default, skip_deserializing)]
     #[schema(value_type = Option<Vec<String>>, format = Binary, max_items = 10)]
     pub file: Option<()>,
 }
 
 fn type_rule(value: &str) -> Result<(), ValidationError> {
-    match reply_type(value) {
-        Some(_) => Ok(()),
-        None => {
+    match (reply_type(value), value.trim().parse::<i64>()) {
+        (Some(_), _) => Ok(()),
+        (None, Ok(_)) => Err(ValidationError::new("range").with_message("at least 1".into())),
+        (None, Err(_)) => {
             Err(ValidationError::new("integer").with_message("note, or a channel number".into()))
         }
     }

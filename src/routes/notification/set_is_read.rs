@@ -21,7 +21,7 @@ use crate::services::notifications;
 #[derive(Deserialize, Validate, ToSchema)]
 pub struct SetIsReadForm {
     /// The agent's notification ids: a JSON array or comma-separated.
-    #[validate(required, length(max = 1000))]
+    #[validate(required, length(min = 1, max = 1000))]
     #[schema(value_type = IdList, max_items = 1000)]
     pub notificationIDs: Option<Vec<i64>>,
     #[schema(default = true)]

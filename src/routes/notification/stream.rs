@@ -18,7 +18,9 @@ use crate::services::events::Events;
 /// `data`, with `ticketID` and `chatSessionID`. Types: `message` (a customer's message, with
 /// `messageID` and `message`), `typing` (`event`: `startedtyping` or `stoppedtyping`),
 /// `visited` (`url`), `chat_ended`, `attachment` (`attachmentID`, `fileName`, ...),
-/// `ticket_updated` (an agent's change: `change`, `status`, `priority`, `assignedUserID`).
+/// `ticket_updated` (an agent's change: `change` is `created`, `updated`, `status`, `priority`,
+/// `reply`, `note` or `deleted`; with the ticket's `status`, `priority`, `assignedUserID` and
+/// `title` unless it was deleted).
 /// A comment (`: heartbeat`) comes every `server.stream_heartbeat_seconds` so proxies keep
 /// the stream open. A client too slow to keep up loses the oldest events and gets
 /// `event: lagged` with how many (`missed`); it never slows anything else down. The key is

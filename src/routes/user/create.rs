@@ -9,7 +9,7 @@ use validator::Validate;
 use crate::config::Settings;
 use crate::db::models::user::User;
 use crate::db::Db;
-use crate::domain::form::non_empty;
+use crate::domain::form::{email, non_empty};
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::{read_form, Auth};
@@ -25,7 +25,7 @@ pub struct UserCreateForm {
     #[schema(value_type = String, min_length = 1, max_length = 255, example = "Alice")]
     pub name: Option<String>,
     /// Unique within the tenant.
-    #[serde(default, deserialize_with = "non_empty")]
+    #[serde(default, deserialize_with = "email")]
     #[validate(required, length(min = 3, max = 254), email(code = "email"))]
     #[schema(value_type = String, min_length = 3, max_length = 254, format = Email,
         example = "alice@example.com")]

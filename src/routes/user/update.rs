@@ -9,7 +9,7 @@ use validator::Validate;
 use crate::config::Settings;
 use crate::db::models::user::{User, UserChanges};
 use crate::db::Db;
-use crate::domain::form::non_empty;
+use crate::domain::form::{email, non_empty};
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::{read_form, Auth};
@@ -25,7 +25,7 @@ pub struct UserUpdateForm {
     #[schema(min_length = 1, max_length = 255)]
     pub name: Option<String>,
     /// Unique within the tenant.
-    #[serde(default, deserialize_with = "non_empty")]
+    #[serde(default, deserialize_with = "email")]
     #[validate(length(min = 3, max = 254), email(code = "email"))]
     #[schema(min_length = 3, max_length = 254, format = Email)]
     pub email: Option<String>,

@@ -311,19 +311,13 @@ fn listen_loop(url: &str, local: Channels, alive: Weak<()>) {
             continue;
         };
         while alive.strong_count() > 0 {
-            match listener.received() {
-                Ok(payloads) => {
-                    for text in payloads {
-                        match serde_json::from_str::<Event>(&text) {
-                            Ok(event) => local.send(event),
-                            Err(e) => log::warn!("events: unreadable payload: {e}"),
-                        }
-                    }
-                }
-                Err(e) => {
-                    log::warn!("events: {e}");
-                    break;
-                }
+            let received = listener.receive(|text| match serde_json::from_str::<Event>(&text) {
+                Ok(event) => local.send(event),
+                Err(e) => log::warn!("events: unreadable payload: {e}"),
+            });
+            if let Err(e) = received {
+                log::warn!("events: {e}");
+                break;
             }
             std::thread::sleep(Duration::from_millis(20));
         }
