@@ -68,9 +68,9 @@ pub struct MessageForm {
     /// a file name counts as a file). Its type is sniffed from its bytes and its name
     /// sanitized. On a chat reply each goes to the chat server's `uploadForCustomer`; on an
     /// e-mail reply they are the mail's attachments (at most 20 MiB together).
-    #[serde(default, skip_deserializing)]
+    // The body reader takes file parts as files; what reaches this field is left unread.
     #[schema(value_type = Option<Vec<String>>, format = Binary, max_items = 10)]
-    pub file: Option<()>,
+    pub file: Option<serde_json::Value>,
 }
 
 fn type_rule(value: &str) -> Result<(), ValidationError> {
