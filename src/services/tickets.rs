@@ -1,6 +1,8 @@
 //! Tickets as agents work them: their JSON shape, their timeline, and the changes agents make
 //! (each change is a timeline event; assigning a waiting chat picks it up).
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use crate::db::models::chat_session::{ChatSession, STATE_ENDED};
@@ -65,31 +67,51 @@ pub struct TicketView {
 }
 
 fn view(conn: &mut DbConnection, row: Ticket) -> Result<TicketView, ApiError> {
-    let session = ChatSession::of_ticket(conn, row.id)?;
-    Ok(TicketView {
-        tags: TicketTag::of_ticket(conn, row.id)?,
-        id: row.id,
-        title: row.title,
-        status: row.status,
-        priority: row.priority,
-        channel_id: row.channel_id,
-        channel_name: channel_name(row.channel_id),
-        direction: row.direction,
-        customer_id: row.customer_id,
-        assigned_user_id: row.assigned_user_id,
-        assigned_group_id: None,
-        created_at: iso(row.created_at),
-        last_update: iso(row.updated_at),
-        last_update_agent: row.last_update_agent.map(iso),
-        last_update_customer: row.last_update_customer.map(iso),
-        closed_at: row.closed_at.map(iso),
-        source_url: row.source_url,
-        chat_server: session.as_ref().map(|s| s.chat_server.clone()),
-        chat_session_id: session.as_ref().map(|s| s.chat_session_id.clone()),
-        chat_state: session.as_ref().map(|s| s.state.clone()),
-        picked_up_at: session.and_then(|s| s.picked_up_at).map(iso),
-        timeline: None,
-    })
+    Ok(views(conn, vec![row])?.remove(0))
+}
+
+/// The tickets as agents see them, with their sessions and tags: three queries for a whole
+/// page, whatever its size.
+fn views(conn: &mut DbConnection, rows: Vec<Ticket>) -> Result<Vec<TicketView>, ApiError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut sessions: HashMap<i64, ChatSession> = ChatSession::of_tickets(conn, &ids)?
+        .into_iter()
+        .map(|s| (s.ticket_id, s))
+        .collect();
+    let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
+    for (ticket, tag) in TicketTag::of_tickets(conn, &ids)? {
+        tags.entry(ticket).or_default().push(tag);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let session = sessions.remove(&row.id);
+            TicketView {
+                tags: tags.remove(&row.id).unwrap_or_default(),
+                id: row.id,
+                title: row.title,
+                status: row.status,
+                priority: row.priority,
+                channel_id: row.channel_id,
+                channel_name: channel_name(row.channel_id),
+                direction: row.direction,
+                customer_id: row.customer_id,
+                assigned_user_id: row.assigned_user_id,
+                assigned_group_id: None,
+                created_at: iso(row.created_at),
+                last_update: iso(row.updated_at),
+                last_update_agent: row.last_update_agent.map(iso),
+                last_update_customer: row.last_update_customer.map(iso),
+                closed_at: row.closed_at.map(iso),
+                source_url: row.source_url,
+                chat_server: session.as_ref().map(|s| s.chat_server.clone()),
+                chat_session_id: session.as_ref().map(|s| s.chat_session_id.clone()),
+                chat_state: session.as_ref().map(|s| s.state.clone()),
+                picked_up_at: session.and_then(|s| s.picked_up_at).map(iso),
+                timeline: None,
+            }
+        })
+        .collect())
 }
 
 pub async fn get(db: &Db, tenant_id: i64, id: i64, history: bool) -> Result<TicketView, ApiError> {
@@ -135,11 +157,7 @@ pub async fn list(
             limit,
             i64::from(count_limit),
         )?;
-        let items = rows
-            .into_iter()
-            .map(|row| view(conn, row))
-            .collect::<Result<_, _>>()?;
-        Ok((items, total))
+        Ok((views(conn, rows)?, total))
     })
     .await
 }

@@ -222,4 +222,15 @@ impl ChatSession {
         }
         Ok(())
     }
+
+    /// The sessions of these tickets, in one query.
+    pub fn of_tickets(
+        conn: &mut DbConnection,
+        ticket_ids: &[i64],
+    ) -> Result<Vec<ChatSession>, ApiError> {
+        Ok(on_backend!(conn, |c| chat_sessions::table
+            .filter(chat_sessions::ticket_id.eq_any(ticket_ids))
+            .select(ChatSession::as_select())
+            .load(c))?)
+    }
 }

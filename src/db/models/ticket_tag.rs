@@ -46,4 +46,16 @@ impl TicketTag {
         }
         Ok(())
     }
+
+    /// The tags of each of these tickets, in one query: `(ticket_id, tag)`, in tag order.
+    pub fn of_tickets(
+        conn: &mut DbConnection,
+        ticket_ids: &[i64],
+    ) -> Result<Vec<(i64, String)>, ApiError> {
+        Ok(on_backend!(conn, |c| ticket_tags::table
+            .filter(ticket_tags::ticket_id.eq_any(ticket_ids))
+            .order((ticket_tags::ticket_id, ticket_tags::tag))
+            .select((ticket_tags::ticket_id, ticket_tags::tag))
+            .load(c))?)
+    }
 }
