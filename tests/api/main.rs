@@ -21,6 +21,7 @@ mod queue;
 mod race;
 mod replies;
 mod search;
+mod security;
 mod stream;
 mod tickets;
 mod users;
