@@ -7,6 +7,24 @@ use crate::error::ApiError;
 /// The contact fields a chat account may require the widget to ask for.
 pub const CONTACT_FIELDS: [&str; 3] = ["customerName", "emailAddress", "phoneNumber"];
 
+/// A name people read: no control characters (a newline or an escape in a widget's title).
+pub fn name_rule(name: &str) -> Result<(), validator::ValidationError> {
+    match name.chars().any(char::is_control) {
+        true => {
+            Err(validator::ValidationError::new("pattern")
+                .with_message("no control characters".into()))
+        }
+        false => Ok(()),
+    }
+}
+
+pub fn check_name(name: &str) -> Result<(), ApiError> {
+    if name.trim().is_empty() || name.chars().count() > 200 {
+        return Err(ApiError::invalid("name", "length", "1 to 200 characters"));
+    }
+    name_rule(name).map_err(|_| ApiError::invalid("name", "pattern", "no control characters"))
+}
+
 pub fn check_time_zone(time_zone: &str) -> Result<(), ApiError> {
     time_zone.parse::<chrono_tz::Tz>().map(|_| ()).map_err(|_| {
         ApiError::invalid(
@@ -36,5 +54,19 @@ pub fn check_required_fields(fields: &[String]) -> Result<(), ApiError> {
             format!("{bad:?} is not one of {}", CONTACT_FIELDS.join(", ")),
         )),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_have_no_control_characters() {
+        assert!(check_name("Website chat").is_ok());
+        assert!(check_name("Café «chat»").is_ok());
+        assert!(check_name("Shop\nchat").is_err());
+        assert!(check_name("Shop\u{1b}[31m").is_err());
+        assert!(check_name("  ").is_err());
     }
 }

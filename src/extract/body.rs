@@ -111,6 +111,19 @@ pub fn json_fields(body: &[u8]) -> Result<Fields, ApiError> {
 pub fn urlencoded_fields(body: &[u8]) -> Result<Fields, ApiError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
         .map_err(|e| ApiError::MalformedBody(format!("invalid urlencoded body: {e}")))?;
+    // The decoder puts U+FFFD where bytes are not UTF-8; a body that did not send one itself
+    // sent bytes that are no text, refused as multipart and JSON refuse them.
+    let sent_one = body.windows(3).any(|w| w == "\u{FFFD}".as_bytes())
+        || body
+            .windows(9)
+            .any(|w| w.eq_ignore_ascii_case(b"%EF%BF%BD"));
+    if let Some((name, _)) = pairs.iter().find(|(_, v)| v.contains('\u{FFFD}')) {
+        if !sent_one {
+            return Err(ApiError::MalformedBody(format!(
+                "urlencoded field {name:?} is not UTF-8 text"
+            )));
+        }
+    }
     Ok(pairs.into_iter().collect())
 }
 

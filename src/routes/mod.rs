@@ -13,8 +13,9 @@ pub mod ticket;
 pub mod user;
 pub mod view;
 
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::Method;
-use actix_web::{web, FromRequest, Handler, HttpResponse, Responder, Route};
+use actix_web::{web, FromRequest, Handler, HttpResponse, Responder, ResponseError, Route};
 use serde::Serialize;
 
 use crate::error::ApiError;
@@ -82,12 +83,25 @@ impl Router<'_> {
     /// One path with its methods; any other method on it answers `405`.
     pub fn resource<const N: usize>(&mut self, path: &str, routes: [(Method, Route); N]) {
         let mut resource = web::resource(path);
+        let mut allowed = Vec::with_capacity(N);
         for (method, route) in routes {
+            allowed.push(method.to_string());
             self.table.push((method, path.to_owned()));
             resource = resource.route(route);
         }
         if let Some(cfg) = self.cfg.as_deref_mut() {
-            cfg.service(resource.default_service(web::to(method_not_allowed)));
+            // RFC 9110: a 405 says which methods the path takes.
+            let allow = allowed.join(", ");
+            cfg.service(resource.default_service(web::to(move || {
+                let allow = allow.clone();
+                async move {
+                    let mut answer = ApiError::MethodNotAllowed.error_response();
+                    if let Ok(value) = HeaderValue::from_str(&allow) {
+                        answer.headers_mut().insert(header::ALLOW, value);
+                    }
+                    answer
+                }
+            })));
         }
     }
 }
@@ -119,10 +133,6 @@ pub fn list<T: Serialize>(items: Vec<T>, start: i64, limit: i64, total: i64) -> 
 
 pub async fn not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError::NotFound)
-}
-
-pub async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::MethodNotAllowed)
 }
 
 /// A numeric id from the path; anything else names nothing, so it is a 404.

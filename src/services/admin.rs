@@ -8,7 +8,9 @@ use crate::db::models::tenant::Tenant;
 use crate::db::models::user::User;
 use crate::db::{now_millis, Db};
 use crate::domain::access::{normalize_domain, parse_cidr};
-use crate::domain::chat_account::{check_required_fields, check_service_hours, check_time_zone};
+use crate::domain::chat_account::{
+    check_name, check_required_fields, check_service_hours, check_time_zone,
+};
 use crate::domain::chat_requests::TOKEN;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
@@ -102,6 +104,7 @@ pub fn create_chat_account(
             "at least 10 letters and digits",
         ));
     }
+    check_name(&options.name)?;
     check_time_zone(&options.time_zone)?;
     let service_hours = check_service_hours(&options.service_hours)?;
     check_required_fields(&options.required_fields)?;

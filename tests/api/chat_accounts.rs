@@ -163,6 +163,8 @@ async fn bad_settings_are_400s_naming_them_and_nothing_changes() {
         ),
         (json!({"queueMaxLength": -1}), "queueMaxLength", "range"),
         (json!({"transcripts": "perhaps"}), "transcripts", "boolean"),
+        (json!({"name": "Shop\u{1b}[31m chat"}), "name", "pattern"),
+        (json!({"name": "Shop\nchat"}), "name", "pattern"),
     ] {
         let a = app
             .agent_call(

@@ -250,7 +250,16 @@ async fn garbage_never_gets_a_500() {
         .await
         .unwrap();
     assert_eq!(r.status(), 405);
+    assert_eq!(r.headers()["allow"], "POST");
     assert!(r.text().await.unwrap().contains("method_not_allowed"));
+    let r = app
+        .client
+        .patch(format!("{}/api/v2/view/1", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 405);
+    assert_eq!(r.headers()["allow"], "GET, PUT, DELETE");
 }
 
 #[tokio::test]
@@ -265,6 +274,36 @@ async fn a_nul_character_is_a_400_naming_the_field_on_both_databases() {
         assert_eq!(a.field_codes("phoneNumber"), vec!["pattern"]);
     }
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM messages"), 0);
+}
+
+#[tokio::test]
+async fn urlencoded_bytes_that_are_not_utf8_are_a_400_like_on_every_content_type() {
+    let app = spawn_app().await;
+    let form = format!(
+        "chatServer=chat.example.com&chatSessionID=session-utf8-001&chatAccountToken={}",
+        app.chat_token
+    );
+    let bad = format!("{form}&message=caf%E9");
+    let a = raw_post(
+        &app,
+        "notifyUserNewChatMessage",
+        "application/x-www-form-urlencoded",
+        bad.as_bytes(),
+    )
+    .await;
+    assert_eq!(a.status, 400, "{}", a.body);
+    assert_eq!(a.body["code"], "malformed_body");
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM messages"), 0);
+    // A replacement character the client really sent is text like any other.
+    let good = format!("{form}&message=caf%EF%BF%BD");
+    let a = raw_post(
+        &app,
+        "notifyUserNewChatMessage",
+        "application/x-www-form-urlencoded",
+        good.as_bytes(),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.body);
 }
 
 #[tokio::test]

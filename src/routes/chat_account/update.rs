@@ -8,6 +8,7 @@ use validator::{Validate, ValidationError};
 
 use crate::config::Settings;
 use crate::db::Db;
+use crate::domain::chat_account::name_rule;
 use crate::domain::form::{non_empty, TextList};
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
@@ -19,9 +20,14 @@ use crate::services::chat_accounts::{self, ChatAccountChanges, ChatAccountView};
 /// `PUT /api/v2/chatAccount/{id}`: only the fields sent change.
 #[derive(Deserialize, Validate, ToSchema)]
 pub struct ChatAccountForm {
+    /// No control characters.
     #[serde(default, deserialize_with = "non_empty")]
-    #[validate(length(min = 1, max = 200))]
-    #[schema(min_length = 1, max_length = 200)]
+    #[validate(length(min = 1, max = 200), custom(function = name_rule))]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]+$"
+    )]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "non_empty")]
     #[validate(length(min = 2, max = 35))]
