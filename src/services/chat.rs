@@ -92,6 +92,14 @@ pub fn open_session(
 ) -> Result<OpenedSession, ApiError> {
     let tenant_id = account.tenant_id;
     if let Some(session) = ChatSession::find(conn, tenant_id, chat_server, chat_session_id)? {
+        // What went on a deleted ticket would be stored where nobody sees it: say so.
+        if Ticket::is_deleted(conn, session.ticket_id)? {
+            return Err(ApiError::invalid(
+                "chatSessionID",
+                "ticket_deleted",
+                "this chat's ticket was deleted: continue in a new session",
+            ));
+        }
         if !first.contact.is_empty() {
             let customer_id = Ticket::customer_id(conn, session.ticket_id)?;
             Customer::find_including_deleted(conn, tenant_id, customer_id)?

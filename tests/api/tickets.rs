@@ -271,6 +271,17 @@ async fn a_deleted_ticket_is_gone_from_lists_but_kept() {
         app.count("SELECT COUNT(*) AS n FROM tickets WHERE deleted_at IS NOT NULL"),
         1
     );
+    // The chat server is told, not answered 200 for what nobody would ever see.
+    let later = app.send_message("session-delete-1", "still there?").await;
+    assert_eq!(later.status, 400, "{}", later.body);
+    assert_eq!(later.field_codes("chatSessionID"), ["ticket_deleted"]);
+    let file = app
+        .upload("session-delete-1", "late.txt", b"late".to_vec())
+        .await;
+    assert_eq!(file.status, 400, "{}", file.body);
+    assert_eq!(file.field_codes("chatSessionID"), ["ticket_deleted"]);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM messages"), 1);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM attachments"), 0);
 }
 
 #[tokio::test]
