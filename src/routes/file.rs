@@ -40,7 +40,7 @@ const CHUNK: usize = 64 * 1024;
     ),
     responses(
         (status = 200, description = "The file, in its stored content type.",
-            content_type = "application/octet-stream", body = inline(FileBytes),
+            content_type = "*/*", body = inline(FileBytes),
             headers(
                 ("Content-Disposition" = String,
                     description = "`attachment` with the file's sanitized name"),

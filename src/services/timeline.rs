@@ -114,6 +114,35 @@ pub struct TimelineAttachment {
     pub created_at: String,
 }
 
+/// What a chat event can be: the names `chat_events.kind` holds. (The two kinds of `event`
+/// entries name different things, so an entry is one or the other.)
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum ChatHappening {
+    Startedtyping,
+    Stoppedtyping,
+    Expandedchat,
+    Minimizedchat,
+    Visited,
+    Ended,
+}
+
+/// What a ticket change can be: the names `ticket_events.kind` holds.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum TicketChange {
+    Created,
+    Title,
+    Status,
+    Priority,
+    Assignment,
+    Tags,
+    PickedUp,
+    Deleted,
+}
+
 /// Something that happened in the chat (`type` `event`): `startedtyping`, `stoppedtyping`,
 /// `expandedchat`, `minimizedchat`, `visited` (with its `url`), `ended`.
 #[derive(Debug, Serialize, ToSchema)]
@@ -121,6 +150,7 @@ pub struct TimelineChatEvent {
     /// `event`.
     #[serde(rename = "type")]
     pub kind: &'static str,
+    #[schema(value_type = ChatHappening)]
     pub event: String,
     pub url: Option<String>,
     #[schema(format = DateTime)]
@@ -134,6 +164,7 @@ pub struct TimelineTicketEvent {
     /// `event`.
     #[serde(rename = "type")]
     pub kind: &'static str,
+    #[schema(value_type = TicketChange)]
     pub event: String,
     pub from: Option<String>,
     pub to: Option<String>,

@@ -75,9 +75,12 @@ impl Schemas<'_> {
                     .iter()
                     .filter_map(|c| self.check(c, value, at).err())
                     .collect();
-                return match failures.len() < choices.len() {
-                    true => Ok(()),
-                    false => Err(format!("{at}: matches no choice: {failures:?}")),
+                let matched = choices.len() - failures.len();
+                return match (key, matched) {
+                    (_, 0) => Err(format!("{at}: matches no choice: {failures:?}")),
+                    // `oneOf` means exactly one: an answer two choices fit is ambiguous.
+                    ("oneOf", n) if n > 1 => Err(format!("{at}: matches {n} choices of oneOf")),
+                    _ => Ok(()),
                 };
             }
         }
@@ -114,6 +117,7 @@ impl Schemas<'_> {
             "number" => value.is_number(),
             "boolean" => value.is_boolean(),
             "object" => value.is_object(),
+            "null" => value.is_null(),
             _ => true,
         };
         if !types.is_empty() && !types.iter().any(|t| fits(t)) {

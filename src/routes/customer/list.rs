@@ -26,10 +26,10 @@ pub struct CustomerListQuery {
     #[validate(range(min = 1, max = MAX_LIMIT))]
     #[param(minimum = 1, maximum = 99, default = 15)]
     pub itemLimit: Option<i64>,
-    /// Matches name, e-mail or phone.
+    /// Matches name, e-mail or phone; empty: no filter.
     #[serde(default, deserialize_with = "non_empty")]
     #[validate(length(min = 1, max = 100), regex(path = *QUERY, code = "pattern"))]
-    #[param(min_length = 1, max_length = 100, pattern = r"^[0-9a-zA-Z ]+$")]
+    #[param(max_length = 100, pattern = r"^[0-9a-zA-Z ]*$")]
     pub query: Option<String>,
 }
 

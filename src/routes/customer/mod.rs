@@ -15,7 +15,7 @@ use crate::routes::{on, Router};
 
 pub(crate) const MAX_LIMIT: i64 = 99;
 pub(crate) static QUERY: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[0-9a-zA-Z ]+$").expect("valid pattern"));
+    LazyLock::new(|| Regex::new(r"^[0-9a-zA-Z ]*$").expect("valid pattern"));
 
 pub fn routes(r: &mut Router) {
     r.resource("/api/v2/customer", [on(Method::GET, list::handle)]);

@@ -50,10 +50,10 @@ pub struct TicketListQuery {
     #[param(minimum = 1)]
     pub applyView: Option<i64>,
     /// Full text: every word, as a prefix in any case, must match the ticket's title, one of
-    /// its messages, or its customer's name, e-mail or phone.
+    /// its messages, or its customer's name, e-mail or phone. Empty: no filter.
     #[serde(default, deserialize_with = "non_empty")]
     #[validate(length(min = 1, max = 500))]
-    #[param(min_length = 1, max_length = 500, example = "order arrived")]
+    #[param(max_length = 500, example = "order arrived")]
     pub query: Option<String>,
 }
 
