@@ -99,9 +99,9 @@ fn short_items(items: &[String]) -> Result<(), ValidationError> {
     tag = "chatAccount",
     params(("id" = i64, Path, minimum = 1, description = "The chat account's id.")),
     request_body(content(
-        (ChatAccountForm = "application/json"),
-        (ChatAccountForm = "application/x-www-form-urlencoded"),
-        (ChatAccountForm = "multipart/form-data"),
+        (Option<ChatAccountForm> = "application/json"),
+        (Option<ChatAccountForm> = "application/x-www-form-urlencoded"),
+        (Option<ChatAccountForm> = "multipart/form-data"),
     )),
     responses(
         (status = 200, description = "Its settings now.", body = Item<ChatAccountView>),

@@ -49,9 +49,9 @@ pub struct CustomerUpdateForm {
         ("id" = i64, Path, minimum = 1, description = "The customer's id."),
     ),
     request_body(content(
-        (CustomerUpdateForm = "multipart/form-data"),
-        (CustomerUpdateForm = "application/x-www-form-urlencoded"),
-        (CustomerUpdateForm = "application/json"),
+        (Option<CustomerUpdateForm> = "multipart/form-data"),
+        (Option<CustomerUpdateForm> = "application/x-www-form-urlencoded"),
+        (Option<CustomerUpdateForm> = "application/json"),
     )),
     responses(
         (status = 200, description = "The customer.", body = Item<Customer>),

@@ -79,9 +79,9 @@ fn tags_rule(tags: &[String]) -> Result<(), ValidationError> {
         ("id" = i64, Path, minimum = 1, description = "The ticket's id."),
     ),
     request_body(content(
-        (TicketUpdateForm = "multipart/form-data"),
-        (TicketUpdateForm = "application/x-www-form-urlencoded"),
-        (TicketUpdateForm = "application/json"),
+        (Option<TicketUpdateForm> = "multipart/form-data"),
+        (Option<TicketUpdateForm> = "application/x-www-form-urlencoded"),
+        (Option<TicketUpdateForm> = "application/json"),
     )),
     responses(
         (status = 200, description = "The ticket.", body = Item<TicketView>),

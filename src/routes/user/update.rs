@@ -48,9 +48,9 @@ pub struct UserUpdateForm {
         ("id" = i64, Path, minimum = 1, description = "The agent's id."),
     ),
     request_body(content(
-        (UserUpdateForm = "multipart/form-data"),
-        (UserUpdateForm = "application/x-www-form-urlencoded"),
-        (UserUpdateForm = "application/json"),
+        (Option<UserUpdateForm> = "multipart/form-data"),
+        (Option<UserUpdateForm> = "application/x-www-form-urlencoded"),
+        (Option<UserUpdateForm> = "application/json"),
     )),
     responses(
         (status = 200, description = "The agent.", body = Item<User>),

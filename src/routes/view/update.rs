@@ -46,9 +46,9 @@ pub struct ViewUpdateForm {
         ("id" = i64, Path, minimum = 1, description = "The view's id."),
     ),
     request_body(content(
-        (ViewUpdateForm = "multipart/form-data"),
-        (ViewUpdateForm = "application/x-www-form-urlencoded"),
-        (ViewUpdateForm = "application/json"),
+        (Option<ViewUpdateForm> = "multipart/form-data"),
+        (Option<ViewUpdateForm> = "application/x-www-form-urlencoded"),
+        (Option<ViewUpdateForm> = "application/json"),
     )),
     responses(
         (status = 200, description = "The view.", body = Item<View>),
