@@ -13,7 +13,7 @@ use crate::db::{Db, Dialect};
 use crate::error::ApiError;
 use crate::extract::auth::KeyCache;
 use crate::routes;
-use crate::services::events::Events;
+use crate::services::events::{Events, KeysRevoked, Payload};
 
 pub struct Application {
     port: u16,
@@ -84,11 +84,20 @@ impl Application {
             }
             Dialect::Sqlite => Events::local(settings.server.stream_buffer),
         };
-        let events = web::Data::new(events);
-        let db = web::Data::new(db);
         let keys = web::Data::new(KeyCache::new(Duration::from_secs(
             settings.server.api_key_cache_seconds,
         )));
+        // A revocation reaches every instance's key cache at once, not after its time to live.
+        let cache = keys.clone();
+        events.on_internal(move |event| {
+            if event.kind == KeysRevoked::KIND {
+                if let Ok(revoked) = serde_json::from_value::<KeysRevoked>(event.data.clone()) {
+                    cache.forget(&revoked.prefixes);
+                }
+            }
+        });
+        let events = web::Data::new(events);
+        let db = web::Data::new(db);
         let settings = web::Data::new(settings);
         let server = HttpServer::new(move || {
             App::new()

@@ -75,6 +75,14 @@ impl KeyCache {
         }
     }
 
+    /// Forgets these keys: the next request with one reads it again.
+    pub fn forget(&self, prefixes: &[String]) {
+        let mut rows = self.rows.write().unwrap_or_else(|e| e.into_inner());
+        for prefix in prefixes {
+            rows.remove(prefix);
+        }
+    }
+
     fn get(&self, prefix: &str) -> Option<ApiKeyRow> {
         let rows = self.rows.read().unwrap_or_else(|e| e.into_inner());
         rows.get(prefix)

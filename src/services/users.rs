@@ -1,9 +1,11 @@
 //! The tenant's agents, as the agent API and the command line manage them. An agent's
 //! e-mail address is kept in lower case and is unique within the tenant (`409` when taken).
 
+use crate::db::models::api_key::ApiKeyRow;
 use crate::db::models::user::{User, UserChanges};
 use crate::db::{Db, DbConnection};
 use crate::error::ApiError;
+use crate::services::events::{Events, KeysRevoked};
 
 const EMAIL_TAKEN: &str = "another agent has this e-mail";
 
@@ -81,7 +83,19 @@ pub async fn update(
     .await
 }
 
-pub async fn delete(db: &Db, tenant_id: i64, id: i64) -> Result<(), ApiError> {
-    db.write(move |conn| User::find(conn, tenant_id, id)?.delete(conn))
-        .await
+/// Removes the agent and revokes the keys bound to them, on every instance at once: from
+/// then on they are `401`.
+pub async fn delete(db: &Db, events: &Events, tenant_id: i64, id: i64) -> Result<(), ApiError> {
+    let prefixes = db
+        .write(move |conn| {
+            let user = User::find(conn, tenant_id, id)?;
+            let prefixes = ApiKeyRow::revoke_of_user(conn, tenant_id, user.id)?;
+            user.delete(conn)?;
+            Ok(prefixes)
+        })
+        .await?;
+    if !prefixes.is_empty() {
+        events.send(tenant_id, &KeysRevoked { prefixes });
+    }
+    Ok(())
 }

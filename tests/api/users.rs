@@ -62,3 +62,54 @@ async fn agents_are_created_listed_updated_and_deleted() {
     assert_eq!(bad.status, 400);
     assert_eq!(bad.field_codes("name"), vec!["required"]);
 }
+
+#[tokio::test]
+async fn deleting_an_agent_revokes_their_keys_at_once_on_every_instance() {
+    let app = spawn_app().await;
+    let (_, admin) = app.agent("Admin", &[Permission::UserRead, Permission::UserCud]);
+    let (bob, key) = app.agent("Bob", &[Permission::TicketRead, Permission::MessageCreate]);
+    let twin = if app.is_postgres() {
+        Some(app.twin().await)
+    } else {
+        None
+    };
+    let addresses: Vec<String> = std::iter::once(app.address.clone())
+        .chain(twin.iter().map(|t| t.address.clone()))
+        .collect();
+    let status = |address: &str| {
+        let request = app
+            .client
+            .get(format!("{address}/api/v2/ticket"))
+            .header("apiKey", &key);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    // Every instance has the key in its cache now.
+    for address in &addresses {
+        assert_eq!(status(address).await, 200);
+    }
+    let d = app
+        .agent_call(Method::DELETE, &format!("user/{bob}"), &admin, None)
+        .await;
+    assert_eq!(d.status, 200, "{}", d.body);
+    assert_eq!(status(&app.address).await, 401, "the deleting instance");
+    if let Some(twin) = &twin {
+        // The other instance hears of it over Postgres within moments, well inside the
+        // cache's five seconds.
+        let mut answered = 0;
+        for _ in 0..100 {
+            answered = status(&twin.address).await;
+            if answered == 401 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(answered, 401, "the other instance");
+    }
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM api_keys WHERE revoked_at IS NULL AND prefix = '{}'",
+            &key[3..15]
+        )),
+        0
+    );
+}

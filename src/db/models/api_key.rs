@@ -51,6 +51,23 @@ impl ApiKeyRow {
             .first(c)
             .optional())?)
     }
+
+    /// Revokes every live key bound to the agent; their prefixes.
+    pub fn revoke_of_user(
+        conn: &mut DbConnection,
+        tenant_id: i64,
+        user_id: i64,
+    ) -> Result<Vec<String>, ApiError> {
+        let live = api_keys::table
+            .filter(api_keys::tenant_id.eq(tenant_id))
+            .filter(api_keys::user_id.eq(user_id))
+            .filter(api_keys::revoked_at.is_null());
+        let prefixes = live.select(api_keys::prefix).load(conn)?;
+        diesel::update(live)
+            .set(api_keys::revoked_at.eq(now_millis()))
+            .execute(conn)?;
+        Ok(prefixes)
+    }
 }
 
 impl ApiKeyRow {

@@ -8,6 +8,7 @@ use crate::error::ApiError;
 use crate::extract::Auth;
 use crate::openapi::answers::{KeyErrors, NotFound, Outcome};
 use crate::routes::{path_id, result};
+use crate::services::events::Events;
 use crate::services::users;
 
 #[derive(Serialize, ToSchema)]
@@ -39,9 +40,10 @@ pub async fn handle(
     Auth(auth): Auth,
     id: web::Path<String>,
     db: web::Data<Db>,
+    events: web::Data<Events>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Permission::UserCud)?;
     let id = path_id(&id, "user")?;
-    users::delete(&db, auth.tenant_id, id).await?;
+    users::delete(&db, &events, auth.tenant_id, id).await?;
     Ok(result("User deleted.", UserDeleted { user_id: id }))
 }

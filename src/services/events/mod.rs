@@ -55,6 +55,23 @@ impl Event {
     }
 }
 
+impl Event {
+    /// An event between instances, never shown on a stream: its kind starts with `_`.
+    pub fn is_internal(&self) -> bool {
+        self.kind.starts_with('_')
+    }
+}
+
+/// `_keys_revoked`: these API keys (by prefix) are revoked; every instance forgets them.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct KeysRevoked {
+    pub prefixes: Vec<String>,
+}
+
+impl Payload for KeysRevoked {
+    const KIND: &'static str = "_keys_revoked";
+}
+
 /// What one type of event says: its `data` on the stream.
 pub trait Payload: Serialize {
     const KIND: &'static str;
@@ -172,10 +189,19 @@ impl Payload for TicketUpdated {
 struct Channels {
     buffer: usize,
     by_tenant: Arc<RwLock<HashMap<i64, broadcast::Sender<Arc<Event>>>>>,
+    /// What this instance does on an internal event (one no stream shows).
+    hooks: Arc<RwLock<Vec<Hook>>>,
 }
+
+type Hook = Arc<dyn Fn(&Event) + Send + Sync>;
 
 impl Channels {
     fn send(&self, event: Event) {
+        if event.is_internal() {
+            let hooks = self.hooks.read().unwrap_or_else(|e| e.into_inner()).clone();
+            hooks.iter().for_each(|hook| hook(&event));
+            return;
+        }
         let by_tenant = self.by_tenant.read().unwrap_or_else(|e| e.into_inner());
         if let Some(tx) = by_tenant.get(&event.tenant_id) {
             // No receiver left is no error: the channel goes at the next subscribe.
@@ -208,6 +234,7 @@ impl Events {
         let local = Channels {
             buffer: buffer.max(1),
             by_tenant: Arc::new(RwLock::new(HashMap::new())),
+            hooks: Arc::new(RwLock::new(Vec::new())),
         };
         Events {
             local,
@@ -245,6 +272,11 @@ impl Events {
 
     /// Sends the event to every stream of its tenant (on every instance). Never blocks.
     pub fn publish(&self, event: Event) {
+        // This instance acts on its own internal events at once, before its answer goes out;
+        // the others hear of them over Postgres (and this one again, which changes nothing).
+        if event.is_internal() && self.postgres.is_some() {
+            self.local.send(event.clone());
+        }
         match &self.postgres {
             None => {
                 // No receiver (no stream open) is no error.
@@ -260,6 +292,12 @@ impl Events {
                 }
             },
         }
+    }
+
+    /// Runs `hook` on every internal event that reaches this instance (from any instance).
+    pub fn on_internal(&self, hook: impl Fn(&Event) + Send + Sync + 'static) {
+        let mut hooks = self.local.hooks.write().unwrap_or_else(|e| e.into_inner());
+        hooks.push(Arc::new(hook));
     }
 
     /// The tenant's events from now on.
