@@ -20,8 +20,6 @@ use serde_json::Value;
 
 pub const CHAT_SERVER: &str = "chat.example.com";
 
-const TEMPLATE: &str = "omnibridge_test_template";
-
 fn postgres_base() -> Option<String> {
     std::env::var("OMNIBRIDGE_TEST_POSTGRES")
         .ok()
@@ -31,7 +29,8 @@ fn postgres_base() -> Option<String> {
 
 /// Serializes CREATE/DROP DATABASE (Postgres refuses to copy a template being copied).
 static PG_ADMIN: Mutex<()> = Mutex::new(());
-static TEMPLATE_READY: OnceLock<()> = OnceLock::new();
+/// The migrated database every test database is copied from, one per Postgres role.
+static TEMPLATE: OnceLock<String> = OnceLock::new();
 
 fn pg_admin(base: &str) -> PgConnection {
     PgConnection::establish(&format!("{base}/postgres")).expect("connect to the Postgres server")
@@ -39,30 +38,41 @@ fn pg_admin(base: &str) -> PgConnection {
 
 fn postgres_database(base: &str) -> (String, String) {
     let _guard = PG_ADMIN.lock().unwrap_or_else(|e| e.into_inner());
-    TEMPLATE_READY.get_or_init(|| {
+    let template = TEMPLATE.get_or_init(|| {
         let mut admin = pg_admin(base);
+        // Only what this role owns: another role's leftovers (or template) are not ours to drop.
+        let role = diesel::sql_query("SELECT current_user::text AS name")
+            .get_result::<DbName>(&mut admin)
+            .expect("the role")
+            .name;
+        let template = format!(
+            "omnibridge_template_{}",
+            role.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+        );
         let stale: Vec<String> = diesel::sql_query(
-            "SELECT datname AS name FROM pg_database WHERE datname LIKE 'ob_test_%'",
+            "SELECT datname AS name FROM pg_database WHERE datname LIKE 'ob_test_%' \
+             AND pg_get_userbyid(datdba) = current_user",
         )
         .load::<DbName>(&mut admin)
         .expect("list stale test databases")
         .into_iter()
         .map(|d| d.name)
         .collect();
-        for name in stale.iter().map(String::as_str).chain([TEMPLATE]) {
+        for name in stale.iter().map(String::as_str).chain([template.as_str()]) {
             diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                 .execute(&mut admin)
                 .expect("drop old test database");
         }
-        diesel::sql_query(format!("CREATE DATABASE {TEMPLATE}"))
+        diesel::sql_query(format!("CREATE DATABASE {template}"))
             .execute(&mut admin)
             .expect("create template");
-        let db = Db::connect(&format!("{base}/{TEMPLATE}"), 1, "FULL").expect("template pool");
+        let db = Db::connect(&format!("{base}/{template}"), 1, "FULL").expect("template pool");
         db.migrate().expect("migrate template");
+        template
     });
     let name = format!("ob_test_{}", uuid::Uuid::new_v4().simple());
     let mut admin = pg_admin(base);
-    diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE}"))
+    diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {template}"))
         .execute(&mut admin)
         .expect("create test database");
     (format!("{base}/{name}"), name)
@@ -676,19 +686,36 @@ pub struct SmtpSink {
 }
 
 impl SmtpSink {
+    /// Debian's interpreter, where python3-aiosmtpd is installed, whatever else is on PATH.
+    fn python() -> Option<&'static str> {
+        ["/usr/bin/python3", "python3"].into_iter().find(|p| {
+            std::process::Command::new(p)
+                .args(["-c", "import aiosmtpd"])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+    }
+
+    /// Whether a test that needs a real SMTP server should skip: there is none to be had here
+    /// (`cargo test` alone needs nothing but cargo). The README's test command installs it and
+    /// sets `OMNIBRIDGE_TEST_REQUIRE_SMTP`, which turns a missing one into a failure.
+    pub fn unavailable() -> bool {
+        if SmtpSink::python().is_some() {
+            return false;
+        }
+        assert!(
+            std::env::var_os("OMNIBRIDGE_TEST_REQUIRE_SMTP").is_none(),
+            "no python3 with aiosmtpd (apt-get install python3-aiosmtpd)"
+        );
+        eprintln!("skipped: no SMTP server (apt-get install python3-aiosmtpd)");
+        true
+    }
+
     pub fn start(port: u16) -> SmtpSink {
         let dir = tempfile::tempdir().expect("temp dir");
         let maildir = dir.path().join("maildir");
-        // Debian's interpreter, where python3-aiosmtpd is installed, whatever else is on PATH.
-        let python = ["/usr/bin/python3", "python3"]
-            .into_iter()
-            .find(|p| {
-                std::process::Command::new(p)
-                    .args(["-c", "import aiosmtpd"])
-                    .output()
-                    .is_ok_and(|o| o.status.success())
-            })
-            .expect("python3 with aiosmtpd (apt-get install python3-aiosmtpd)");
+        let python =
+            SmtpSink::python().expect("python3 with aiosmtpd (apt-get install python3-aiosmtpd)");
         let child = std::process::Command::new(python)
             .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
             .args(["-c", "aiosmtpd.handlers.Mailbox"])
