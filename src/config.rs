@@ -62,8 +62,9 @@ pub struct ServerSettings {
     pub stream_buffer: usize,
     /// Agents are notified of a chat still waiting after this long; 0 = never.
     pub wait_alert_seconds: u64,
-    /// A request body must have arrived whole within this long (else `408`), so a client
-    /// that stops sending cannot hold a connection.
+    /// A request body must have arrived whole within this long, plus a second per 64 KiB it
+    /// declares (else `408`), so a client that stops sending cannot hold a connection;
+    /// 0 = no deadline.
     pub body_timeout_seconds: u64,
 }
 

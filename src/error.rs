@@ -106,7 +106,8 @@ pub enum ErrorCode {
 /// Every error answer. On `400 validation_failed`, `fields` lists every failing field with
 /// the codes of the rules it broke, never only the first: `required`, `length`, `pattern`,
 /// `integer`, `range`, `boolean`, `email`, `one_of`, `ip`, `base64`, `nul`, `ticket_deleted`
-/// (a message or file for a session whose ticket was deleted); on the agent
+/// (a message or file for a session whose ticket was deleted; a phone-number session opens a
+/// new ticket instead); on the agent
 /// side also `unknown` (an id that names nothing), `list`, `invalid`, and for views
 /// `conditions[N]` with `unknown_field`, `unknown_operator` or `invalid_value`. On
 /// `409 conflict`, `fields` names the value another has (an e-mail or phone of another

@@ -164,8 +164,10 @@ pub const MULTIPART_OVERHEAD: u64 = 64 * 1024;
 
 /// The one reader of request bodies: the text fields of a multipart, urlencoded or JSON body
 /// (at most `text_limit` bytes of them; a body other than multipart at most that in all),
-/// and, by `files`, the multipart file parts streamed to disk; all of it within
-/// `server.body_timeout_seconds` (else `408`).
+/// and, by `files`, the multipart file parts streamed to disk; all of it within its deadline
+/// (else `408`): `server.body_timeout_seconds`, plus a second for every 64 KiB the body
+/// declares (or, undeclared, may have), so an upload as slow as 512 kbit/s still arrives
+/// while a body that stops arriving is let go. `0` turns the deadline off.
 pub async fn read_body_parts(
     req: &HttpRequest,
     payload: web::Payload,
@@ -173,11 +175,27 @@ pub async fn read_body_parts(
     text_limit: u64,
     files: Option<FileRules<'_>>,
 ) -> Result<Body, ApiError> {
-    let deadline = Duration::from_secs(server.body_timeout_seconds.max(1));
+    if server.body_timeout_seconds == 0 {
+        return read_within(req, payload, text_limit, files).await;
+    }
+    let most = text_limit
+        .saturating_add(files.as_ref().map_or(0, |f| {
+            f.max_bytes.saturating_mul(f.max_files as u64) / 3 * 4
+        }))
+        .saturating_add(MULTIPART_OVERHEAD);
+    let expected = declared_length(req.headers()).unwrap_or(most).min(most);
+    let deadline = Duration::from_secs(
+        server
+            .body_timeout_seconds
+            .saturating_add(expected / SLOWEST_BYTES_PER_SECOND),
+    );
     tokio::time::timeout(deadline, read_within(req, payload, text_limit, files))
         .await
         .map_err(|_| ApiError::RequestTimeout(deadline.as_secs()))?
 }
+
+/// The slowest upload a body's deadline allows for: 64 KiB/s (512 kbit/s).
+const SLOWEST_BYTES_PER_SECOND: u64 = 64 * 1024;
 
 async fn read_within(
     req: &HttpRequest,

@@ -91,15 +91,25 @@ pub fn open_session(
     now: i64,
 ) -> Result<OpenedSession, ApiError> {
     let tenant_id = account.tenant_id;
-    if let Some(session) = ChatSession::find(conn, tenant_id, chat_server, chat_session_id)? {
-        // What went on a deleted ticket would be stored where nobody sees it: say so.
-        if Ticket::is_deleted(conn, session.ticket_id)? {
-            return Err(ApiError::invalid(
-                "chatSessionID",
-                "ticket_deleted",
-                "this chat's ticket was deleted: continue in a new session",
-            ));
+    let found = ChatSession::find(conn, tenant_id, chat_server, chat_session_id)?;
+    let found = match found {
+        Some(session) if Ticket::is_deleted(conn, session.ticket_id)? => {
+            if !chat_session_id.starts_with('+') {
+                // What went on a deleted ticket would be stored where nobody sees it: say so.
+                return Err(ApiError::invalid(
+                    "chatSessionID",
+                    "ticket_deleted",
+                    "this chat's ticket was deleted: continue in a new session",
+                ));
+            }
+            // A phone number's chat (WhatsApp, SMS) has no other session to continue in: the
+            // old one steps aside, and this contact opens a new ticket.
+            ChatSession::rename(conn, session.id, &format!("deleted-{}", session.id))?;
+            None
         }
+        found => found,
+    };
+    if let Some(session) = found {
         if !first.contact.is_empty() {
             let customer_id = Ticket::customer_id(conn, session.ticket_id)?;
             Customer::find_including_deleted(conn, tenant_id, customer_id)?

@@ -282,6 +282,28 @@ async fn a_deleted_ticket_is_gone_from_lists_but_kept() {
     assert_eq!(file.field_codes("chatSessionID"), ["ticket_deleted"]);
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM messages"), 1);
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM attachments"), 0);
+
+    // A phone number's chat has no other session to go on in: it opens a new ticket.
+    let first = app.send_message("+31612345678", "my parcel").await;
+    let phone_ticket = first.body["ticketID"].as_i64().unwrap();
+    let d = app
+        .agent_call(
+            Method::DELETE,
+            &format!("ticket/{phone_ticket}"),
+            &key,
+            None,
+        )
+        .await;
+    assert_eq!(d.status, 200, "{}", d.body);
+    let again = app.send_message("+31612345678", "hello? my parcel").await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert_eq!(again.body["ticketCreated"], true);
+    let new_ticket = again.body["ticketID"].as_i64().unwrap();
+    assert_ne!(new_ticket, phone_ticket);
+    let g = app
+        .agent_call(Method::GET, &format!("ticket/{new_ticket}"), &key, None)
+        .await;
+    assert_eq!(g.status, 200, "{}", g.body);
 }
 
 #[tokio::test]

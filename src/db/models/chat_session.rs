@@ -216,9 +216,7 @@ impl ChatSession {
             .select(chat_sessions::id)
             .load(c))?;
         for id in ids {
-            on_backend!(conn, |c| diesel::update(chat_sessions::table.find(id))
-                .set(chat_sessions::chat_session_id.eq(format!("purged-{id}")))
-                .execute(c))?;
+            ChatSession::rename(conn, id, &format!("purged-{id}"))?;
         }
         Ok(())
     }
@@ -232,5 +230,13 @@ impl ChatSession {
             .filter(chat_sessions::ticket_id.eq_any(ticket_ids))
             .select(ChatSession::as_select())
             .load(c))?)
+    }
+
+    /// Gives the session another id, so that its chat server's id is free for a new one.
+    pub fn rename(conn: &mut DbConnection, id: i64, chat_session_id: &str) -> Result<(), ApiError> {
+        on_backend!(conn, |c| diesel::update(chat_sessions::table.find(id))
+            .set(chat_sessions::chat_session_id.eq(chat_session_id))
+            .execute(c))?;
+        Ok(())
     }
 }
