@@ -9,6 +9,10 @@ pub const CONTACT_FIELDS: [&str; 3] = ["customerName", "emailAddress", "phoneNum
 
 /// A name people read: no control characters (a newline or an escape in a widget's title).
 pub fn name_rule(name: &str) -> Result<(), validator::ValidationError> {
+    if name.trim().is_empty() {
+        return Err(validator::ValidationError::new("length")
+            .with_message("some visible characters".into()));
+    }
     match name.chars().any(char::is_control) {
         true => {
             Err(validator::ValidationError::new("pattern")

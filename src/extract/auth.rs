@@ -63,6 +63,8 @@ fn presented_key(req: &HttpRequest) -> Option<String> {
 pub struct KeyCache {
     ttl: Duration,
     rows: RwLock<HashMap<String, (Instant, ApiKeyRow)>>,
+    /// Keys revoked lately, and when: a row read before the revocation is not cached again.
+    forgotten: RwLock<HashMap<String, Instant>>,
 }
 
 const MAX_CACHED_KEYS: usize = 10_000;
@@ -72,11 +74,18 @@ impl KeyCache {
         KeyCache {
             ttl,
             rows: RwLock::new(HashMap::new()),
+            forgotten: RwLock::new(HashMap::new()),
         }
     }
 
-    /// Forgets these keys: the next request with one reads it again.
+    /// Forgets these keys: the next request with one reads it again, and a row read before
+    /// now (by a request still under way) is not cached again.
     pub fn forget(&self, prefixes: &[String]) {
+        let now = Instant::now();
+        let mut forgotten = self.forgotten.write().unwrap_or_else(|e| e.into_inner());
+        forgotten.retain(|_, at| at.elapsed() < self.ttl);
+        forgotten.extend(prefixes.iter().map(|p| (p.clone(), now)));
+        drop(forgotten);
         let mut rows = self.rows.write().unwrap_or_else(|e| e.into_inner());
         for prefix in prefixes {
             rows.remove(prefix);
@@ -90,10 +99,16 @@ impl KeyCache {
             .map(|(_, row)| row.clone())
     }
 
-    fn put(&self, row: &ApiKeyRow) {
+    /// Caches a row read at `read_at`, unless its key was revoked since.
+    fn put(&self, row: &ApiKeyRow, read_at: Instant) {
         if self.ttl.is_zero() {
             return;
         }
+        let forgotten = self.forgotten.read().unwrap_or_else(|e| e.into_inner());
+        if forgotten.get(&row.prefix).is_some_and(|at| *at >= read_at) {
+            return;
+        }
+        drop(forgotten);
         let mut rows = self.rows.write().unwrap_or_else(|e| e.into_inner());
         if rows.len() >= MAX_CACHED_KEYS {
             rows.clear();
@@ -112,11 +127,12 @@ async fn find_key(req: &HttpRequest, prefix: &str) -> Result<Option<ApiKeyRow>, 
         .ok_or_else(|| ApiError::Internal("no database in app data".into()))?
         .clone();
     let owned = prefix.to_owned();
+    let read_at = Instant::now();
     let row = db
         .read(move |conn| ApiKeyRow::find_by_prefix(conn, &owned))
         .await?;
     if let (Some(cache), Some(row)) = (cache, &row) {
-        cache.put(row);
+        cache.put(row, read_at);
     }
     Ok(row)
 }

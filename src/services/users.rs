@@ -94,7 +94,9 @@ pub async fn delete(db: &Db, events: &Events, tenant_id: i64, id: i64) -> Result
             Ok(prefixes)
         })
         .await?;
-    if !prefixes.is_empty() {
+    // A few keys an event, so that each fits a Postgres notification whole.
+    for chunk in prefixes.chunks(100) {
+        let prefixes = chunk.to_vec();
         events.send(tenant_id, &KeysRevoked { prefixes });
     }
     Ok(())

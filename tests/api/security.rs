@@ -298,8 +298,12 @@ async fn another_tenants_ids_are_not_found_and_nothing_of_theirs_changes() {
             app.tenant_id
         ))
     };
+    // Make it unread first, so that marking it read would show.
+    app.exec(&format!(
+        "UPDATE notifications SET is_read = false WHERE id = {theirs}"
+    ));
     let unread_before = unread(&app);
-    let flip = json!({"notificationIDs": [theirs], "isRead": false});
+    let flip = json!({"notificationIDs": [theirs], "isRead": true});
     let answer = call(
         &app,
         Method::PUT,

@@ -2,7 +2,7 @@ use omnibridge::domain::permission::Permission;
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_app_with, Options};
 
 #[tokio::test]
 async fn agents_are_created_listed_updated_and_deleted() {
@@ -65,7 +65,12 @@ async fn agents_are_created_listed_updated_and_deleted() {
 
 #[tokio::test]
 async fn deleting_an_agent_revokes_their_keys_at_once_on_every_instance() {
-    let app = spawn_app().await;
+    // Keys stay cached for a minute: only the revocation itself can make them 401 in time.
+    let app = spawn_app_with(Options {
+        api_key_cache_seconds: 60,
+        ..Options::default()
+    })
+    .await;
     let (_, admin) = app.agent("Admin", &[Permission::UserRead, Permission::UserCud]);
     let (bob, key) = app.agent("Bob", &[Permission::TicketRead, Permission::MessageCreate]);
     let twin = if app.is_postgres() {

@@ -1,0 +1,2 @@
+-- Postgres keeps no deleted words: its search columns are generated from the rows themselves.
+SELECT 1;
