@@ -13,7 +13,7 @@ use crate::db::{Db, Dialect};
 use crate::error::ApiError;
 use crate::extract::auth::KeyCache;
 use crate::routes;
-use crate::services::events::{Events, KeysRevoked, Payload};
+use crate::services::events::{Events, KeysRevoked, Payload, RESYNC};
 
 pub struct Application {
     port: u16,
@@ -89,12 +89,15 @@ impl Application {
         )));
         // A revocation reaches every instance's key cache at once, not after its time to live.
         let cache = keys.clone();
-        events.on_internal(move |event| {
-            if event.kind == KeysRevoked::KIND {
+        events.on_internal(move |event| match event.kind.as_str() {
+            KeysRevoked::KIND => {
                 if let Ok(revoked) = serde_json::from_value::<KeysRevoked>(event.data.clone()) {
                     cache.forget(&revoked.prefixes);
                 }
             }
+            // Revocations may have gone by unheard: read every key again.
+            RESYNC => cache.clear(),
+            _ => {}
         });
         let events = web::Data::new(events);
         let db = web::Data::new(db);

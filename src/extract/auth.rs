@@ -78,6 +78,11 @@ impl KeyCache {
         }
     }
 
+    /// Forgets every key: each is read again at its next use.
+    pub fn clear(&self) {
+        self.rows.write().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
     /// Forgets these keys: the next request with one reads it again, and a row read before
     /// now (by a request still under way) is not cached again.
     pub fn forget(&self, prefixes: &[String]) {

@@ -109,22 +109,25 @@ pub fn json_fields(body: &[u8]) -> Result<Fields, ApiError> {
 }
 
 pub fn urlencoded_fields(body: &[u8]) -> Result<Fields, ApiError> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
-        .map_err(|e| ApiError::MalformedBody(format!("invalid urlencoded body: {e}")))?;
-    // The decoder puts U+FFFD where bytes are not UTF-8; a body that did not send one itself
-    // sent bytes that are no text, refused as multipart and JSON refuse them.
-    let sent_one = body.windows(3).any(|w| w == "\u{FFFD}".as_bytes())
-        || body
-            .windows(9)
-            .any(|w| w.eq_ignore_ascii_case(b"%EF%BF%BD"));
-    if let Some((name, _)) = pairs.iter().find(|(_, v)| v.contains('\u{FFFD}')) {
-        if !sent_one {
-            return Err(ApiError::MalformedBody(format!(
-                "urlencoded field {name:?} is not UTF-8 text"
-            )));
-        }
+    // serde_urlencoded would put U+FFFD where bytes are no UTF-8: such a body is refused, as
+    // multipart and JSON refuse it.
+    let text = |raw: &[u8], what: &str| -> Result<String, ApiError> {
+        let spaced: Vec<u8> = raw
+            .iter()
+            .map(|b| if *b == b'+' { b' ' } else { *b })
+            .collect();
+        let bytes: Vec<u8> = percent_encoding::percent_decode(&spaced).collect();
+        String::from_utf8(bytes)
+            .map_err(|_| ApiError::MalformedBody(format!("urlencoded {what} is not UTF-8 text")))
+    };
+    let mut fields = Fields::new();
+    for pair in body.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
+        let mut parts = pair.splitn(2, |b| *b == b'=');
+        let name = text(parts.next().unwrap_or_default(), "field name")?;
+        let value = text(parts.next().unwrap_or_default(), &format!("field {name:?}"))?;
+        fields.insert(name, value);
     }
-    Ok(pairs.into_iter().collect())
+    Ok(fields)
 }
 
 /// What a body may carry besides text fields: files, streamed to disk as they arrive.

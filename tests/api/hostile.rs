@@ -294,6 +294,16 @@ async fn urlencoded_bytes_that_are_not_utf8_are_a_400_like_on_every_content_type
     assert_eq!(a.status, 400, "{}", a.body);
     assert_eq!(a.body["code"], "malformed_body");
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM messages"), 0);
+    // A replacement character sent in one field excuses no bad bytes in another.
+    let mixed = format!("{form}&message=caf%EF%BF%BD&customerName=caf%E9");
+    let a = raw_post(
+        &app,
+        "notifyUserNewChatMessage",
+        "application/x-www-form-urlencoded",
+        mixed.as_bytes(),
+    )
+    .await;
+    assert_eq!(a.status, 400, "{}", a.body);
     // A replacement character the client really sent is text like any other.
     let good = format!("{form}&message=caf%EF%BF%BD");
     let a = raw_post(

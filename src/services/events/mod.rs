@@ -62,6 +62,9 @@ impl Event {
     }
 }
 
+/// Told to this instance's hooks each time its listening connection is (re)made.
+pub const RESYNC: &str = "_resync";
+
 /// `_keys_revoked`: these API keys (by prefix) are revoked; every instance forgets them.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct KeysRevoked {
@@ -348,6 +351,9 @@ fn listen_loop(url: &str, local: Channels, alive: Weak<()>) {
         let Some(mut listener) = Listener::connect(url, CHANNEL) else {
             continue;
         };
+        // What was said while no connection listened is lost: whatever this instance keeps
+        // of the others' news (the key cache) starts afresh.
+        local.send(Event::new(0, RESYNC, Value::Null));
         while alive.strong_count() > 0 {
             let received = listener.receive(|text| match serde_json::from_str::<Event>(&text) {
                 Ok(event) => local.send(event),
