@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 
-use crate::db::models::api_key::ApiKeyRow;
+use crate::db::models::api_key::ApiKey;
 use crate::db::Db;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
@@ -62,7 +62,7 @@ fn presented_key(req: &HttpRequest) -> Option<String> {
 /// and the whole cache is dropped when it grows past `MAX_CACHED_KEYS`.
 pub struct KeyCache {
     ttl: Duration,
-    rows: RwLock<HashMap<String, (Instant, ApiKeyRow)>>,
+    rows: RwLock<HashMap<String, (Instant, ApiKey)>>,
     /// Keys revoked lately, and when: a row read before the revocation is not cached again.
     forgotten: RwLock<HashMap<String, Instant>>,
 }
@@ -97,7 +97,7 @@ impl KeyCache {
         }
     }
 
-    fn get(&self, prefix: &str) -> Option<ApiKeyRow> {
+    fn get(&self, prefix: &str) -> Option<ApiKey> {
         let rows = self.rows.read().unwrap_or_else(|e| e.into_inner());
         rows.get(prefix)
             .filter(|(at, _)| at.elapsed() < self.ttl)
@@ -105,7 +105,7 @@ impl KeyCache {
     }
 
     /// Caches a row read at `read_at`, unless its key was revoked since.
-    fn put(&self, row: &ApiKeyRow, read_at: Instant) {
+    fn put(&self, row: &ApiKey, read_at: Instant) {
         if self.ttl.is_zero() {
             return;
         }
@@ -122,7 +122,7 @@ impl KeyCache {
     }
 }
 
-async fn find_key(req: &HttpRequest, prefix: &str) -> Result<Option<ApiKeyRow>, ApiError> {
+async fn find_key(req: &HttpRequest, prefix: &str) -> Result<Option<ApiKey>, ApiError> {
     let cache = req.app_data::<web::Data<KeyCache>>();
     if let Some(row) = cache.and_then(|c| c.get(prefix)) {
         return Ok(Some(row));
@@ -134,7 +134,7 @@ async fn find_key(req: &HttpRequest, prefix: &str) -> Result<Option<ApiKeyRow>, 
     let owned = prefix.to_owned();
     let read_at = Instant::now();
     let row = db
-        .read(move |conn| ApiKeyRow::find_by_prefix(conn, &owned))
+        .read(move |conn| ApiKey::find_by_prefix(conn, &owned))
         .await?;
     if let (Some(cache), Some(row)) = (cache, &row) {
         cache.put(row, read_at);

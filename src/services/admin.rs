@@ -1,7 +1,7 @@
 //! Administration, shared by the CLI, the demo set-up and the tests.
 
 use crate::db::models::allowed_domain::AllowedDomain;
-use crate::db::models::api_key::ApiKeyRow;
+use crate::db::models::api_key::ApiKey;
 use crate::db::models::blocked_ip::BlockedIp;
 use crate::db::models::chat_account::{ChatAccount, NewChatAccount};
 use crate::db::models::tenant::Tenant;
@@ -170,7 +170,7 @@ pub fn create_agent_api_key(
     let new = keys::generate();
     let perms = Permission::join(permissions);
     let id = db.write_blocking(|conn| {
-        ApiKeyRow::create(conn, tenant_id, user_id, &new.prefix, &new.hash, &perms)
+        ApiKey::create(conn, tenant_id, user_id, &new.prefix, &new.hash, &perms)
     })?;
     Ok(CreatedApiKey { id, key: new.key })
 }
@@ -178,7 +178,7 @@ pub fn create_agent_api_key(
 /// Revokes an API key: it answers 401 from then on. Revoking it again changes nothing.
 pub fn revoke_api_key(db: &Db, tenant_id: i64, key_id: i64) -> Result<bool, ApiError> {
     require_tenant(db, tenant_id)?;
-    db.write_blocking(|conn| ApiKeyRow::revoke(conn, tenant_id, key_id))
+    db.write_blocking(|conn| ApiKey::revoke(conn, tenant_id, key_id))
 }
 
 pub fn allow_domain(db: &Db, tenant_id: i64, domain: &str) -> Result<String, ApiError> {

@@ -1,7 +1,7 @@
 //! The tenant's agents, as the agent API and the command line manage them. An agent's
 //! e-mail address is kept in lower case and is unique within the tenant (`409` when taken).
 
-use crate::db::models::api_key::ApiKeyRow;
+use crate::db::models::api_key::ApiKey;
 use crate::db::models::user::{User, UserChanges};
 use crate::db::{Db, DbConnection};
 use crate::error::ApiError;
@@ -89,7 +89,7 @@ pub async fn delete(db: &Db, events: &Events, tenant_id: i64, id: i64) -> Result
     let prefixes = db
         .write(move |conn| {
             let user = User::find(conn, tenant_id, id)?;
-            let prefixes = ApiKeyRow::revoke_of_user(conn, tenant_id, user.id)?;
+            let prefixes = ApiKey::revoke_of_user(conn, tenant_id, user.id)?;
             user.delete(conn)?;
             Ok(prefixes)
         })

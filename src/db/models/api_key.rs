@@ -7,7 +7,7 @@ use crate::on_backend;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = api_keys)]
-pub struct ApiKeyRow {
+pub struct ApiKey {
     pub id: i64,
     pub tenant_id: i64,
     pub user_id: Option<i64>,
@@ -17,7 +17,7 @@ pub struct ApiKeyRow {
     pub revoked_at: Option<i64>,
 }
 
-impl ApiKeyRow {
+impl ApiKey {
     pub fn create(
         conn: &mut DbConnection,
         tenant_id: i64,
@@ -44,10 +44,10 @@ impl ApiKeyRow {
     pub fn find_by_prefix(
         conn: &mut DbConnection,
         prefix: &str,
-    ) -> Result<Option<ApiKeyRow>, ApiError> {
+    ) -> Result<Option<ApiKey>, ApiError> {
         Ok(on_backend!(conn, |c| api_keys::table
             .filter(api_keys::prefix.eq(prefix))
-            .select(ApiKeyRow::as_select())
+            .select(ApiKey::as_select())
             .first(c)
             .optional())?)
     }
@@ -68,9 +68,7 @@ impl ApiKeyRow {
             .execute(conn)?;
         Ok(prefixes)
     }
-}
 
-impl ApiKeyRow {
     /// Revokes a key of the tenant; `false` if the tenant has no such key.
     pub fn revoke(conn: &mut DbConnection, tenant_id: i64, id: i64) -> Result<bool, ApiError> {
         let changed = diesel::update(
