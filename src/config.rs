@@ -12,6 +12,23 @@ pub struct Settings {
     pub attachments: AttachmentSettings,
     pub delivery: DeliverySettings,
     pub mail: MailSettings,
+    pub console: ConsoleSettings,
+}
+
+/// The agent console's sign-in: how long a session lasts and how many wrong passwords are
+/// let through.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ConsoleSettings {
+    /// A session unused for this long ends.
+    pub session_idle_minutes: u64,
+    /// A session ends this long after sign-in, however much it is used.
+    pub session_max_hours: u64,
+    /// Wrong passwords for one account within `sign_in_window_seconds` before its sign-ins
+    /// are refused (`429`) until the window has passed.
+    pub sign_in_attempts_per_account: i64,
+    /// The same for one client address, over every account.
+    pub sign_in_attempts_per_address: i64,
+    pub sign_in_window_seconds: u64,
 }
 
 /// Outgoing mail. Mails are retried like deliveries (the `delivery` section's polling,
@@ -66,6 +83,13 @@ pub struct ServerSettings {
     /// declares (else `408`), so a client that stops sending cannot hold a connection;
     /// 0 = no deadline.
     pub body_timeout_seconds: u64,
+    /// The address people reach omnibridge at, e.g. `https://help.example.com`: cookies are
+    /// `Secure` when it is https. Empty: `http://host:port`.
+    pub public_url: String,
+    /// Take a client's address from the first entry of `X-Forwarded-For` (set it only behind
+    /// a proxy that writes that header itself): the console's per-address sign-in limit
+    /// counts by it.
+    pub trust_forwarded_for: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -110,7 +134,14 @@ impl Settings {
             .set_default("delivery.lease_seconds", 60)?
             .set_default("mail.smtp_url", "")?
             .set_default("mail.from", "omnibridge <omnibridge@localhost>")?
-            .set_default("mail.dir", "mail")?;
+            .set_default("mail.dir", "mail")?
+            .set_default("server.public_url", "")?
+            .set_default("server.trust_forwarded_for", false)?
+            .set_default("console.session_idle_minutes", 12 * 60)?
+            .set_default("console.session_max_hours", 7 * 24)?
+            .set_default("console.sign_in_attempts_per_account", 5)?
+            .set_default("console.sign_in_attempts_per_address", 20)?
+            .set_default("console.sign_in_window_seconds", 15 * 60)?;
         if let Some(file) = file {
             builder = builder.add_source(config::File::from(file).required(true));
         }

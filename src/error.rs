@@ -2,7 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::{http::StatusCode, HttpResponse, ResponseError};
+use actix_web::{
+    http::{header::HeaderValue, StatusCode},
+    HttpResponse, ResponseError,
+};
+use bytes::Bytes;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -89,6 +93,10 @@ pub enum ErrorStatus {
 pub enum ErrorCode {
     ValidationFailed,
     MalformedBody,
+    /// The request itself is no HTTP (its request line or a header cannot be parsed).
+    MalformedRequest,
+    /// The request's head (its line and headers) is larger than the server reads.
+    HeadersTooLarge,
     Unauthorized,
     Forbidden,
     UnknownChatAccount,
@@ -99,6 +107,7 @@ pub enum ErrorCode {
     Conflict,
     PayloadTooLarge,
     UnsupportedMediaType,
+    TooManyRequests,
     ServiceUnavailable,
     InternalError,
 }
@@ -133,8 +142,17 @@ pub struct ErrorBody {
 pub enum ApiError {
     #[error("missing, unknown or revoked API key")]
     Unauthorized,
+    /// A sign-in whose e-mail or password is wrong (never which).
+    #[error("wrong e-mail or password")]
+    WrongCredentials,
+    /// Too many wrong passwords lately: try again after this many seconds.
+    #[error("too many failed sign-ins; try again in {0} seconds")]
+    TooManyRequests(u64),
     #[error("this API key lacks the {0} permission")]
     Forbidden(&'static str),
+    /// A console form or call without its session's CSRF token.
+    #[error("this form's security token is missing or out of date: reload the page and try again")]
+    CsrfRejected,
     /// The key may not do this for someone else (an agent's key writing as another agent).
     #[error("{0}")]
     NotYours(String),
@@ -175,11 +193,47 @@ pub enum ApiError {
     Internal(String),
 }
 
+/// The body of the answers the HTTP/1 dispatcher writes before any handler runs (set with
+/// `actix_http::h1::set_error_body`; see `vendor/actix-http/OMNIBRIDGE.md`): `400` for a
+/// request that cannot be parsed, `431` for a head too large, `408` for a head too slow. They
+/// are the same JSON error every other answer is.
+pub fn dispatcher_error(status: StatusCode) -> (HeaderValue, Bytes) {
+    let (code, message) = match status {
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => (
+            ErrorCode::HeadersTooLarge,
+            "the request line and headers are too large",
+        ),
+        StatusCode::REQUEST_TIMEOUT => (
+            ErrorCode::RequestTimeout,
+            "the request line and headers did not arrive in time",
+        ),
+        StatusCode::BAD_REQUEST => (
+            ErrorCode::MalformedRequest,
+            "the request is not valid HTTP/1.1 (its request line or a header cannot be parsed)",
+        ),
+        _ => (ErrorCode::InternalError, "internal error"),
+    };
+    let body = ErrorBody {
+        status: ErrorStatus::Error,
+        code,
+        message: message.to_owned(),
+        fields: None,
+    };
+    let json = serde_json::to_vec(&body).unwrap_or_default();
+    (
+        HeaderValue::from_static("application/json"),
+        Bytes::from(json),
+    )
+}
+
 impl ApiError {
     pub fn code(&self) -> ErrorCode {
         match self {
-            ApiError::Unauthorized => ErrorCode::Unauthorized,
-            ApiError::Forbidden(_) | ApiError::NotYours(_) => ErrorCode::Forbidden,
+            ApiError::Unauthorized | ApiError::WrongCredentials => ErrorCode::Unauthorized,
+            ApiError::TooManyRequests(_) => ErrorCode::TooManyRequests,
+            ApiError::Forbidden(_) | ApiError::NotYours(_) | ApiError::CsrfRejected => {
+                ErrorCode::Forbidden
+            }
             ApiError::UnknownChatAccount => ErrorCode::UnknownChatAccount,
             ApiError::UnknownChatSession => ErrorCode::UnknownChatSession,
             ApiError::Validation(_) => ErrorCode::ValidationFailed,
@@ -242,8 +296,11 @@ impl ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) | ApiError::NotYours(_) => StatusCode::FORBIDDEN,
+            ApiError::Unauthorized | ApiError::WrongCredentials => StatusCode::UNAUTHORIZED,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Forbidden(_) | ApiError::NotYours(_) | ApiError::CsrfRejected => {
+                StatusCode::FORBIDDEN
+            }
             ApiError::UnknownChatAccount
             | ApiError::UnknownChatSession
             | ApiError::NotFound
@@ -288,6 +345,9 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(self.status_code());
         if matches!(self, ApiError::ServiceUnavailable(_) | ApiError::Conflict) {
             response.insert_header(("Retry-After", "1"));
+        }
+        if let ApiError::TooManyRequests(seconds) = self {
+            response.insert_header(("Retry-After", seconds.to_string()));
         }
         response.json(body)
     }

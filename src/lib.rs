@@ -2,6 +2,7 @@
 //! chat session becomes a ticket with its messages, events, visited pages and attachments.
 
 pub mod config;
+pub mod console;
 pub mod db;
 pub mod domain;
 pub mod error;

@@ -200,6 +200,25 @@ enum UserAction {
         name: String,
         #[arg(long)]
         email: String,
+        /// Their console password (8 characters or more); without it they cannot sign in
+        /// until `user set-password`.
+        #[arg(long)]
+        password: Option<String>,
+        /// What they may do in the console (TICKET_READ, SETTINGS_CRUD, ...); repeat for
+        /// more. Without it: the everyday agent's (tickets, replies, customers and views
+        /// read, users read).
+        #[arg(long = "permission")]
+        permissions: Vec<Permission>,
+    },
+    /// Set an agent's console password, read from standard input (one line); it ends every
+    /// session they have.
+    #[command(name = "set-password")]
+    SetPassword {
+        #[arg(long)]
+        tenant: i64,
+        /// The agent's user id.
+        #[arg(long)]
+        id: i64,
     },
 }
 
@@ -259,12 +278,20 @@ fn serve(settings: Settings, demo: bool) -> ExitCode {
                     "{}",
                     json!({"demo": true, "tenantId": d.tenant_id, "apiKey": d.api_key,
                            "chatAccountToken": d.chat_account_token,
-                           "listening": format!("http://{}:{}", settings.server.host, settings.server.port)})
+                           "listening": format!("http://{}:{}", settings.server.host, settings.server.port),
+                           "console": console_url(&settings),
+                           "agentEmail": d.agent_email, "agentPassword": d.agent_password})
                 );
                 // For people: the two values as a line to paste into another shell.
                 eprintln!(
                     "export API_KEY={} CHAT_ACCOUNT_TOKEN={}",
                     d.api_key, d.chat_account_token
+                );
+                eprintln!(
+                    "The agent console: {} (sign in as {} with the password {})",
+                    console_url(&settings),
+                    d.agent_email,
+                    d.agent_password
                 );
             }
             Err(e) => return fail(&format!("demo: {e}")),
@@ -279,6 +306,14 @@ fn serve(settings: Settings, demo: bool) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&e.to_string()),
+    }
+}
+
+/// Where people open the console: `server.public_url`, else the address it listens on.
+fn console_url(settings: &Settings) -> String {
+    match settings.server.public_url.trim_end_matches('/') {
+        "" => format!("http://{}:{}/", settings.server.host, settings.server.port),
+        url => format!("{url}/"),
     }
 }
 
@@ -379,9 +414,29 @@ fn admin_command(settings: &Settings, command: Command) -> Result<Value, ApiErro
                     tenant,
                     name,
                     email,
+                    password,
+                    permissions,
                 },
         } => {
-            json!({"userId": admin::create_user(&db, tenant, &name, &email)?})
+            let id = admin::create_user(&db, tenant, &name, &email)?;
+            if !permissions.is_empty() {
+                admin::set_user_permissions(&db, tenant, id, &permissions)?;
+            }
+            if let Some(password) = password {
+                admin::set_user_password(&db, tenant, id, &password)?;
+            }
+            json!({"userId": id})
+        }
+        Command::User {
+            action: UserAction::SetPassword { tenant, id },
+        } => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .map_err(|e| ApiError::Internal(format!("reading the password: {e}")))?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            admin::set_user_password(&db, tenant, id, password)?;
+            json!({"userId": id, "passwordSet": true})
         }
         Command::Domain {
             action: DomainAction::Allow { tenant, domain },

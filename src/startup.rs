@@ -9,6 +9,7 @@ use actix_web::middleware::Logger;
 use actix_web::{web, App, HttpServer};
 
 use crate::config::Settings;
+use crate::console;
 use crate::db::{Db, Dialect};
 use crate::error::ApiError;
 use crate::extract::auth::KeyCache;
@@ -102,7 +103,14 @@ impl Application {
         let events = web::Data::new(events);
         let db = web::Data::new(db);
         let settings = web::Data::new(settings);
+        // The answers actix writes before any handler runs are JSON errors too.
+        actix_http::h1::set_error_body(crate::error::dispatcher_error);
+        let form_limit = settings.server.max_body_bytes as usize;
         let server = HttpServer::new(move || {
+            // The console's forms: as large as any body, and one that cannot be read is a 400.
+            let form_config = web::FormConfig::default()
+                .limit(form_limit)
+                .error_handler(|err, _| ApiError::MalformedBody(err.to_string()).into());
             App::new()
                 // The path only: query strings can carry an apiKey, which must never be logged.
                 .wrap(
@@ -113,7 +121,9 @@ impl Application {
                 .app_data(events.clone())
                 .app_data(keys.clone())
                 .app_data(settings.clone())
+                .app_data(form_config)
                 .configure(routes::configure)
+                .configure(console::configure)
                 .default_service(web::to(routes::not_found))
         })
         .workers(workers)

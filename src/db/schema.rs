@@ -17,6 +17,27 @@ diesel::table! {
         is_online -> Bool,
         email_notifications -> Bool,
         created_at -> BigInt,
+        password_hash -> Nullable<Text>,
+        permissions -> Text,
+    }
+}
+
+diesel::table! {
+    console_sessions (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        user_id -> BigInt,
+        token_hash -> Text,
+        created_at -> BigInt,
+        last_seen_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    sign_in_failures (id) {
+        id -> BigInt,
+        scope -> Text,
+        failed_at -> BigInt,
     }
 }
 
@@ -278,6 +299,7 @@ diesel::table! {
 }
 
 diesel::joinable!(api_keys -> tenants (tenant_id));
+diesel::joinable!(console_sessions -> users (user_id));
 diesel::joinable!(chat_accounts -> tenants (tenant_id));
 diesel::joinable!(tickets -> customers (customer_id));
 diesel::joinable!(chat_sessions -> tickets (ticket_id));
@@ -306,4 +328,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     mails,
     notifications,
     views,
+    console_sessions,
+    sign_in_failures,
 );

@@ -88,6 +88,8 @@ pub enum Filter {
     Text {
         terms: Vec<String>,
     },
+    /// The tickets of one customer (the console's customer panel; no view condition).
+    Customer(i64),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]

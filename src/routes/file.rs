@@ -8,6 +8,7 @@ use futures_util::stream;
 use tokio::io::AsyncReadExt;
 
 use crate::config::Settings;
+use crate::db::models::attachment::Attachment;
 use crate::db::Db;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
@@ -61,6 +62,12 @@ pub async fn download(
     let id = path_id(&id, "file")?;
     let (file, handle) =
         attachments::open(&db, &settings.attachments.dir, auth.tenant_id, id).await?;
+    Ok(send(file, handle, false))
+}
+
+/// A stored file's bytes, streamed: as an attachment to save (`inline` only for what the
+/// caller has checked is safe to show, such as an image), never sniffed by the browser.
+pub fn send(file: Attachment, handle: tokio::fs::File, inline: bool) -> HttpResponse {
     let body = stream::unfold(handle, |mut handle| async move {
         let mut buf = vec![0u8; CHUNK];
         match handle.read(&mut buf).await {
@@ -73,7 +80,11 @@ pub async fn download(
         }
     });
     let disposition = ContentDisposition {
-        disposition: DispositionType::Attachment,
+        disposition: if inline {
+            DispositionType::Inline
+        } else {
+            DispositionType::Attachment
+        },
         parameters: vec![
             DispositionParam::Filename(
                 file.file_name
@@ -86,10 +97,10 @@ pub async fn download(
             }),
         ],
     };
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .content_type(file.content_type)
         .insert_header(disposition)
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .no_chunking(file.size_bytes as u64)
-        .streaming(body))
+        .streaming(body)
 }

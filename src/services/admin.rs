@@ -4,6 +4,7 @@ use crate::db::models::allowed_domain::AllowedDomain;
 use crate::db::models::api_key::ApiKey;
 use crate::db::models::blocked_ip::BlockedIp;
 use crate::db::models::chat_account::{ChatAccount, NewChatAccount};
+use crate::db::models::console_session::ConsoleSession;
 use crate::db::models::tenant::Tenant;
 use crate::db::models::user::User;
 use crate::db::{now_millis, Db};
@@ -14,7 +15,7 @@ use crate::domain::chat_account::{
 use crate::domain::chat_requests::TOKEN;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
-use crate::services::{keys, users};
+use crate::services::{keys, sign_in, users};
 
 /// A chat account's settings, with the defaults a new widget gets.
 #[derive(Debug, Clone)]
@@ -201,10 +202,16 @@ pub struct Demo {
     pub tenant_id: i64,
     pub api_key: String,
     pub chat_account_token: String,
+    /// The demo agent's sign-in for the console.
+    pub agent_email: String,
+    pub agent_password: String,
 }
 
-/// The `demo` tenant with a chat account, created on first use; a fresh API key each time
-/// (keys are stored hashed, so an old one cannot be shown again).
+pub const DEMO_AGENT_EMAIL: &str = "agent@demo.example";
+
+/// The `demo` tenant with a chat account and an agent who may do everything, created on first
+/// use; a fresh API key and a fresh password for the agent each time (both are stored
+/// hashed, so old ones cannot be shown again).
 pub fn ensure_demo(db: &Db) -> Result<Demo, ApiError> {
     let tenant_id = match db.read_blocking(|conn| Tenant::find_by_name(conn, "demo"))? {
         Some(t) => t.id,
@@ -219,10 +226,24 @@ pub fn ensure_demo(db: &Db) -> Result<Demo, ApiError> {
         }
     };
     let api_key = create_api_key(db, tenant_id, &Permission::ALL)?.key;
+    let agent = db.read_blocking(|conn| {
+        Ok(User::of_tenant(conn, tenant_id)?
+            .into_iter()
+            .find(|u| u.email == DEMO_AGENT_EMAIL))
+    })?;
+    let agent_id = match agent {
+        Some(agent) => agent.id,
+        None => create_user(db, tenant_id, "Demo Agent", DEMO_AGENT_EMAIL)?,
+    };
+    let agent_password = keys::random_token(16);
+    set_user_password(db, tenant_id, agent_id, &agent_password)?;
+    set_user_permissions(db, tenant_id, agent_id, &Permission::ALL)?;
     Ok(Demo {
         tenant_id,
         api_key,
         chat_account_token,
+        agent_email: DEMO_AGENT_EMAIL.to_owned(),
+        agent_password,
     })
 }
 
@@ -238,4 +259,31 @@ pub fn create_user(db: &Db, tenant_id: i64, name: &str, email: &str) -> Result<i
     Ok(db
         .write_blocking(|conn| users::create_in(conn, tenant_id, &new))?
         .id)
+}
+
+/// Sets the agent's console password (argon2id) and ends their sessions.
+pub fn set_user_password(
+    db: &Db,
+    tenant_id: i64,
+    user_id: i64,
+    password: &str,
+) -> Result<(), ApiError> {
+    let hashed = sign_in::hash_password_now(password)?;
+    db.write_blocking(|conn| {
+        let user = User::find(conn, tenant_id, user_id)?;
+        user.set_password_hash(conn, &hashed)?;
+        ConsoleSession::delete_of_user(conn, user.id)?;
+        Ok(())
+    })
+}
+
+/// What the agent may do in the console.
+pub fn set_user_permissions(
+    db: &Db,
+    tenant_id: i64,
+    user_id: i64,
+    permissions: &[Permission],
+) -> Result<(), ApiError> {
+    let joined = Permission::join(permissions);
+    db.write_blocking(|conn| User::find(conn, tenant_id, user_id)?.set_permissions(conn, &joined))
 }

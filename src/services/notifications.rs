@@ -25,6 +25,12 @@ pub async fn read_page(
     .await
 }
 
+/// How many of the agent's notifications are unread (the console's bell).
+pub async fn unread_count(db: &Db, tenant_id: i64, agent: i64) -> Result<i64, ApiError> {
+    db.read(move |conn| Notification::unread_count(conn, tenant_id, agent))
+        .await
+}
+
 /// Marks the agent's notifications of these ids read or unread (others' are left alone);
 /// how many changed.
 pub async fn set_read(

@@ -126,38 +126,82 @@ pub async fn get(db: &Db, tenant_id: i64, id: i64, history: bool) -> Result<Tick
     .await
 }
 
-/// One page of tickets: the explicit filters, and those of a view if one is applied (the
-/// view's sort then orders the page).
-#[allow(clippy::too_many_arguments)]
+/// Which tickets a list shows: the explicit filters, and those of a view if one is applied;
+/// ordered by `sort`, else by the view's sort, else by the last update, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct TicketQuery {
+    pub filters: Vec<Filter>,
+    pub view_id: Option<i64>,
+    pub sort: Option<Sort>,
+    pub start: i64,
+    pub limit: i64,
+}
+
+/// One page of tickets, and how many match (see [`Ticket::list`] for `count_limit`).
 pub async fn list(
     db: &Db,
     tenant_id: i64,
     me: Option<i64>,
-    mut filters: Vec<Filter>,
-    view_id: Option<i64>,
-    start: i64,
-    limit: i64,
+    query: TicketQuery,
     count_limit: u32,
 ) -> Result<(Vec<TicketView>, Total), ApiError> {
     db.read(move |conn| {
-        let mut sort = Sort::default();
+        let TicketQuery {
+            mut filters,
+            view_id,
+            sort,
+            start,
+            limit,
+        } = query;
+        let mut order = Sort::default();
         if let Some(view_id) = view_id {
             let view = ViewRow::find(conn, tenant_id, view_id)?;
             filters.extend(views::stored_conditions(&view)?);
-            sort = views::stored_sort(&view);
+            order = views::stored_sort(&view);
         }
         let filters = views::resolve_me(filters, me)?;
         let (rows, total) = Ticket::list(
             conn,
             tenant_id,
             &filters,
-            sort,
+            sort.unwrap_or(order),
             now_millis(),
             start,
             limit,
             i64::from(count_limit),
         )?;
         Ok((views(conn, rows)?, total))
+    })
+    .await
+}
+
+/// How many tickets each of the tenant's views holds now (exactly up to `count_limit`):
+/// one count per view.
+pub async fn view_counts(
+    db: &Db,
+    tenant_id: i64,
+    me: Option<i64>,
+    count_limit: u32,
+) -> Result<Vec<(i64, String, Total)>, ApiError> {
+    db.read(move |conn| {
+        let (rows, _) = ViewRow::list(conn, tenant_id, 0, 100)?;
+        let now = now_millis();
+        let mut counts = Vec::with_capacity(rows.len());
+        for view in rows {
+            let filters = views::resolve_me(views::stored_conditions(&view)?, me)?;
+            let (_, total) = Ticket::list(
+                conn,
+                tenant_id,
+                &filters,
+                Sort::default(),
+                now,
+                0,
+                1,
+                i64::from(count_limit),
+            )?;
+            counts.push((view.id, view.name, total));
+        }
+        Ok(counts)
     })
     .await
 }

@@ -10,7 +10,8 @@ use std::sync::{Mutex, OnceLock};
 use diesel::prelude::*;
 use diesel::Connection;
 use omnibridge::config::{
-    AttachmentSettings, DatabaseSettings, DeliverySettings, MailSettings, ServerSettings, Settings,
+    AttachmentSettings, ConsoleSettings, DatabaseSettings, DeliverySettings, MailSettings,
+    ServerSettings, Settings,
 };
 use omnibridge::db::Db;
 use omnibridge::domain::permission::Permission;
@@ -117,6 +118,8 @@ pub struct Options {
     /// On SQLite, the database file's path instead of one in the test's temporary folder
     /// (the caller removes it).
     pub sqlite_path: Option<String>,
+    /// `console.session_idle_minutes`.
+    pub session_idle_minutes: u64,
 }
 
 impl Default for Options {
@@ -129,6 +132,7 @@ impl Default for Options {
             smtp_url: String::new(),
             wait_alert_seconds: 0,
             sqlite_path: None,
+            session_idle_minutes: 60,
             body_timeout_seconds: 30,
         }
     }
@@ -169,6 +173,8 @@ fn build_app(options: Options) -> TestApp {
             stream_buffer: 1024,
             wait_alert_seconds: options.wait_alert_seconds,
             body_timeout_seconds: options.body_timeout_seconds,
+            public_url: String::new(),
+            trust_forwarded_for: false,
         },
         database: DatabaseSettings {
             url: url.clone(),
@@ -192,6 +198,13 @@ fn build_app(options: Options) -> TestApp {
             smtp_url: options.smtp_url.clone(),
             from: "Acme Support <support@acme.example>".into(),
             dir: dir.path().join("mail"),
+        },
+        console: ConsoleSettings {
+            session_idle_minutes: options.session_idle_minutes,
+            session_max_hours: 24,
+            sign_in_attempts_per_account: 5,
+            sign_in_attempts_per_address: 20,
+            sign_in_window_seconds: 900,
         },
     };
     let (port, handle, server_thread) = start_server(settings.clone());

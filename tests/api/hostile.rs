@@ -377,3 +377,54 @@ async fn health_and_ready_need_no_key() {
         assert_eq!(r.status(), 200, "{path}");
     }
 }
+
+/// The body of an answer read by `raw_http`, as JSON.
+fn json_body(text: &str) -> serde_json::Value {
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or_default();
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: not JSON: {text}"))
+}
+
+#[tokio::test]
+async fn requests_that_are_no_http_get_the_json_error_too() {
+    let app = spawn_app().await;
+    // A request line that cannot be parsed, a header with a byte no header may carry, and a
+    // Content-Length that is no number: actix answers these before any handler runs.
+    for head in [
+        "GARBAGE\r\n\r\n".to_owned(),
+        "GET /health HTTP/1.1\r\nHost: x\r\nBad\x01Header: y\r\n\r\n".to_owned(),
+        "POST /api/v2/chat/requestChatConfig HTTP/1.1\r\nHost: x\r\nContent-Length: ten\r\n\r\n"
+            .to_owned(),
+    ] {
+        let (status, text) = raw_http(&app, &head, b"").await;
+        assert_eq!(status, 400, "{head:?}: {text}");
+        assert!(
+            text.to_ascii_lowercase()
+                .contains("content-type: application/json"),
+            "{text}"
+        );
+        let json = json_body(&text);
+        assert_eq!(json["status"], "error", "{text}");
+        assert_eq!(json["code"], "malformed_request", "{text}");
+    }
+    // A head that stops before its end: actix's request timeout (5 s) answers.
+    let (status, text) = raw_http(&app, "GET /health HTTP/1.1\r\nHost: x\r\n", b"").await;
+    assert_eq!(status, 408, "{text}");
+    assert_eq!(json_body(&text)["code"], "request_timeout", "{text}");
+    // A head that grows past what actix reads (128 KiB) without ending.
+    let head = format!(
+        "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: {}",
+        "a".repeat(200 * 1024)
+    );
+    let (status, text) = raw_http(&app, &head, b"").await;
+    assert_eq!(status, 431, "{}", &text[..text.len().min(300)]);
+    let json = json_body(&text);
+    assert_eq!(json["code"], "headers_too_large", "{text}");
+    // The server is still there.
+    let r = app
+        .client
+        .get(format!("{}/health", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}

@@ -7,6 +7,7 @@ mod auth;
 mod chat_accounts;
 mod chat_config;
 mod chat_message;
+mod console;
 mod customers;
 mod events;
 mod fixtures;

@@ -86,6 +86,20 @@ impl Notification {
         Ok(())
     }
 
+    /// How many of the agent's notifications are unread.
+    pub fn unread_count(
+        conn: &mut DbConnection,
+        tenant_id: i64,
+        user_id: i64,
+    ) -> Result<i64, ApiError> {
+        Ok(on_backend!(conn, |c| notifications::table
+            .filter(notifications::tenant_id.eq(tenant_id))
+            .filter(notifications::user_id.eq(user_id))
+            .filter(notifications::is_read.eq(false))
+            .count()
+            .get_result(c))?)
+    }
+
     /// A page of the agent's notifications, newest first, and how many there are.
     pub fn page(
         conn: &mut DbConnection,

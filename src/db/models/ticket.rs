@@ -216,6 +216,7 @@ impl Ticket {
                                 .is_null()
                                 .or(tickets::chat_state.ne_all(values.clone())),
                         ),
+                        Filter::Customer(id) => q.filter(tickets::customer_id.eq(*id)),
                         Filter::Text { terms } => {
                             // The same question to each dialect's index (see the search migrations).
                             let (query, parts) = if postgres {

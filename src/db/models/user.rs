@@ -18,6 +18,12 @@ pub struct User {
     pub email_notifications: bool,
     #[serde(skip)]
     pub created_at: i64,
+    /// The console password's argon2id hash (PHC string); `None`: the agent cannot sign in.
+    #[serde(skip)]
+    pub password_hash: Option<String>,
+    /// What the agent may do in the console: permission names, comma-separated.
+    #[serde(skip)]
+    pub permissions: String,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -36,6 +42,34 @@ impl User {
             .order(users::id)
             .select(User::as_select())
             .load(c))?)
+    }
+
+    /// The agents of every tenant who can sign in with this (normalized) e-mail.
+    pub fn who_sign_in_as(conn: &mut DbConnection, email: &str) -> Result<Vec<User>, ApiError> {
+        Ok(on_backend!(conn, |c| users::table
+            .filter(users::email.eq(email))
+            .filter(users::password_hash.is_not_null())
+            .order(users::id)
+            .select(User::as_select())
+            .load(c))?)
+    }
+
+    pub fn set_password_hash(&self, conn: &mut DbConnection, hash: &str) -> Result<(), ApiError> {
+        on_backend!(conn, |c| diesel::update(users::table.find(self.id))
+            .set(users::password_hash.eq(hash))
+            .execute(c))?;
+        Ok(())
+    }
+
+    pub fn set_permissions(
+        &self,
+        conn: &mut DbConnection,
+        permissions: &str,
+    ) -> Result<(), ApiError> {
+        on_backend!(conn, |c| diesel::update(users::table.find(self.id))
+            .set(users::permissions.eq(permissions))
+            .execute(c))?;
+        Ok(())
     }
 
     pub fn count_online(conn: &mut DbConnection, tenant_id: i64) -> Result<i64, ApiError> {

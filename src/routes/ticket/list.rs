@@ -16,7 +16,7 @@ use crate::domain::view::{Filter, Who};
 use crate::error::ApiError;
 use crate::extract::{read_query, Auth};
 use crate::openapi::answers::{BadRequest, KeyErrors, ListType, NotFound};
-use crate::services::tickets::{self, TicketView};
+use crate::services::tickets::{self, TicketQuery, TicketView};
 
 pub(crate) const MAX_LIMIT: i64 = 9999;
 
@@ -136,14 +136,18 @@ pub async fn handle(
             filters.push(Filter::Text { terms: vec![term] });
         }
     }
+    let query = TicketQuery {
+        filters,
+        view_id: query.applyView,
+        sort: None,
+        start,
+        limit,
+    };
     let (items, total) = tickets::list(
         &db,
         auth.tenant_id,
         auth.user_id,
-        filters,
-        query.applyView,
-        start,
-        limit,
+        query,
         settings.server.list_count_limit,
     )
     .await?;

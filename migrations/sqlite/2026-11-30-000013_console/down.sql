@@ -1,0 +1,5 @@
+DROP TABLE sign_in_failures;
+DROP TABLE console_sessions;
+DROP INDEX users_email;
+ALTER TABLE users DROP COLUMN permissions;
+ALTER TABLE users DROP COLUMN password_hash;

@@ -1,0 +1,123 @@
+//! Who is at the console: the agent whose session the cookie names, and the CSRF token that
+//! every change they make carries.
+
+use std::future::Future;
+use std::net::IpAddr;
+use std::pin::Pin;
+
+use actix_web::cookie::{time, Cookie, SameSite};
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use subtle::ConstantTimeEq;
+
+use crate::config::Settings;
+use crate::db::models::user::User;
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::extract::auth::AuthContext;
+use crate::services::sign_in;
+
+use super::page::ConsoleError;
+
+/// The session cookie's name.
+pub const COOKIE: &str = "omnibridge_session";
+
+/// A signed-in agent: what they may do (as an API key bound to them may), who they are, and
+/// their session's CSRF token.
+pub struct Agent {
+    pub auth: AuthContext,
+    pub user: User,
+    pub csrf: String,
+    pub token: String,
+}
+
+impl Agent {
+    /// Refuses a change whose form or header does not carry this session's CSRF token.
+    pub fn check_csrf(&self, presented: Option<&str>) -> Result<(), ConsoleError> {
+        let presented = presented.unwrap_or_default();
+        if bool::from(self.csrf.as_bytes().ct_eq(presented.as_bytes())) {
+            Ok(())
+        } else {
+            Err(ApiError::CsrfRejected.into())
+        }
+    }
+
+    pub fn id(&self) -> i64 {
+        self.user.id
+    }
+}
+
+fn app<T: 'static>(req: &HttpRequest) -> Result<web::Data<T>, ApiError> {
+    req.app_data::<web::Data<T>>()
+        .cloned()
+        .ok_or_else(|| ApiError::Internal("missing app data".into()))
+}
+
+/// The agent signed in with this request's cookie, if any.
+pub async fn signed_in(req: &HttpRequest) -> Result<Option<Agent>, ApiError> {
+    let Some(token) = req.cookie(COOKIE).map(|c| c.value().to_owned()) else {
+        return Ok(None);
+    };
+    let (db, settings) = (app::<Db>(req)?, app::<Settings>(req)?);
+    let Some(agent) = sign_in::session(&db, &settings.console, &token).await? else {
+        return Ok(None);
+    };
+    Ok(Some(Agent {
+        auth: AuthContext {
+            tenant_id: agent.user.tenant_id,
+            api_key_id: 0,
+            user_id: Some(agent.user.id),
+            permissions: agent.permissions,
+        },
+        csrf: sign_in::csrf_token(&token),
+        user: agent.user,
+        token,
+    }))
+}
+
+impl FromRequest for Agent {
+    type Error = ConsoleError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { signed_in(&req).await?.ok_or(ConsoleError::SignIn) })
+    }
+}
+
+/// The cookie that carries a new session: not for scripts, not sent along from other sites'
+/// pages, and only over https when omnibridge is reached by https.
+pub fn session_cookie(settings: &Settings, token: String) -> Cookie<'static> {
+    Cookie::build(COOKIE, token)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(settings.server.public_url.starts_with("https://"))
+        .max_age(time::Duration::hours(
+            settings.console.session_max_hours as i64,
+        ))
+        .finish()
+}
+
+/// The cookie that ends the session in the browser.
+pub fn cleared_cookie(settings: &Settings) -> Cookie<'static> {
+    let mut cookie = session_cookie(settings, String::new());
+    cookie.make_removal();
+    cookie
+}
+
+/// The address a sign-in comes from, for its limits: the peer, or behind a trusted proxy
+/// the first address of `X-Forwarded-For`.
+pub fn client_address(req: &HttpRequest, settings: &Settings) -> Option<IpAddr> {
+    if settings.server.trust_forwarded_for {
+        let forwarded = req
+            .headers()
+            .get("X-Forwarded-For")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.trim().parse().ok());
+        if forwarded.is_some() {
+            return forwarded;
+        }
+    }
+    req.peer_addr().map(|a| a.ip())
+}

@@ -1,0 +1,159 @@
+//! `GET /tickets/{id}`: one ticket — its customer (contact, other tickets, pages visited),
+//! its timeline, the reply box, and what the agent may change.
+
+use std::collections::HashMap;
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+use crate::config::Settings;
+use crate::db::models::customer::Customer;
+use crate::db::Db;
+use crate::domain::permission::Permission;
+use crate::domain::ticket::{PRIORITIES, STATUSES};
+use crate::domain::view::Filter;
+use crate::routes::path_id;
+use crate::services::customers;
+use crate::services::tickets::{self, TicketQuery, TicketView};
+use crate::services::timeline::TimelineEntry;
+
+use super::page::{agent_names, nav, render, rows, ConsoleError, Nav, Row};
+use super::session::Agent;
+
+/// What the agent may do here.
+struct Can {
+    reply: bool,
+    update: bool,
+    status: bool,
+    delete: bool,
+}
+
+#[derive(Template)]
+#[template(path = "ticket.html")]
+struct TicketPage {
+    nav: Nav,
+    t: TicketView,
+    timeline: Vec<TimelineEntry>,
+    customer: Option<Customer>,
+    others: Vec<Row>,
+    visited: Vec<(String, String)>,
+    agents: Vec<(i64, String)>,
+    names: HashMap<i64, String>,
+    me: i64,
+    statuses: [&'static str; 5],
+    priorities: [&'static str; 4],
+    /// The channels a reply can take: value, label.
+    channels: Vec<(&'static str, &'static str)>,
+    can: Can,
+}
+
+impl TicketPage {
+    fn agent(&self, id: &Option<i64>) -> String {
+        match id {
+            Some(id) => self
+                .names
+                .get(id)
+                .cloned()
+                .unwrap_or_else(|| format!("agent {id}")),
+            None => "omnibridge".to_owned(),
+        }
+    }
+
+    fn assignee(&self) -> String {
+        match self.t.assigned_user_id {
+            Some(_) => self.agent(&self.t.assigned_user_id),
+            None => "nobody".to_owned(),
+        }
+    }
+
+    fn is_assignee(&self, id: &i64) -> bool {
+        self.t.assigned_user_id == Some(*id)
+    }
+
+    fn is_me(&self, id: &i64) -> bool {
+        self.me == *id
+    }
+
+    fn is_image(&self, content_type: &str) -> bool {
+        content_type.starts_with("image/") && content_type != "image/svg+xml"
+    }
+
+    fn size(&self, bytes: &i64) -> String {
+        match *bytes {
+            b if b < 1024 => format!("{b} B"),
+            b if b < 1024 * 1024 => format!("{:.1} KB", b as f64 / 1024.0),
+            b => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
+        }
+    }
+}
+
+pub async fn page(
+    agent: Agent,
+    id: web::Path<String>,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+) -> Result<HttpResponse, ConsoleError> {
+    agent.auth.require(Permission::TicketRead)?;
+    let id = path_id(&id, "ticket")?;
+    let tenant = agent.auth.tenant_id;
+    let mut t = tickets::get(&db, tenant, id, true).await?;
+    let timeline = t.timeline.take().unwrap_or_default();
+    let customer = match agent.auth.require(Permission::CustomerRead) {
+        Ok(()) => customers::get(&db, tenant, t.customer_id).await.ok(),
+        Err(_) => None,
+    };
+    let (others, _) = tickets::list(
+        &db,
+        tenant,
+        Some(agent.id()),
+        TicketQuery {
+            filters: vec![Filter::Customer(t.customer_id)],
+            limit: 11,
+            ..TicketQuery::default()
+        },
+        0,
+    )
+    .await?;
+    let others: Vec<_> = others.into_iter().filter(|o| o.id != id).take(10).collect();
+    let visited = timeline
+        .iter()
+        .filter_map(|e| match e {
+            TimelineEntry::ChatEvent(c) if c.event == "visited" => {
+                Some((c.url.clone().unwrap_or_default(), c.created_at.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    let names = agent_names(&db, tenant).await?;
+    let mut agents: Vec<(i64, String)> = names.iter().map(|(k, v)| (*k, v.clone())).collect();
+    agents.sort_by(|a, b| a.1.cmp(&b.1));
+    let mut channels = Vec::new();
+    if t.chat_session_id.is_some() && t.chat_state.as_deref() != Some("ended") {
+        channels.push(("chat", "Chat"));
+    }
+    if customer.as_ref().is_some_and(|c| c.email.is_some()) || t.chat_session_id.is_none() {
+        channels.push(("email", "E-mail"));
+    }
+    channels.push(("note", "Internal note"));
+    let can = Can {
+        reply: agent.auth.require(Permission::MessageCreate).is_ok(),
+        update: agent.auth.require(Permission::TicketUpdate).is_ok(),
+        status: agent.auth.require(Permission::SetStatus).is_ok(),
+        delete: agent.auth.require(Permission::TicketDelete).is_ok(),
+    };
+    render(&TicketPage {
+        nav: nav(&db, &settings, &agent, "ticket").await?,
+        others: rows(others, &names),
+        timeline,
+        customer,
+        visited,
+        agents,
+        names,
+        me: agent.id(),
+        statuses: STATUSES,
+        priorities: PRIORITIES,
+        channels,
+        can,
+        t,
+    })
+}

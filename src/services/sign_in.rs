@@ -1,0 +1,273 @@
+//! Agents' passwords and console sessions: signing in (with its limits), the session a
+//! browser's cookie names, signing out, and what ends every session of an agent (a new
+//! password, the agent's removal).
+//!
+//! A password is hashed with argon2id, at sign-in and when it is set, never per request: a
+//! session is a random token, and only its SHA-256 is stored (as API keys are).
+
+use std::net::IpAddr;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+
+use crate::config::ConsoleSettings;
+use crate::db::models::console_session::ConsoleSession;
+use crate::db::models::sign_in_failure::SignInFailure;
+use crate::db::models::user::User;
+use crate::db::{now_millis, Db};
+use crate::domain::permission::Permission;
+use crate::error::ApiError;
+use crate::services::keys::{hash, random_token};
+
+pub const MIN_PASSWORD_CHARS: usize = 8;
+pub const MAX_PASSWORD_CHARS: usize = 1024;
+/// A session's token: 43 random letters and digits (256 bits).
+const TOKEN_CHARS: usize = 43;
+/// A session's `last_seen_at` is written at most this often.
+const TOUCH_EVERY_MS: i64 = 60_000;
+
+/// A signed-in agent, as the console sees them.
+#[derive(Debug, Clone)]
+pub struct SignedInAgent {
+    pub session_id: i64,
+    pub user: User,
+    pub permissions: Vec<Permission>,
+}
+
+/// A password as it is kept: its argon2id hash. Refuses one too short or too long. Costs
+/// tens of milliseconds of CPU (seconds in a debug build): see [`hash_password`] off the
+/// async workers.
+pub fn hash_password_now(password: &str) -> Result<String, ApiError> {
+    let chars = password.chars().count();
+    if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&chars) {
+        return Err(ApiError::invalid(
+            "password",
+            "length",
+            format!("{MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters"),
+        ));
+    }
+    let salt = SaltString::encode_b64(random_token(16).as_bytes())
+        .map_err(|e| ApiError::Internal(format!("salt: {e}")))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| ApiError::Internal(format!("argon2: {e}")))
+}
+
+/// [`hash_password_now`], on the blocking pool.
+pub async fn hash_password(password: String) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || hash_password_now(&password))
+        .await
+        .map_err(|e| ApiError::Internal(format!("hashing: {e}")))?
+}
+
+fn password_matches(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+/// Sets the agent's password and ends every session they have.
+pub async fn set_password(
+    db: &Db,
+    tenant_id: i64,
+    user_id: i64,
+    password: String,
+) -> Result<(), ApiError> {
+    let hashed = hash_password(password).await?;
+    db.write(move |conn| {
+        let user = User::find(conn, tenant_id, user_id)?;
+        user.set_password_hash(conn, &hashed)?;
+        ConsoleSession::delete_of_user(conn, user.id)?;
+        Ok(())
+    })
+    .await
+}
+
+/// What a sign-in gives the browser: the token for its cookie.
+pub struct NewSession {
+    pub token: String,
+}
+
+fn scopes(email: &str, address: Option<IpAddr>) -> (String, Option<String>) {
+    (
+        format!("account:{email}"),
+        address.map(|ip| format!("address:{ip}")),
+    )
+}
+
+/// Signs an agent in with their e-mail and password. Refused the same way whether the e-mail
+/// exists or not (`401`), and `429` with the seconds to wait once an account or an address
+/// has had too many wrong passwords lately. An e-mail that several tenants' agents share
+/// signs in whichever of them has this password.
+pub async fn sign_in(
+    db: &Db,
+    settings: &ConsoleSettings,
+    email: &str,
+    password: String,
+    address: Option<IpAddr>,
+) -> Result<NewSession, ApiError> {
+    let email = email.trim().to_lowercase();
+    let window_ms = settings.sign_in_window_seconds as i64 * 1000;
+    let limits = [
+        settings.sign_in_attempts_per_account,
+        settings.sign_in_attempts_per_address,
+    ];
+    let (account, address) = scopes(&email, address);
+    let now = now_millis();
+    let candidates = {
+        let (account, address, email) = (account.clone(), address.clone(), email.clone());
+        db.read(move |conn| {
+            for (scope, limit) in [Some(&account), address.as_ref()].into_iter().zip(limits) {
+                let Some(scope) = scope else { continue };
+                let (failures, oldest) = SignInFailure::since(conn, scope, now - window_ms)?;
+                if failures >= limit {
+                    let until = oldest.unwrap_or(now) + window_ms;
+                    let seconds = ((until - now).max(0) + 999) / 1000;
+                    return Err(ApiError::TooManyRequests(seconds.max(1) as u64));
+                }
+            }
+            User::who_sign_in_as(conn, &email)
+        })
+        .await?
+    };
+    let matched = tokio::task::spawn_blocking(move || {
+        if candidates.is_empty() {
+            // As long as a real check, so that the answer's time tells nothing.
+            password_matches(&password, DUMMY_HASH);
+            return None;
+        }
+        candidates.into_iter().find(|user| {
+            user.password_hash
+                .as_deref()
+                .is_some_and(|stored| password_matches(&password, stored))
+        })
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("verifying: {e}")))?;
+    let now = now_millis();
+    match matched {
+        Some(user) => {
+            let token = random_token(TOKEN_CHARS);
+            let token_hash = hash(&token);
+            db.write(move |conn| {
+                SignInFailure::clear(conn, &account)?;
+                ConsoleSession::create(conn, &user, &token_hash, now)
+            })
+            .await?;
+            Ok(NewSession { token })
+        }
+        None => {
+            db.write(move |conn| {
+                for scope in [Some(&account), address.as_ref()].into_iter().flatten() {
+                    SignInFailure::record(conn, scope, now, now - window_ms)?;
+                }
+                Ok(())
+            })
+            .await?;
+            Err(ApiError::WrongCredentials)
+        }
+    }
+}
+
+/// argon2id of a password nobody has, with the default parameters: checked when the e-mail
+/// matches no agent.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$mFbGnwPFzpXwRNn5XkGJTq1Sz2I7ljTA5bt7tlA/7qc";
+
+/// The agent signed in with this token, if its session is still live (used within
+/// `session_idle_minutes`, begun within `session_max_hours`). An ended session is deleted.
+pub async fn session(
+    db: &Db,
+    settings: &ConsoleSettings,
+    token: &str,
+) -> Result<Option<SignedInAgent>, ApiError> {
+    if token.len() != TOKEN_CHARS || !token.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Ok(None);
+    }
+    let token_hash = hash(token);
+    let idle_ms = settings.session_idle_minutes as i64 * 60_000;
+    let max_ms = settings.session_max_hours as i64 * 3_600_000;
+    let found = {
+        let token_hash = token_hash.clone();
+        db.read(move |conn| ConsoleSession::find_by_hash(conn, &token_hash))
+            .await?
+    };
+    let Some((session, user)) = found else {
+        return Ok(None);
+    };
+    // The index found it by the hash; compare it again in constant time all the same.
+    if !bool::from(session.token_hash.as_bytes().ct_eq(token_hash.as_bytes())) {
+        return Ok(None);
+    }
+    let now = now_millis();
+    let expired = now - session.last_seen_at > idle_ms || now - session.created_at > max_ms;
+    if expired || user.password_hash.is_none() {
+        db.write(move |conn| session.delete(conn)).await?;
+        return Ok(None);
+    }
+    if now - session.last_seen_at > TOUCH_EVERY_MS {
+        let touched = session.clone();
+        db.write(move |conn| touched.touch(conn, now)).await?;
+    }
+    Ok(Some(SignedInAgent {
+        session_id: session.id,
+        permissions: Permission::parse_list(&user.permissions),
+        user,
+    }))
+}
+
+/// Ends the session with this token (nothing happens if there is none).
+pub async fn sign_out(db: &Db, token: &str) -> Result<(), ApiError> {
+    let token_hash = hash(token);
+    db.write(move |conn| {
+        if let Some((session, _)) = ConsoleSession::find_by_hash(conn, &token_hash)? {
+            session.delete(conn)?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// The CSRF token of the session with this token: every form and every script call that
+/// changes something carries it. Derived from the session's secret, so nothing more is
+/// stored, and a page of another site can neither read nor make it.
+pub fn csrf_token(session_token: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(session_token.as_bytes())
+        .expect("HMAC takes a key of any length");
+    mac.update(b"omnibridge console csrf");
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// Whether `presented` is the CSRF token of the session with this token (constant time).
+pub fn csrf_matches(session_token: &str, presented: &str) -> bool {
+    csrf_token(session_token)
+        .as_bytes()
+        .ct_eq(presented.as_bytes())
+        .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_dummy_hash_is_a_valid_argon2id_hash_of_no_usual_password() {
+        let parsed = PasswordHash::new(DUMMY_HASH).expect("a PHC string");
+        assert_eq!(parsed.algorithm.as_str(), "argon2id");
+        assert!(!password_matches("password", DUMMY_HASH));
+    }
+
+    #[test]
+    fn a_csrf_token_belongs_to_its_session_alone() {
+        let (a, b) = (random_token(TOKEN_CHARS), random_token(TOKEN_CHARS));
+        assert!(csrf_matches(&a, &csrf_token(&a)));
+        assert!(!csrf_matches(&b, &csrf_token(&a)));
+        assert!(!csrf_matches(&a, ""));
+    }
+}
