@@ -179,6 +179,9 @@ pub enum ApiError {
     Missing(String),
     #[error("the database is unavailable: {0}")]
     ServiceUnavailable(String),
+    /// Too much of a costly kind of work at once (password checks): try again shortly.
+    #[error("{0}")]
+    Busy(String),
     /// A write lost a race that a retry can win (a serialization failure, or a unique
     /// violation the caller knows to be a race): the transaction is retried.
     #[error("write conflict")]
@@ -244,7 +247,9 @@ impl ApiError {
             ApiError::NotFound | ApiError::Missing(_) => ErrorCode::NotFound,
             ApiError::MethodNotAllowed => ErrorCode::MethodNotAllowed,
             ApiError::Taken { .. } | ApiError::UniqueViolation(_) => ErrorCode::Conflict,
-            ApiError::ServiceUnavailable(_) | ApiError::Conflict => ErrorCode::ServiceUnavailable,
+            ApiError::ServiceUnavailable(_) | ApiError::Conflict | ApiError::Busy(_) => {
+                ErrorCode::ServiceUnavailable
+            }
             ApiError::Internal(_) => ErrorCode::InternalError,
         }
     }
@@ -311,7 +316,9 @@ impl ResponseError for ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::ServiceUnavailable(_) | ApiError::Conflict => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::ServiceUnavailable(_) | ApiError::Conflict | ApiError::Busy(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -343,7 +350,10 @@ impl ResponseError for ApiError {
             },
         };
         let mut response = HttpResponse::build(self.status_code());
-        if matches!(self, ApiError::ServiceUnavailable(_) | ApiError::Conflict) {
+        if matches!(
+            self,
+            ApiError::ServiceUnavailable(_) | ApiError::Conflict | ApiError::Busy(_)
+        ) {
             response.insert_header(("Retry-After", "1"));
         }
         if let ApiError::TooManyRequests(seconds) = self {

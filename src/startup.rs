@@ -63,11 +63,6 @@ impl Application {
             0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
             n => n,
         };
-        crate::services::delivery::spawn_worker(
-            db.clone(),
-            settings.delivery.clone(),
-            settings.attachments.dir.clone(),
-        );
         crate::services::notify::spawn_wait_alerts(
             db.clone(),
             Duration::from_secs(settings.server.wait_alert_seconds),
@@ -85,6 +80,12 @@ impl Application {
             }
             Dialect::Sqlite => Events::local(settings.server.stream_buffer),
         };
+        crate::services::delivery::spawn_worker(
+            db.clone(),
+            events.clone(),
+            settings.delivery.clone(),
+            settings.attachments.dir.clone(),
+        );
         let keys = web::Data::new(KeyCache::new(Duration::from_secs(
             settings.server.api_key_cache_seconds,
         )));
@@ -105,12 +106,7 @@ impl Application {
         let settings = web::Data::new(settings);
         // The answers actix writes before any handler runs are JSON errors too.
         actix_http::h1::set_error_body(crate::error::dispatcher_error);
-        let form_limit = settings.server.max_body_bytes as usize;
         let server = HttpServer::new(move || {
-            // The console's forms: as large as any body, and one that cannot be read is a 400.
-            let form_config = web::FormConfig::default()
-                .limit(form_limit)
-                .error_handler(|err, _| ApiError::MalformedBody(err.to_string()).into());
             App::new()
                 // The path only: query strings can carry an apiKey, which must never be logged.
                 .wrap(
@@ -121,7 +117,6 @@ impl Application {
                 .app_data(events.clone())
                 .app_data(keys.clone())
                 .app_data(settings.clone())
-                .app_data(form_config)
                 .configure(routes::configure)
                 .configure(console::configure)
                 .default_service(web::to(routes::not_found))

@@ -2,6 +2,8 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
 
 use crate::db::Db;
 use crate::domain::permission::Permission;
@@ -10,11 +12,13 @@ use crate::routes::path_id;
 use crate::services::events::Events;
 use crate::services::tickets::{self, TicketChanges};
 
+use super::form::Form;
 use super::page::{see_other, ConsoleError};
 use super::session::Agent;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct AssignForm {
+    #[serde(default)]
     csrf: Option<String>,
     #[serde(default)]
     user: String,
@@ -23,12 +27,11 @@ pub struct AssignForm {
 pub async fn submit(
     agent: Agent,
     id: web::Path<String>,
-    form: web::Form<AssignForm>,
+    Form(form): Form<AssignForm>,
     db: web::Data<Db>,
     events: web::Data<Events>,
 ) -> Result<HttpResponse, ConsoleError> {
-    agent.check_csrf(form.csrf.as_deref())?;
-    agent.auth.require(Permission::TicketUpdate)?;
+    agent.authorize(form.csrf.as_deref(), Permission::TicketUpdate)?;
     let id = path_id(&id, "ticket")?;
     let assignee = match form.user.trim() {
         "" => None,

@@ -4,11 +4,11 @@
 
 use std::time::Duration;
 
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::config::Settings;
 use crate::domain::permission::Permission;
+use crate::routes::notification::stream::event_stream;
 use crate::services::events::sse::sse;
 use crate::services::events::Events;
 
@@ -27,21 +27,17 @@ pub async fn stream(
     let still_signed_in = move || {
         let (req, session) = (req.clone(), session.clone());
         async move {
-            signed_in(&req)
-                .await
-                .ok()
-                .flatten()
-                .is_some_and(|a| a.token == session && a.auth.tenant_id == tenant)
+            signed_in(&req).await.ok().flatten().is_some_and(|a| {
+                a.token == session
+                    && a.auth.tenant_id == tenant
+                    && a.auth.require(Permission::TicketRead).is_ok()
+            })
         }
     };
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "text/event-stream"))
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .insert_header(("X-Accel-Buffering", "no"))
-        .streaming(sse(
-            events.subscribe(tenant),
-            tenant,
-            heartbeat,
-            still_signed_in,
-        )))
+    Ok(event_stream(sse(
+        events.subscribe(tenant),
+        tenant,
+        heartbeat,
+        still_signed_in,
+    )))
 }

@@ -3,14 +3,18 @@
 
 use std::io::SeekFrom;
 
-use actix_web::{web, HttpResponse};
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use utoipa::ToSchema;
+use validator::Validate;
 
 use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
+use crate::extract::read_query;
 use crate::routes::file::send;
 use crate::routes::path_id;
 use crate::services::attachments;
@@ -18,20 +22,21 @@ use crate::services::attachments;
 use super::page::ConsoleError;
 use super::session::Agent;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct FileQuery {
     inline: Option<String>,
 }
 
 pub async fn download(
     agent: Agent,
+    req: HttpRequest,
     id: web::Path<String>,
-    query: web::Query<FileQuery>,
     db: web::Data<Db>,
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, ConsoleError> {
     agent.auth.require(Permission::TicketRead)?;
     let id = path_id(&id, "file")?;
+    let query: FileQuery = read_query(&req)?;
     let (file, mut handle) =
         attachments::open(&db, &settings.attachments.dir, agent.auth.tenant_id, id).await?;
     let mut inline = false;
@@ -49,5 +54,17 @@ pub async fn download(
             kind.matcher_type() == infer::MatcherType::Image && kind.mime_type() != "image/svg+xml"
         });
     }
-    Ok(send(file, handle, inline))
+    let mut answer = send(file, handle, inline);
+    // A customer's file: never kept by the browser after the agent leaves, and never a
+    // document that could run anything, whatever it is.
+    let headers = answer.headers_mut();
+    headers.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("private, no-store"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        header::HeaderValue::from_static("default-src 'none'; sandbox"),
+    );
+    Ok(answer)
 }

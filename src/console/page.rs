@@ -9,6 +9,7 @@ use askama::Template;
 
 use crate::config::Settings;
 use crate::db::Db;
+use crate::domain::permission::Permission;
 use crate::domain::view::Filter;
 use crate::error::ApiError;
 use crate::services::tickets::{self, TicketQuery, TicketView};
@@ -45,6 +46,15 @@ pub fn render_with<T: Template>(
         .render()
         .map_err(|e| ApiError::Internal(format!("template: {e}")))?;
     Ok(html(status, body))
+}
+
+/// A page answered `429`, saying when to try again (`Retry-After`).
+pub fn limited<T: Template>(template: &T, seconds: u64) -> Result<HttpResponse, ConsoleError> {
+    let mut answer = render_with(StatusCode::TOO_MANY_REQUESTS, template)?;
+    answer
+        .headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+    Ok(answer)
 }
 
 /// After a change: back to a page (`303`, so a reload does not post again).
@@ -136,8 +146,10 @@ pub struct Nav {
     pub queue: i64,
     pub views: Vec<NavView>,
     pub unread: i64,
-    /// The page it is on: `queue`, `tickets`, `view-ID`, `notifications`.
+    /// The page it is on: `queue`, `tickets`, `view-ID`, `notifications`, `admin`.
     pub current: String,
+    /// The agent may see the administration.
+    pub admin: bool,
 }
 
 pub const WAITING: &str = "waiting";
@@ -158,22 +170,19 @@ pub async fn nav(
     let tenant = agent.auth.tenant_id;
     let me = Some(agent.id());
     let limit = settings.server.list_count_limit;
-    let (_, queue) = tickets::list(
-        db,
-        tenant,
-        me,
-        TicketQuery {
-            filters: vec![waiting_filter()],
-            limit: 1,
-            ..TicketQuery::default()
-        },
-        limit,
-    )
-    .await?;
-    let views = match agent
-        .auth
-        .require(crate::domain::permission::Permission::ViewRead)
-    {
+    let reads_tickets = agent.auth.require(Permission::TicketRead).is_ok();
+    let queue = match reads_tickets {
+        true => {
+            let waiting = TicketQuery {
+                filters: vec![waiting_filter()],
+                limit: 1,
+                ..TicketQuery::default()
+            };
+            tickets::list(db, tenant, me, waiting, limit).await?.1.count
+        }
+        false => 0,
+    };
+    let views = match agent.auth.require(Permission::ViewRead) {
         Ok(()) => tickets::view_counts(db, tenant, me, limit)
             .await?
             .into_iter()
@@ -185,14 +194,18 @@ pub async fn nav(
             .collect(),
         Err(_) => Vec::new(),
     };
-    let unread = crate::services::notifications::unread_count(db, tenant, agent.id()).await?;
+    let unread = match reads_tickets {
+        true => crate::services::notifications::unread_count(db, tenant, agent.id()).await?,
+        false => 0,
+    };
     Ok(Nav {
         me: agent.user.name.clone(),
         csrf: agent.csrf.clone(),
-        queue: queue.count,
+        queue,
         views,
         unread,
         current: current.to_owned(),
+        admin: super::admin::allowed(agent),
     })
 }
 
@@ -211,9 +224,13 @@ pub struct Row {
     pub updated: String,
 }
 
-/// The tenant's agents by id, for names.
-pub async fn agent_names(db: &Db, tenant_id: i64) -> Result<HashMap<i64, String>, ApiError> {
-    let (agents, _) = crate::services::users::list(db, tenant_id, 0, 10_000).await?;
+/// The tenant's agents by id, for names, if the agent may read them (`USER_READ`, as in the
+/// API); else none, and agents show as their ids.
+pub async fn agent_names(db: &Db, agent: &Agent) -> Result<HashMap<i64, String>, ApiError> {
+    if agent.auth.require(Permission::UserRead).is_err() {
+        return Ok(HashMap::new());
+    }
+    let (agents, _) = crate::services::users::list(db, agent.auth.tenant_id, 0, 10_000).await?;
     Ok(agents.into_iter().map(|a| (a.id, a.name)).collect())
 }
 

@@ -2,6 +2,8 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
 
 use crate::db::Db;
 use crate::domain::permission::Permission;
@@ -11,11 +13,13 @@ use crate::routes::path_id;
 use crate::services::events::Events;
 use crate::services::tickets;
 
+use super::form::Form;
 use super::page::{see_other, ConsoleError};
 use super::session::Agent;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct PriorityForm {
+    #[serde(default)]
     csrf: Option<String>,
     #[serde(default)]
     priority: String,
@@ -24,12 +28,11 @@ pub struct PriorityForm {
 pub async fn submit(
     agent: Agent,
     id: web::Path<String>,
-    form: web::Form<PriorityForm>,
+    Form(form): Form<PriorityForm>,
     db: web::Data<Db>,
     events: web::Data<Events>,
 ) -> Result<HttpResponse, ConsoleError> {
-    agent.check_csrf(form.csrf.as_deref())?;
-    agent.auth.require(Permission::TicketUpdate)?;
+    agent.authorize(form.csrf.as_deref(), Permission::TicketUpdate)?;
     let id = path_id(&id, "ticket")?;
     if !PRIORITIES.contains(&form.priority.as_str()) {
         return Err(ApiError::invalid("priority", "one_of", PRIORITIES.join(", ")).into());

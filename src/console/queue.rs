@@ -58,7 +58,7 @@ pub async fn page(
     let me = Some(agent.id());
     let (waiting, _) = tickets::list(&db, tenant, me, waiting, limit).await?;
     let (mine, _) = tickets::list(&db, tenant, me, mine, limit).await?;
-    let names = agent_names(&db, tenant).await?;
+    let names = agent_names(&db, &agent).await?;
     render(&QueuePage {
         nav: nav(&db, &settings, &agent, "queue").await?,
         waiting: rows(waiting, &names),

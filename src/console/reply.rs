@@ -1,14 +1,18 @@
 //! `POST /tickets/{id}/reply`: the agent's answer — on the chat, by e-mail, or as an internal
-//! note — through the same service as `POST /api/v2/message`.
+//! note — with files, through the same reader and service as `POST /api/v2/message`.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
 
 use crate::config::Settings;
 use crate::db::Db;
+use crate::domain::form;
 use crate::domain::permission::Permission;
 use crate::domain::ticket::{CHANNEL_CHAT, CHANNEL_EMAIL};
 use crate::error::ApiError;
+use crate::routes::message::create::read_message_body;
 use crate::routes::path_id;
 use crate::services::events::Events;
 use crate::services::replies::{self, Reply, ReplyType};
@@ -16,25 +20,30 @@ use crate::services::replies::{self, Reply, ReplyType};
 use super::page::{see_other, ConsoleError};
 use super::session::Agent;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct ReplyForm {
+    #[serde(default)]
     csrf: Option<String>,
     #[serde(default)]
     channel: String,
     #[serde(default)]
+    #[validate(length(min = 1, max = 65536))]
+    #[schema(min_length = 1, max_length = 65536)]
     text: String,
 }
 
 pub async fn submit(
     agent: Agent,
+    req: HttpRequest,
     id: web::Path<String>,
-    form: web::Form<ReplyForm>,
+    payload: web::Payload,
     db: web::Data<Db>,
     events: web::Data<Events>,
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, ConsoleError> {
-    agent.check_csrf(form.csrf.as_deref())?;
-    agent.auth.require(Permission::MessageCreate)?;
+    let (fields, files) = read_message_body(&req, payload, &settings).await?;
+    let form: ReplyForm = form::parse(fields)?;
+    agent.authorize(form.csrf.as_deref(), Permission::MessageCreate)?;
     let id = path_id(&id, "ticket")?;
     let kind = match form.channel.as_str() {
         "chat" => ReplyType::Channel(CHANNEL_CHAT),
@@ -54,15 +63,7 @@ pub async fn submit(
         agent: Some(agent.id()),
         to_address: None,
     };
-    replies::post(
-        &db,
-        &events,
-        &settings.attachments.dir,
-        agent.auth.tenant_id,
-        id,
-        reply,
-        Vec::new(),
-    )
-    .await?;
+    let dir = &settings.attachments.dir;
+    replies::post(&db, &events, dir, agent.auth.tenant_id, id, reply, files).await?;
     Ok(see_other(&format!("/tickets/{id}#reply")))
 }

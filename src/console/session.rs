@@ -12,6 +12,7 @@ use subtle::ConstantTimeEq;
 use crate::config::Settings;
 use crate::db::models::user::User;
 use crate::db::Db;
+use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::auth::AuthContext;
 use crate::services::sign_in;
@@ -20,6 +21,9 @@ use super::page::ConsoleError;
 
 /// The session cookie's name.
 pub const COOKIE: &str = "omnibridge_session";
+/// Sent by the console's script when it reads a page again to refresh it.
+pub const REFRESH_HEADER: &str = "X-Console-Refresh";
+pub const EVENTS_PATH: &str = "/console/events";
 
 /// A signed-in agent: what they may do (as an API key bound to them may), who they are, and
 /// their session's CSRF token.
@@ -41,6 +45,17 @@ impl Agent {
         }
     }
 
+    /// A change: its CSRF token must be this session's, and the agent must hold the
+    /// permission the API asks for the same change.
+    pub fn authorize(
+        &self,
+        presented: Option<&str>,
+        permission: Permission,
+    ) -> Result<(), ConsoleError> {
+        self.check_csrf(presented)?;
+        Ok(self.auth.require(permission)?)
+    }
+
     pub fn id(&self) -> i64 {
         self.user.id
     }
@@ -58,7 +73,9 @@ pub async fn signed_in(req: &HttpRequest) -> Result<Option<Agent>, ApiError> {
         return Ok(None);
     };
     let (db, settings) = (app::<Db>(req)?, app::<Settings>(req)?);
-    let Some(agent) = sign_in::session(&db, &settings.console, &token).await? else {
+    // A page's script refreshing it, or its event stream, is not the agent at work.
+    let used = !req.headers().contains_key(REFRESH_HEADER) && req.path() != EVENTS_PATH;
+    let Some(agent) = sign_in::session(&db, &settings.console, &token, used).await? else {
         return Ok(None);
     };
     Ok(Some(Agent {
@@ -84,6 +101,25 @@ impl FromRequest for Agent {
     }
 }
 
+/// Refuses a form that another site's page posted (signing a browser in to someone else's
+/// account, or mailing links from it): a browser says so in `Sec-Fetch-Site`, or in an
+/// `Origin` that is not this server's.
+pub fn refuse_cross_site(req: &HttpRequest, settings: &Settings) -> Result<(), ConsoleError> {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    if header("Sec-Fetch-Site") == Some("cross-site") {
+        return Err(ApiError::CsrfRejected.into());
+    }
+    if let Some(origin) = header("Origin") {
+        let info = req.connection_info();
+        let ours = format!("{}://{}", info.scheme(), info.host());
+        let public = settings.server.public_url.trim_end_matches('/');
+        if origin != ours && (public.is_empty() || origin != public) {
+            return Err(ApiError::CsrfRejected.into());
+        }
+    }
+    Ok(())
+}
+
 /// The cookie that carries a new session: not for scripts, not sent along from other sites'
 /// pages, and only over https when omnibridge is reached by https.
 pub fn session_cookie(settings: &Settings, token: String) -> Cookie<'static> {
@@ -106,14 +142,15 @@ pub fn cleared_cookie(settings: &Settings) -> Cookie<'static> {
 }
 
 /// The address a sign-in comes from, for its limits: the peer, or behind a trusted proxy
-/// the first address of `X-Forwarded-For`.
+/// the last address of `X-Forwarded-For` (the one the proxy itself saw; those before it
+/// are whatever the client wrote).
 pub fn client_address(req: &HttpRequest, settings: &Settings) -> Option<IpAddr> {
     if settings.server.trust_forwarded_for {
         let forwarded = req
             .headers()
             .get("X-Forwarded-For")
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.rsplit(',').next())
             .and_then(|v| v.trim().parse().ok());
         if forwarded.is_some() {
             return forwarded;

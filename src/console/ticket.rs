@@ -45,6 +45,7 @@ struct TicketPage {
     /// The channels a reply can take: value, label.
     channels: Vec<(&'static str, &'static str)>,
     can: Can,
+    max_files: usize,
 }
 
 impl TicketPage {
@@ -57,6 +58,10 @@ impl TicketPage {
                 .unwrap_or_else(|| format!("agent {id}")),
             None => "omnibridge".to_owned(),
         }
+    }
+
+    fn tags(&self) -> String {
+        self.t.tags.join(", ")
     }
 
     fn assignee(&self) -> String {
@@ -124,14 +129,15 @@ pub async fn page(
             _ => None,
         })
         .collect();
-    let names = agent_names(&db, tenant).await?;
+    let names = agent_names(&db, &agent).await?;
     let mut agents: Vec<(i64, String)> = names.iter().map(|(k, v)| (*k, v.clone())).collect();
     agents.sort_by(|a, b| a.1.cmp(&b.1));
     let mut channels = Vec::new();
     if t.chat_session_id.is_some() && t.chat_state.as_deref() != Some("ended") {
         channels.push(("chat", "Chat"));
     }
-    if customer.as_ref().is_some_and(|c| c.email.is_some()) || t.chat_session_id.is_none() {
+    // A chat is answered on the chat; a ticket that is no chat, by e-mail.
+    if t.chat_session_id.is_none() {
         channels.push(("email", "E-mail"));
     }
     channels.push(("note", "Internal note"));
@@ -154,6 +160,7 @@ pub async fn page(
         priorities: PRIORITIES,
         channels,
         can,
+        max_files: crate::routes::message::create::MAX_FILES,
         t,
     })
 }

@@ -1,9 +1,11 @@
 //! `GET /tickets`: a page of tickets — all of them, or a view's (`?view=ID`) — with the
 //! full-text search (`q`), a status, a sort and paging.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
 
 use crate::config::Settings;
 use crate::db::Db;
@@ -11,6 +13,7 @@ use crate::domain::permission::Permission;
 use crate::domain::search;
 use crate::domain::ticket::STATUSES;
 use crate::domain::view::{Direction, Filter, Sort, SortField};
+use crate::extract::read_query;
 use crate::services::{tickets, views};
 
 use super::page::{agent_names, nav, render, rows, ConsoleError, Nav, Row};
@@ -26,8 +29,9 @@ const SORTS: [(&str, &str); 4] = [
     ("newest", "created, newest first"),
 ];
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct ListQuery {
+    #[validate(range(min = 1))]
     view: Option<i64>,
     #[serde(default)]
     q: String,
@@ -35,6 +39,7 @@ pub struct ListQuery {
     status: String,
     #[serde(default)]
     sort: String,
+    #[validate(range(min = 1, max = 100_000))]
     page: Option<i64>,
 }
 
@@ -78,12 +83,12 @@ fn sort_of(value: &str) -> Option<Sort> {
 
 pub async fn page(
     agent: Agent,
-    query: web::Query<ListQuery>,
+    req: HttpRequest,
     db: web::Data<Db>,
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, ConsoleError> {
     agent.auth.require(Permission::TicketRead)?;
-    let query = query.into_inner();
+    let query: ListQuery = read_query(&req)?;
     let tenant = agent.auth.tenant_id;
     let mut filters = Vec::new();
     let status = STATUSES
@@ -126,7 +131,7 @@ pub async fn page(
         settings.server.list_count_limit,
     )
     .await?;
-    let names = agent_names(&db, tenant).await?;
+    let names = agent_names(&db, &agent).await?;
     let link = |page: i64| {
         let mut params: Vec<(&str, String)> = vec![("page", page.to_string())];
         if let Some(view) = query.view {

@@ -4,6 +4,8 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
 
 use crate::db::Db;
 use crate::domain::permission::Permission;
@@ -11,10 +13,11 @@ use crate::error::ApiError;
 use crate::routes::path_id;
 use crate::services::replies;
 
+use super::form::Form;
 use super::page::ConsoleError;
 use super::session::Agent;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct TypingForm {
     #[serde(default)]
     event: String,
@@ -24,7 +27,7 @@ pub async fn submit(
     agent: Agent,
     req: HttpRequest,
     id: web::Path<String>,
-    form: web::Form<TypingForm>,
+    Form(form): Form<TypingForm>,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ConsoleError> {
     let presented = req

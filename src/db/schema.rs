@@ -34,6 +34,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    password_resets (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        user_id -> BigInt,
+        token_hash -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
     sign_in_failures (id) {
         id -> BigInt,
         scope -> Text,
@@ -300,6 +311,7 @@ diesel::table! {
 
 diesel::joinable!(api_keys -> tenants (tenant_id));
 diesel::joinable!(console_sessions -> users (user_id));
+diesel::joinable!(password_resets -> users (user_id));
 diesel::joinable!(chat_accounts -> tenants (tenant_id));
 diesel::joinable!(tickets -> customers (customer_id));
 diesel::joinable!(chat_sessions -> tickets (ticket_id));
@@ -329,5 +341,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     views,
     console_sessions,
+    password_resets,
     sign_in_failures,
 );

@@ -15,6 +15,18 @@ pub fn canonical_ip(ip: IpAddr) -> IpAddr {
     }
 }
 
+/// What a client address counts as for per-address limits: an IPv4 address (an
+/// IPv4-mapped IPv6 one as IPv4), or an IPv6 address's /64, which one client usually holds
+/// whole.
+pub fn address_scope(ip: IpAddr) -> String {
+    match canonical_ip(ip) {
+        IpAddr::V6(v6) => ipnet::Ipv6Net::new(v6, 64)
+            .map(|net| net.trunc().to_string())
+            .unwrap_or_else(|_| v6.to_string()),
+        v4 => v4.to_string(),
+    }
+}
+
 /// Parses `10.0.0.0/8`, `2001:db8::/32` or a single address into its canonical range:
 /// host bits cleared, IPv4-mapped IPv6 ranges written as IPv4.
 pub fn parse_cidr(text: &str) -> Result<IpNet, String> {

@@ -24,7 +24,23 @@ use validator::Validate;
 use crate::error::{ApiError, FieldErrors};
 
 /// The text fields of a request, whatever its content type was.
-pub type Fields = HashMap<String, String>;
+/// A body's text fields in the order they came; a name may come more than once (a form's
+/// checkboxes): a list field then holds every value, any other field the last.
+pub type Fields = Vec<(String, String)>;
+
+/// Takes every value of a field out of the fields; the last one.
+pub fn take(fields: &mut Fields, name: &str) -> Option<String> {
+    let mut found = None;
+    fields.retain(|(n, v)| {
+        if n == name {
+            found = Some(v.clone());
+            false
+        } else {
+            true
+        }
+    });
+    found
+}
 
 /// What a field's text becomes, from the type its schema gives it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -109,6 +125,12 @@ where
             continue;
         };
         match typed(*kind, text) {
+            // A list given several times (a form's checkboxes) holds every one.
+            Ok(Value::Array(more)) if object.get(&name).is_some_and(Value::is_array) => {
+                if let Some(Value::Array(list)) = object.get_mut(&name) {
+                    list.extend(more);
+                }
+            }
             Ok(value) => {
                 object.insert(name, value);
             }

@@ -61,6 +61,18 @@ pub fn channel_name(channel_id: i32) -> &'static str {
     }
 }
 
+/// A ticket holds at most this many tags.
+pub const MAX_TAGS: u64 = 50;
+
+/// Each tag is at most 64 characters (the count is `MAX_TAGS`, checked beside it).
+pub fn tags_rule(tags: &[String]) -> Result<(), validator::ValidationError> {
+    match tags.iter().any(|t| t.chars().count() > 64) {
+        true => Err(validator::ValidationError::new("length")
+            .with_message("at most 50 tags of 64 characters".into())),
+        false => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

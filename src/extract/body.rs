@@ -13,7 +13,7 @@ use base64::Engine;
 use futures_util::StreamExt;
 
 use crate::config::ServerSettings;
-use crate::domain::form::Fields;
+use crate::domain::form::{take, Fields};
 use crate::error::ApiError;
 use crate::services::attachments::{FileSink, ReceivedFile};
 
@@ -125,7 +125,7 @@ pub fn urlencoded_fields(body: &[u8]) -> Result<Fields, ApiError> {
         let mut parts = pair.splitn(2, |b| *b == b'=');
         let name = text(parts.next().unwrap_or_default(), "field name")?;
         let value = text(parts.next().unwrap_or_default(), &format!("field {name:?}"))?;
-        fields.insert(name, value);
+        fields.push((name, value));
     }
     Ok(fields)
 }
@@ -224,11 +224,11 @@ async fn read_within(
         let mut files = Vec::new();
         if let Some(rules) = base64 {
             let field = rules.part.unwrap_or("file");
-            if let Some(encoded) = fields.remove(field).filter(|f| !f.is_empty()) {
+            if let Some(encoded) = take(&mut fields, field).filter(|f| !f.is_empty()) {
                 files.push(UploadedFile {
                     field: field.to_owned(),
                     file: decode_file(&encoded, field, rules).await?,
-                    claimed_name: fields.remove("fileName"),
+                    claimed_name: take(&mut fields, "fileName"),
                 });
             }
         }
@@ -296,7 +296,7 @@ async fn read_within(
                 let value = String::from_utf8(value).map_err(|_| {
                     ApiError::MalformedBody(format!("multipart field {name:?} is not UTF-8 text"))
                 })?;
-                body.fields.insert(name, value);
+                body.fields.push((name, value));
                 continue;
             }
         }

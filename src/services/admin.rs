@@ -4,7 +4,6 @@ use crate::db::models::allowed_domain::AllowedDomain;
 use crate::db::models::api_key::ApiKey;
 use crate::db::models::blocked_ip::BlockedIp;
 use crate::db::models::chat_account::{ChatAccount, NewChatAccount};
-use crate::db::models::console_session::ConsoleSession;
 use crate::db::models::tenant::Tenant;
 use crate::db::models::user::User;
 use crate::db::{now_millis, Db};
@@ -15,6 +14,7 @@ use crate::domain::chat_account::{
 use crate::domain::chat_requests::TOKEN;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
+use crate::services::settings::{self, CreatedApiKey};
 use crate::services::{keys, sign_in, users};
 
 /// A chat account's settings, with the defaults a new widget gets.
@@ -62,11 +62,6 @@ pub struct CreatedChatAccount {
     pub id: i64,
     pub token: String,
     pub secret: String,
-}
-
-pub struct CreatedApiKey {
-    pub id: i64,
-    pub key: String,
 }
 
 pub fn create_tenant(db: &Db, name: &str) -> Result<i64, ApiError> {
@@ -151,29 +146,7 @@ pub fn create_agent_api_key(
     permissions: &[Permission],
 ) -> Result<CreatedApiKey, ApiError> {
     require_tenant(db, tenant_id)?;
-    if let Some(user_id) = user_id {
-        db.read_blocking(|conn| User::find(conn, tenant_id, user_id))
-            .map_err(|_| {
-                ApiError::invalid(
-                    "user",
-                    "unknown",
-                    format!("no user {user_id} in tenant {tenant_id}"),
-                )
-            })?;
-    }
-    if permissions.is_empty() {
-        return Err(ApiError::invalid(
-            "permission",
-            "required",
-            "give at least one --permission",
-        ));
-    }
-    let new = keys::generate();
-    let perms = Permission::join(permissions);
-    let id = db.write_blocking(|conn| {
-        ApiKey::create(conn, tenant_id, user_id, &new.prefix, &new.hash, &perms)
-    })?;
-    Ok(CreatedApiKey { id, key: new.key })
+    db.write_blocking(|conn| settings::issue_api_key_in(conn, tenant_id, user_id, permissions))
 }
 
 /// Revokes an API key: it answers 401 from then on. Revoking it again changes nothing.
@@ -255,6 +228,7 @@ pub fn create_user(db: &Db, tenant_id: i64, name: &str, email: &str) -> Result<i
         email: email.to_owned(),
         is_online: false,
         email_notifications: true,
+        password: None,
     };
     Ok(db
         .write_blocking(|conn| users::create_in(conn, tenant_id, &new))?
@@ -269,12 +243,7 @@ pub fn set_user_password(
     password: &str,
 ) -> Result<(), ApiError> {
     let hashed = sign_in::hash_password_now(password)?;
-    db.write_blocking(|conn| {
-        let user = User::find(conn, tenant_id, user_id)?;
-        user.set_password_hash(conn, &hashed)?;
-        ConsoleSession::delete_of_user(conn, user.id)?;
-        Ok(())
-    })
+    db.write_blocking(|conn| sign_in::replace_password(conn, tenant_id, user_id, &hashed))
 }
 
 /// What the agent may do in the console.

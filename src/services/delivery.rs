@@ -29,6 +29,7 @@ use crate::db::{now_millis, Db};
 use crate::domain::retry::backoff_ms;
 use crate::domain::time::iso;
 use crate::error::ApiError;
+use crate::services::events::{DeliveryChanged, Events};
 use crate::services::notify;
 
 pub const MESSAGE_FOR_CUSTOMER: &str = "messageForCustomer";
@@ -140,7 +141,7 @@ pub fn sign(secret: &str, body: &[u8]) -> String {
 }
 
 /// Starts the delivery worker on the current actix system; it stops with the server.
-pub fn spawn_worker(db: Db, settings: DeliverySettings, attachments_dir: PathBuf) {
+pub fn spawn_worker(db: Db, events: Events, settings: DeliverySettings, attachments_dir: PathBuf) {
     actix_web::rt::spawn(async move {
         let client = match reqwest::Client::builder()
             .timeout(Duration::from_millis(settings.timeout_ms))
@@ -176,11 +177,14 @@ pub fn spawn_worker(db: Db, settings: DeliverySettings, attachments_dir: PathBuf
             }
             join_all(by_ticket.into_iter().map(|(_, mut list)| {
                 list.sort_by_key(|d| d.id);
-                let (db, client, settings) = (&db, &client, &settings);
+                let (db, events, client, settings) = (&db, &events, &client, &settings);
                 let (dir, owner, uploads) = (&attachments_dir, &owner, &uploads);
                 async move {
                     for d in list {
-                        attempt(db, client, settings, dir, uploads, owner, d).await;
+                        let done = attempt(db, client, settings, dir, uploads, owner, d).await;
+                        if let Some(changed) = done {
+                            events.send(changed.0, &changed.1);
+                        }
                     }
                 }
             }))
@@ -251,6 +255,8 @@ async fn body_of(db: &Db, dir: &Path, d: &Delivery) -> Result<Vec<u8>, Unsendabl
     Ok(body.into_bytes())
 }
 
+/// One attempt, recorded; what it came to, for the tenant's streams (not for typing
+/// indicators, which nobody watches), if this instance still held the delivery.
 async fn attempt(
     db: &Db,
     client: &reqwest::Client,
@@ -259,7 +265,7 @@ async fn attempt(
     uploads: &tokio::sync::Semaphore,
     owner: &str,
     d: Delivery,
-) {
+) -> Option<(i64, DeliveryChanged)> {
     let _permit = match d.attachment_id {
         Some(_) => uploads.acquire().await.ok(),
         None => None,
@@ -272,7 +278,7 @@ async fn attempt(
         Ok(secret) => secret,
         Err(e) => {
             log::error!("delivery {} has no chat account: {e}", d.id);
-            return;
+            return None;
         }
     };
     let outcome = match body_of(db, dir, &d).await {
@@ -349,6 +355,16 @@ async fn attempt(
         }
     };
     let owner = owner.to_owned();
+    let changed = DeliveryChanged {
+        ticket_id: d.ticket_id,
+        delivery_id: d.id,
+        message_id: d.message_id,
+        attachment_id: d.attachment_id,
+        state: state.to_owned(),
+        attempts,
+        last_error: error.clone(),
+    };
+    let (tenant, watched) = (d.tenant_id, d.kind != TYPING_INDICATOR_FOR_CUSTOMER);
     let recorded = db
         .write(move |conn| {
             let ours = Delivery::record_attempt(
@@ -367,12 +383,20 @@ async fn attempt(
                     notify::reply_failed(conn, d.tenant_id, d.ticket_id, message, now)?;
                 }
             }
-            Ok(())
+            Ok(ours)
         })
         .await;
-    if let Err(e) = recorded {
-        // The lease runs out and the delivery is tried again: at least once.
-        log::warn!("delivery {}: outcome not recorded: {e}", d.id);
+    match recorded {
+        Ok(true) if watched => Some((tenant, changed)),
+        Ok(_) => None,
+        Err(e) => {
+            // The lease runs out and the delivery is tried again: at least once.
+            log::warn!(
+                "delivery {}: outcome not recorded: {e}",
+                changed.delivery_id
+            );
+            None
+        }
     }
 }
 

@@ -17,6 +17,7 @@ pub mod notify;
 pub mod queue;
 pub mod replies;
 pub mod seed;
+pub mod settings;
 pub mod sign_in;
 pub mod tickets;
 pub mod timeline;

@@ -6,24 +6,33 @@
 //! session is a random token, and only its SHA-256 is stored (as API keys are).
 
 use std::net::IpAddr;
+use std::sync::LazyLock;
+use std::time::Duration;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
+use tokio::sync::Semaphore;
 
 use crate::config::ConsoleSettings;
 use crate::db::models::console_session::ConsoleSession;
+use crate::db::models::mail::KIND_PASSWORD_RESET;
+use crate::db::models::password_reset::PasswordReset;
 use crate::db::models::sign_in_failure::SignInFailure;
 use crate::db::models::user::User;
-use crate::db::{now_millis, Db};
+use crate::db::{now_millis, Db, DbConnection};
+use crate::domain::access::address_scope;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::services::keys::{hash, random_token};
+use crate::services::mail::{self, Outgoing};
 
 pub const MIN_PASSWORD_CHARS: usize = 8;
 pub const MAX_PASSWORD_CHARS: usize = 1024;
+/// The longest e-mail address (RFC 5321's path limit).
+pub const MAX_EMAIL_CHARS: usize = 254;
 /// A session's token: 43 random letters and digits (256 bits).
 const TOKEN_CHARS: usize = 43;
 /// A session's `last_seen_at` is written at most this often.
@@ -57,11 +66,9 @@ pub fn hash_password_now(password: &str) -> Result<String, ApiError> {
         .map_err(|e| ApiError::Internal(format!("argon2: {e}")))
 }
 
-/// [`hash_password_now`], on the blocking pool.
+/// [`hash_password_now`], on the blocking pool, one of the few at once.
 pub async fn hash_password(password: String) -> Result<String, ApiError> {
-    tokio::task::spawn_blocking(move || hash_password_now(&password))
-        .await
-        .map_err(|e| ApiError::Internal(format!("hashing: {e}")))?
+    hashing(move || hash_password_now(&password)).await?
 }
 
 fn password_matches(password: &str, stored: &str) -> bool {
@@ -80,13 +87,22 @@ pub async fn set_password(
     password: String,
 ) -> Result<(), ApiError> {
     let hashed = hash_password(password).await?;
-    db.write(move |conn| {
-        let user = User::find(conn, tenant_id, user_id)?;
-        user.set_password_hash(conn, &hashed)?;
-        ConsoleSession::delete_of_user(conn, user.id)?;
-        Ok(())
-    })
-    .await
+    db.write(move |conn| replace_password(conn, tenant_id, user_id, &hashed))
+        .await
+}
+
+/// The one place a password changes (in the caller's transaction): the new hash is stored,
+/// and every session and every "forgot password" link of the agent ends.
+pub fn replace_password(
+    conn: &mut DbConnection,
+    tenant_id: i64,
+    user_id: i64,
+    hashed: &str,
+) -> Result<(), ApiError> {
+    let user = User::find(conn, tenant_id, user_id)?;
+    user.set_password_hash(conn, hashed)?;
+    ConsoleSession::delete_of_user(conn, user.id)?;
+    PasswordReset::delete_of_user(conn, user.id)
 }
 
 /// What a sign-in gives the browser: the token for its cookie.
@@ -97,33 +113,64 @@ pub struct NewSession {
 fn scopes(email: &str, address: Option<IpAddr>) -> (String, Option<String>) {
     (
         format!("account:{email}"),
-        address.map(|ip| format!("address:{ip}")),
+        address.map(|ip| format!("address:{}", address_scope(ip))),
     )
+}
+
+/// Password checks running at once, at most: each holds ~19 MiB and a core for tens of
+/// milliseconds, so a flood of sign-ins must queue, not exhaust the machine.
+static HASHING: LazyLock<Semaphore> =
+    LazyLock::new(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
+/// How long a password check waits for its turn before the answer is `503`.
+const HASHING_WAIT: Duration = Duration::from_secs(10);
+
+/// Runs an argon2 computation on the blocking pool, when a permit is free.
+async fn hashing<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    let _permit = tokio::time::timeout(HASHING_WAIT, HASHING.acquire())
+        .await
+        .map_err(|_| ApiError::Busy("too many sign-ins at once; try again in a moment".into()))?
+        .map_err(|e| ApiError::Internal(format!("hashing: {e}")))?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ApiError::Internal(format!("hashing: {e}")))
 }
 
 /// Signs an agent in with their e-mail and password. Refused the same way whether the e-mail
 /// exists or not (`401`), and `429` with the seconds to wait once an account or an address
-/// has had too many wrong passwords lately. An e-mail that several tenants' agents share
-/// signs in whichever of them has this password.
+/// has had too many wrong passwords lately. Each attempt is counted before its password is
+/// checked (so attempts sent at once cannot pass the limit together) and forgotten when it
+/// succeeds. An e-mail that several tenants' agents share signs in whichever of them has
+/// this password. `replaces`: the token of a session the browser had, which ends.
 pub async fn sign_in(
     db: &Db,
     settings: &ConsoleSettings,
     email: &str,
     password: String,
     address: Option<IpAddr>,
+    replaces: Option<String>,
 ) -> Result<NewSession, ApiError> {
     let email = email.trim().to_lowercase();
+    if email.len() > MAX_EMAIL_CHARS || password.chars().count() > MAX_PASSWORD_CHARS {
+        return Err(ApiError::WrongCredentials);
+    }
     let window_ms = settings.sign_in_window_seconds as i64 * 1000;
     let limits = [
         settings.sign_in_attempts_per_account,
         settings.sign_in_attempts_per_address,
     ];
     let (account, address) = scopes(&email, address);
-    let now = now_millis();
-    let candidates = {
+    let (charged, candidates) = {
         let (account, address, email) = (account.clone(), address.clone(), email.clone());
-        db.read(move |conn| {
-            for (scope, limit) in [Some(&account), address.as_ref()].into_iter().zip(limits) {
+        db.write(move |conn| {
+            let now = now_millis();
+            let scopes = [Some(&account), address.as_ref()];
+            // Always the account first, then the address: no two attempts wait on each other.
+            for scope in scopes.into_iter().flatten() {
+                SignInFailure::lock(conn, scope)?;
+            }
+            for (scope, limit) in scopes.into_iter().zip(limits) {
                 let Some(scope) = scope else { continue };
                 let (failures, oldest) = SignInFailure::since(conn, scope, now - window_ms)?;
                 if failures >= limit {
@@ -132,11 +179,15 @@ pub async fn sign_in(
                     return Err(ApiError::TooManyRequests(seconds.max(1) as u64));
                 }
             }
-            User::who_sign_in_as(conn, &email)
+            let mut charged = Vec::new();
+            for scope in scopes.into_iter().flatten() {
+                charged.push(SignInFailure::record(conn, scope, now, now - window_ms)?);
+            }
+            Ok((charged, User::who_sign_in_as(conn, &email)?))
         })
         .await?
     };
-    let matched = tokio::task::spawn_blocking(move || {
+    let matched = hashing(move || {
         if candidates.is_empty() {
             // As long as a real check, so that the answer's time tells nothing.
             password_matches(&password, DUMMY_HASH);
@@ -148,30 +199,35 @@ pub async fn sign_in(
                 .is_some_and(|stored| password_matches(&password, stored))
         })
     })
-    .await
-    .map_err(|e| ApiError::Internal(format!("verifying: {e}")))?;
-    let now = now_millis();
-    match matched {
-        Some(user) => {
-            let token = random_token(TOKEN_CHARS);
-            let token_hash = hash(&token);
-            db.write(move |conn| {
-                SignInFailure::clear(conn, &account)?;
-                ConsoleSession::create(conn, &user, &token_hash, now)
-            })
-            .await?;
-            Ok(NewSession { token })
-        }
-        None => {
-            db.write(move |conn| {
-                for scope in [Some(&account), address.as_ref()].into_iter().flatten() {
-                    SignInFailure::record(conn, scope, now, now - window_ms)?;
+    .await?;
+    // A wrong password stays counted.
+    let Some(user) = matched else {
+        return Err(ApiError::WrongCredentials);
+    };
+    let token = random_token(TOKEN_CHARS);
+    let token_hash = hash(&token);
+    let replaced = replaces.map(|old| hash(&old));
+    let created = db
+        .write(move |conn| {
+            // The password may have changed while it was checked: only the one checked counts.
+            let now_user = User::find(conn, user.tenant_id, user.id)?;
+            if now_user.password_hash != user.password_hash {
+                return Ok(false);
+            }
+            SignInFailure::clear(conn, &account)?;
+            SignInFailure::delete(conn, &charged)?;
+            if let Some(old) = &replaced {
+                if let Some((session, _)) = ConsoleSession::find_by_hash(conn, old)? {
+                    session.delete(conn)?;
                 }
-                Ok(())
-            })
-            .await?;
-            Err(ApiError::WrongCredentials)
-        }
+            }
+            ConsoleSession::create(conn, &now_user, &token_hash, now_millis())?;
+            Ok(true)
+        })
+        .await?;
+    match created {
+        true => Ok(NewSession { token }),
+        false => Err(ApiError::WrongCredentials),
     }
 }
 
@@ -182,10 +238,13 @@ const DUMMY_HASH: &str =
 
 /// The agent signed in with this token, if its session is still live (used within
 /// `session_idle_minutes`, begun within `session_max_hours`). An ended session is deleted.
+/// `used`: the agent is using it now (a page they opened, a change they made), which keeps
+/// it from going idle; a page's own background reads and its event stream do not.
 pub async fn session(
     db: &Db,
     settings: &ConsoleSettings,
     token: &str,
+    used: bool,
 ) -> Result<Option<SignedInAgent>, ApiError> {
     if token.len() != TOKEN_CHARS || !token.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Ok(None);
@@ -211,7 +270,7 @@ pub async fn session(
         db.write(move |conn| session.delete(conn)).await?;
         return Ok(None);
     }
-    if now - session.last_seen_at > TOUCH_EVERY_MS {
+    if used && now - session.last_seen_at > TOUCH_EVERY_MS {
         let touched = session.clone();
         db.write(move |conn| touched.touch(conn, now)).await?;
     }
@@ -220,6 +279,105 @@ pub async fn session(
         permissions: Permission::parse_list(&user.permissions),
         user,
     }))
+}
+
+/// How long a "forgot password" link works.
+pub const RESET_LINK_MINUTES: i64 = 60;
+/// Links mailed to one agent within an hour, at most.
+const RESETS_PER_HOUR: i64 = 3;
+
+/// "Forgot password": mails every agent with this e-mail a one-time link to
+/// `{base}/reset?token=...` through the mail outbox. Says nothing of whether the e-mail
+/// exists; counted against the address like a wrong password (so it cannot be used to mail
+/// someone without end), and at most three links an hour go to one agent.
+pub async fn request_reset(
+    db: &Db,
+    settings: &ConsoleSettings,
+    base: &str,
+    email: &str,
+    address: Option<IpAddr>,
+) -> Result<(), ApiError> {
+    let email = email.trim().to_lowercase();
+    let window_ms = settings.sign_in_window_seconds as i64 * 1000;
+    let limit = settings.sign_in_attempts_per_address;
+    let scope = address.map(|ip| format!("reset:{}", address_scope(ip)));
+    let base = base.trim_end_matches('/').to_owned();
+    db.write(move |conn| {
+        let now = now_millis();
+        if let Some(scope) = &scope {
+            SignInFailure::lock(conn, scope)?;
+            let (asked, oldest) = SignInFailure::since(conn, scope, now - window_ms)?;
+            if asked >= limit {
+                let until = oldest.unwrap_or(now) + window_ms;
+                return Err(ApiError::TooManyRequests(
+                    (((until - now).max(0) + 999) / 1000).max(1) as u64,
+                ));
+            }
+            SignInFailure::record(conn, scope, now, now - window_ms)?;
+        }
+        for user in User::with_email(conn, &email)? {
+            if PasswordReset::count_since(conn, user.id, now - 3_600_000)? >= RESETS_PER_HOUR {
+                continue;
+            }
+            let token = random_token(TOKEN_CHARS);
+            let expires = now + RESET_LINK_MINUTES * 60_000;
+            PasswordReset::create(conn, &user, &hash(&token), now, expires)?;
+            let link = format!("{base}/reset?token={token}");
+            let text = format!(
+                "Hello {},\n\nsomeone (you, we hope) asked to set a new password for the \
+                 omnibridge console. Open this link within {RESET_LINK_MINUTES} minutes to \
+                 choose one; it works once:\n\n{link}\n\nIf it was not you, ignore this \
+                 mail: your password stays as it is.\n",
+                user.name
+            );
+            mail::queue(
+                conn,
+                user.tenant_id,
+                &Outgoing {
+                    kind: KIND_PASSWORD_RESET,
+                    ticket_id: None,
+                    message_id: None,
+                    to: &user.email,
+                    subject: "Your omnibridge password",
+                    html: &mail::html_of(&text),
+                    text: &text,
+                    in_reply_to: None,
+                },
+                now,
+            )?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// The agent a live "forgot password" link is for (`None`: unknown, used or expired).
+pub async fn reset_link_user(db: &Db, token: &str) -> Result<Option<User>, ApiError> {
+    if token.len() != TOKEN_CHARS || !token.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Ok(None);
+    }
+    let token_hash = hash(token);
+    db.read(move |conn| PasswordReset::user_of(conn, &token_hash, now_millis()))
+        .await
+}
+
+/// Sets a new password through a "forgot password" link, which then works no more (nor does
+/// any other of the agent's); every session of the agent ends. `false`: the link is
+/// unknown, used or expired.
+pub async fn reset_password(db: &Db, token: &str, password: String) -> Result<bool, ApiError> {
+    if reset_link_user(db, token).await?.is_none() {
+        return Ok(false);
+    }
+    let hashed = hash_password(password).await?;
+    let token_hash = hash(token);
+    db.write(move |conn| {
+        // Read again in the write: a link used meanwhile is used.
+        match PasswordReset::user_of(conn, &token_hash, now_millis())? {
+            Some(user) => replace_password(conn, user.tenant_id, user.id, &hashed).map(|_| true),
+            None => Ok(false),
+        }
+    })
+    .await
 }
 
 /// Ends the session with this token (nothing happens if there is none).

@@ -279,7 +279,8 @@ fn apply_changes(
     }
     if let Some(tags) = &changes.tags {
         let old = TicketTag::of_ticket(conn, row.id)?;
-        let mut new = tags.clone();
+        // Tags are kept in lower case.
+        let mut new: Vec<String> = tags.iter().map(|t| t.to_lowercase()).collect();
         new.sort();
         new.dedup();
         if old != new {

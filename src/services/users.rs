@@ -6,6 +6,7 @@ use crate::db::models::user::{User, UserChanges};
 use crate::db::{Db, DbConnection};
 use crate::error::ApiError;
 use crate::services::events::{Events, KeysRevoked};
+use crate::services::sign_in;
 
 const EMAIL_TAKEN: &str = "another agent has this e-mail";
 
@@ -16,6 +17,8 @@ pub struct NewUser {
     pub email: String,
     pub is_online: bool,
     pub email_notifications: bool,
+    /// The console password, if any.
+    pub password: Option<String>,
 }
 
 /// An e-mail address as agents' are kept: trimmed, lower case, checked.
@@ -47,8 +50,20 @@ pub fn create_in(conn: &mut DbConnection, tenant_id: i64, new: &NewUser) -> Resu
     User::find(conn, tenant_id, id)
 }
 
-pub async fn create(db: &Db, tenant_id: i64, new: NewUser) -> Result<User, ApiError> {
-    db.write(move |conn| create_in(conn, tenant_id, &new)).await
+/// A new agent; with a password, one who can sign in to the console.
+pub async fn create(db: &Db, tenant_id: i64, mut new: NewUser) -> Result<User, ApiError> {
+    let hashed = match new.password.take() {
+        Some(password) => Some(sign_in::hash_password(password).await?),
+        None => None,
+    };
+    db.write(move |conn| {
+        let user = create_in(conn, tenant_id, &new)?;
+        if let Some(hashed) = &hashed {
+            sign_in::replace_password(conn, tenant_id, user.id, hashed)?;
+        }
+        Ok(user)
+    })
+    .await
 }
 
 /// One page of the tenant's agents, and how many there are.
@@ -66,18 +81,26 @@ pub async fn get(db: &Db, tenant_id: i64, id: i64) -> Result<User, ApiError> {
     db.read(move |conn| User::find(conn, tenant_id, id)).await
 }
 
-/// Changes what was sent; the rest stays.
+/// Changes what was sent; the rest stays. A new password ends the agent's console sessions.
 pub async fn update(
     db: &Db,
     tenant_id: i64,
     id: i64,
     mut changes: UserChanges,
+    password: Option<String>,
 ) -> Result<User, ApiError> {
     changes.email = changes.email.as_deref().map(normal_email).transpose()?;
+    let hashed = match password {
+        Some(password) => Some(sign_in::hash_password(password).await?),
+        None => None,
+    };
     db.write(move |conn| {
         User::find(conn, tenant_id, id)?
             .update(conn, &changes)
             .map_err(|e| e.taken("email", EMAIL_TAKEN))?;
+        if let Some(hashed) = &hashed {
+            sign_in::replace_password(conn, tenant_id, id, hashed)?;
+        }
         User::find(conn, tenant_id, id)
     })
     .await

@@ -286,3 +286,638 @@ async fn a_customers_markup_is_shown_as_text() {
     );
     assert!(!page.contains("<img src=x"));
 }
+
+/// The link of the newest "forgot password" mail to `to`, waited for.
+async fn reset_link(app: &TestApp, to: &str) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let mails: Vec<String> = std::fs::read_dir(&app.mail_dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+            .map(|e| std::fs::read_to_string(e.path()).unwrap())
+            // Quoted-printable: soft line breaks and `=3D`.
+            .map(|m| m.replace("=\r\n", "").replace("=3D", "="))
+            .filter(|m| m.contains(to) && m.contains("/reset?token="))
+            .collect();
+        if let Some(mail) = mails.first() {
+            let at = mail.find("/reset?token=").unwrap();
+            return mail[at..at + "/reset?token=".len() + 43].to_owned();
+        }
+        assert!(std::time::Instant::now() < deadline, "no reset mail");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_forgotten_password_is_reset_through_a_one_time_mailed_link() {
+    let app = spawn_app().await;
+    agent(&app);
+    let old = session(&app).await;
+    // The same answer for an e-mail nobody has.
+    let mut answers = Vec::new();
+    for email in ["nobody@acme.example", EMAIL] {
+        let answer = browser()
+            .post(format!("{}/forgot", app.address))
+            .form(&[("email", email)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), StatusCode::OK);
+        answers.push(answer.text().await.unwrap());
+    }
+    assert_eq!(answers[0], answers[1]);
+    let link = reset_link(&app, EMAIL).await;
+    let token = link.split('=').nth(1).unwrap().to_owned();
+    assert_eq!(get(&app, &link, "").await.status(), StatusCode::OK);
+    // Too short a password is refused, and the link still works.
+    let short = browser()
+        .post(format!("{}/reset", app.address))
+        .form(&[("token", token.as_str()), ("password", "short")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(short.status(), StatusCode::BAD_REQUEST);
+    let set = browser()
+        .post(format!("{}/reset", app.address))
+        .form(&[
+            ("token", token.as_str()),
+            ("password", "a brand new password"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), StatusCode::SEE_OTHER);
+    // Once only; the old session and password are gone; the new one signs in.
+    let again = browser()
+        .post(format!("{}/reset", app.address))
+        .form(&[
+            ("token", token.as_str()),
+            ("password", "yet another password"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_FOUND);
+    assert_eq!(get(&app, &link, "").await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(get(&app, "/", &old).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        sign_in(&app, EMAIL, PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        sign_in(&app, EMAIL, "a brand new password").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    // The token itself is stored nowhere but in the mail.
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM password_resets WHERE token_hash = '{token}'"
+        )),
+        0
+    );
+}
+
+#[tokio::test]
+async fn the_agent_api_sets_a_password_and_a_new_one_ends_sessions() {
+    let app = spawn_app().await;
+    let (_, key) = app.agent(
+        "Admin",
+        &[omnibridge::domain::permission::Permission::UserCud],
+    );
+    let created = app
+        .agent_call(
+            reqwest::Method::POST,
+            "user",
+            &key,
+            Some(serde_json::json!({"name": "Grace", "email": EMAIL, "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    assert!(!created.body.to_string().contains(PASSWORD));
+    assert!(created.body["item"].get("password").is_none());
+    let id = created.body["item"]["id"].as_i64().unwrap();
+    let cookie = session(&app).await;
+    assert_eq!(get(&app, "/", &cookie).await.status(), StatusCode::OK);
+    let short = app
+        .agent_call(
+            reqwest::Method::PUT,
+            &format!("user/{id}"),
+            &key,
+            Some(serde_json::json!({"password": "short"})),
+        )
+        .await;
+    assert_eq!(short.status, 400, "{}", short.body);
+    assert_eq!(short.body["fields"]["password"][0], "length");
+    assert_eq!(get(&app, "/", &cookie).await.status(), StatusCode::OK);
+    let changed = app
+        .agent_call(
+            reqwest::Method::PUT,
+            &format!("user/{id}"),
+            &key,
+            Some(serde_json::json!({"password": "another long password"})),
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    assert_eq!(
+        get(&app, "/", &cookie).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        sign_in(&app, EMAIL, "another long password").await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn wrong_passwords_sent_at_once_cannot_pass_the_limit_together() {
+    let app = spawn_app().await;
+    agent(&app);
+    let tries = (0..12).map(|_| sign_in(&app, EMAIL, "not the password"));
+    let statuses: Vec<StatusCode> = futures_util::future::join_all(tries)
+        .await
+        .into_iter()
+        .map(|a| a.status())
+        .collect();
+    let checked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    assert!(checked <= 5, "{statuses:?}");
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+            .count(),
+        12 - checked,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        sign_in(&app, EMAIL, PASSWORD).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
+async fn a_sign_in_posted_by_another_site_is_refused_and_a_new_one_ends_the_old_session() {
+    let app = spawn_app().await;
+    agent(&app);
+    for (header, value) in [
+        ("Origin", "https://evil.example"),
+        ("Sec-Fetch-Site", "cross-site"),
+    ] {
+        let answer = browser()
+            .post(format!("{}/login", app.address))
+            .header(header, value)
+            .form(&[("email", EMAIL), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), StatusCode::FORBIDDEN, "{header}");
+    }
+    let first = session(&app).await;
+    let second = browser()
+        .post(format!("{}/login", app.address))
+        .header("Origin", &app.address)
+        .header("Cookie", &first)
+        .form(&[("email", EMAIL), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(second.status(), StatusCode::SEE_OTHER);
+    assert_eq!(get(&app, "/", &first).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM console_sessions"), 1);
+}
+
+#[tokio::test]
+async fn console_forms_are_read_like_the_apis() {
+    let app = spawn_app().await;
+    agent(&app);
+    // NUL, which Postgres cannot store, and an address longer than any: 400s, never 500s.
+    for email in ["grace\0@acme.example".to_owned(), "a".repeat(300)] {
+        let answer = sign_in(&app, &email, PASSWORD).await;
+        assert_eq!(answer.status(), StatusCode::BAD_REQUEST, "{email:?}");
+    }
+    let ticket = chat_ticket(&app, "Where is my order?").await;
+    let cookie = session(&app).await;
+    let token = csrf(&app, &cookie).await;
+    let answer = browser()
+        .post(format!("{}/tickets/{ticket}/reply", app.address))
+        .header("Cookie", &cookie)
+        .form(&[
+            ("csrf", token.as_str()),
+            ("channel", "note"),
+            ("text", "a\0b"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM messages WHERE author = 'note'"),
+        0
+    );
+}
+
+#[tokio::test]
+async fn seeing_notifications_marks_nothing_until_the_agent_says_so() {
+    let app = spawn_app().await;
+    let id = agent(&app);
+    admin::set_user_permissions(
+        &app.db,
+        app.tenant_id,
+        id,
+        &omnibridge::domain::permission::Permission::ALL,
+    )
+    .unwrap();
+    // Going online makes the agent one to tell of new chats.
+    let key = admin::create_agent_api_key(
+        &app.db,
+        app.tenant_id,
+        Some(id),
+        &omnibridge::domain::permission::Permission::ALL,
+    )
+    .unwrap()
+    .key;
+    let online = app
+        .agent_call(
+            reqwest::Method::PUT,
+            &format!("user/{id}"),
+            &key,
+            Some(serde_json::json!({"isOnline": true})),
+        )
+        .await;
+    assert_eq!(online.status, 200, "{}", online.body);
+    chat_ticket(&app, "Hello, anyone there?").await;
+    let unread = "SELECT COUNT(*) AS n FROM notifications WHERE is_read = FALSE";
+    assert!(app.count(unread) > 0);
+    let cookie = session(&app).await;
+    let page = get(&app, "/notifications", &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("mark-read"), "{page}");
+    let before = app.count(unread);
+    assert!(before > 0);
+    let marker = "name=\"ids\" value=\"";
+    let at = page.find(marker).unwrap() + marker.len();
+    let ids = page[at..].split('"').next().unwrap().to_owned();
+    let token = csrf(&app, &cookie).await;
+    let answer = browser()
+        .post(format!("{}/notifications/read", app.address))
+        .header("Cookie", &cookie)
+        .form(&[("csrf", token.as_str()), ("ids", ids.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.count(unread), 0);
+}
+
+/// An administrator's session (every permission): the cookie and its CSRF token.
+async fn admin_session(app: &TestApp) -> (String, String) {
+    let id = agent(app);
+    admin::set_user_permissions(
+        &app.db,
+        app.tenant_id,
+        id,
+        &omnibridge::domain::permission::Permission::ALL,
+    )
+    .unwrap();
+    let cookie = session(app).await;
+    let token = csrf(app, &cookie).await;
+    (cookie, token)
+}
+
+async fn post(app: &TestApp, path: &str, cookie: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    browser()
+        .post(format!("{}{path}", app.address))
+        .header("Cookie", cookie)
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The secret an administration page shows once.
+async fn shown(answer: reqwest::Response) -> String {
+    assert_eq!(answer.status(), StatusCode::OK);
+    let page = answer.text().await.unwrap();
+    let marker = "<code id=\"shown-value\">";
+    let at = page.find(marker).expect("a secret shown") + marker.len();
+    page[at..].split('<').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn an_everyday_agent_cannot_administer() {
+    let app = spawn_app().await;
+    agent(&app);
+    let cookie = session(&app).await;
+    let token = csrf(&app, &cookie).await;
+    let page = get(&app, "/", &cookie).await.text().await.unwrap();
+    assert!(!page.contains("href=\"/admin\""));
+    assert_eq!(
+        get(&app, "/admin/chat-accounts/1", &cookie).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    for (path, form) in [
+        ("/admin/keys", vec![("permission", "API_CHAT")]),
+        ("/admin/domains", vec![("value", "example.com")]),
+        ("/admin/ips", vec![("value", "203.0.113.0/24")]),
+        (
+            "/admin/agents",
+            vec![("name", "Eve"), ("email", "eve@acme.example")],
+        ),
+        ("/admin/agents/1/delete", vec![]),
+    ] {
+        let mut form = form;
+        form.push(("csrf", token.as_str()));
+        assert_eq!(
+            post(&app, path, &cookie, &form).await.status(),
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM api_keys WHERE id > 1"),
+        0
+    );
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM allowed_domains"), 0);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM users"), 1);
+}
+
+#[tokio::test]
+async fn an_administrator_adds_an_agent_who_signs_in_with_the_password_shown_once() {
+    let app = spawn_app().await;
+    let (cookie, token) = admin_session(&app).await;
+    assert_eq!(get(&app, "/admin", &cookie).await.status(), StatusCode::OK);
+    let answer = post(
+        &app,
+        "/admin/agents",
+        &cookie,
+        &[
+            ("csrf", &token),
+            ("name", "Ada"),
+            ("email", "ada@acme.example"),
+            ("role", "agent"),
+        ],
+    )
+    .await;
+    let password = shown(answer).await;
+    assert_eq!(
+        sign_in(&app, "ada@acme.example", &password).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    // A new password: the old one and its sessions end.
+    let ada = app.count("SELECT id AS n FROM users WHERE email = 'ada@acme.example'");
+    let answer = post(
+        &app,
+        &format!("/admin/agents/{ada}/password"),
+        &cookie,
+        &[("csrf", &token)],
+    )
+    .await;
+    let renewed = shown(answer).await;
+    assert_ne!(renewed, password);
+    assert_eq!(
+        sign_in(&app, "ada@acme.example", &password).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    // Removed: gone, and so are their sessions.
+    let answer = post(
+        &app,
+        &format!("/admin/agents/{ada}/delete"),
+        &cookie,
+        &[("csrf", &token)],
+    )
+    .await;
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM users WHERE email = 'ada@acme.example'"),
+        0
+    );
+}
+
+#[tokio::test]
+async fn an_api_key_made_in_the_console_works_until_it_is_revoked_there() {
+    let app = spawn_app().await;
+    let (cookie, token) = admin_session(&app).await;
+    let answer = post(
+        &app,
+        "/admin/keys",
+        &cookie,
+        &[
+            ("csrf", &token),
+            ("permission", "TICKET_READ"),
+            ("permission", "VIEW_READ"),
+        ],
+    )
+    .await;
+    let key = shown(answer).await;
+    let id = app.count("SELECT MAX(id) AS n FROM api_keys");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM api_keys WHERE id = {id} \
+             AND permissions = 'TICKET_READ,VIEW_READ'"
+        )),
+        1
+    );
+    let read = app
+        .agent_call(reqwest::Method::GET, "ticket", &key, None)
+        .await;
+    assert_eq!(read.status, 200, "{}", read.body);
+    let answer = post(
+        &app,
+        &format!("/admin/keys/{id}/revoke"),
+        &cookie,
+        &[("csrf", &token)],
+    )
+    .await;
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+    let read = app
+        .agent_call(reqwest::Method::GET, "ticket", &key, None)
+        .await;
+    assert_eq!(read.status, 401, "{}", read.body);
+    // A key of another tenant, or none: 404.
+    let other = admin::create_tenant(&app.db, "Other").unwrap();
+    let theirs = admin::create_api_key(
+        &app.db,
+        other,
+        &[omnibridge::domain::permission::Permission::ApiChat],
+    )
+    .unwrap();
+    let answer = post(
+        &app,
+        &format!("/admin/keys/{}/revoke", theirs.id),
+        &cookie,
+        &[("csrf", &token)],
+    )
+    .await;
+    assert_eq!(answer.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM api_keys WHERE id = {} AND revoked_at IS NULL",
+            theirs.id
+        )),
+        1
+    );
+}
+
+#[tokio::test]
+async fn the_widgets_lists_and_a_chat_account_are_set_in_the_console() {
+    let app = spawn_app().await;
+    let (cookie, token) = admin_session(&app).await;
+    for (path, value) in [
+        ("/admin/domains", "Shop.Example.COM."),
+        ("/admin/ips", "203.0.113.7/24"),
+    ] {
+        let answer = post(&app, path, &cookie, &[("csrf", &token), ("value", value)]).await;
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER, "{path}");
+    }
+    let page = get(&app, "/admin", &cookie).await.text().await.unwrap();
+    assert!(page.contains("shop.example.com") && page.contains("203.0.113.0/24"));
+    let bad = post(
+        &app,
+        "/admin/domains",
+        &cookie,
+        &[("csrf", &token), ("value", "not a domain")],
+    )
+    .await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    for (path, value) in [
+        ("/admin/domains/remove", "shop.example.com"),
+        ("/admin/ips/remove", "203.0.113.0/24"),
+    ] {
+        let answer = post(&app, path, &cookie, &[("csrf", &token), ("value", value)]).await;
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER, "{path}");
+    }
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM allowed_domains"), 0);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM blocked_ips"), 0);
+    // A chat account's settings.
+    let account = app.count("SELECT MIN(id) AS n FROM chat_accounts");
+    let path = format!("/admin/chat-accounts/{account}");
+    assert_eq!(get(&app, &path, &cookie).await.status(), StatusCode::OK);
+    let saved = post(
+        &app,
+        &path,
+        &cookie,
+        &[
+            ("csrf", &token),
+            ("name", "Acme shop"),
+            ("required", "customerName"),
+            ("required", "emailAddress"),
+            ("time_zone", "Europe/Amsterdam"),
+            ("service_hours", "mon-fri 09:00-17:00"),
+            ("transcripts", "on"),
+            ("queue_max_length", "5"),
+        ],
+    )
+    .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM chat_accounts WHERE id = {account} AND name = 'Acme shop' \
+             AND required_fields = 'customerName,emailAddress' AND time_zone = 'Europe/Amsterdam' \
+             AND transcripts = TRUE AND queue_enabled = FALSE AND queue_max_length = 5"
+        )),
+        1
+    );
+    let bad = post(
+        &app,
+        &path,
+        &cookie,
+        &[
+            ("csrf", &token),
+            ("name", "Acme shop"),
+            ("time_zone", "Mars/Olympus"),
+        ],
+    )
+    .await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM chat_accounts WHERE id = {account} \
+             AND time_zone = 'Europe/Amsterdam'"
+        )),
+        1
+    );
+    // Another tenant's chat account: 404.
+    let other = admin::create_tenant(&app.db, "Other").unwrap();
+    let theirs =
+        admin::create_chat_account(&app.db, other, &admin::ChatAccountOptions::named("Theirs"))
+            .unwrap();
+    assert_eq!(
+        get(
+            &app,
+            &format!("/admin/chat-accounts/{}", theirs.id),
+            &cookie
+        )
+        .await
+        .status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn a_note_with_a_file_and_the_tags_are_set_from_the_ticket_page() {
+    let app = spawn_app().await;
+    agent(&app);
+    let ticket = chat_ticket(&app, "Here is my receipt").await;
+    let cookie = session(&app).await;
+    let token = csrf(&app, &cookie).await;
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", token.clone())
+        .text("channel", "note")
+        .text("text", "Receipt checked, see the scan.")
+        .part(
+            "files",
+            reqwest::multipart::Part::bytes(b"%PDF-1.4 receipt".to_vec()).file_name("../scan.pdf"),
+        );
+    let answer = browser()
+        .post(format!("{}/tickets/{ticket}/reply", app.address))
+        .header("Cookie", &cookie)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM attachments WHERE ticket_id = {ticket} \
+             AND author = 'note' AND file_name = 'scan.pdf'"
+        )),
+        1
+    );
+    let page = get(&app, &format!("/tickets/{ticket}"), &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("scan.pdf") && page.contains("/console/file/"));
+    let answer = post(
+        &app,
+        &format!("/tickets/{ticket}/tags"),
+        &cookie,
+        &[("csrf", &token), ("tags", "VIP, refund")],
+    )
+    .await;
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM ticket_tags WHERE ticket_id = {ticket} \
+             AND tag IN ('vip', 'refund')"
+        )),
+        2
+    );
+    let too_long = "x".repeat(65);
+    let answer = post(
+        &app,
+        &format!("/tickets/{ticket}/tags"),
+        &cookie,
+        &[("csrf", &token), ("tags", &too_long)],
+    )
+    .await;
+    assert_eq!(answer.status(), StatusCode::BAD_REQUEST);
+}

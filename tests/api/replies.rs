@@ -609,3 +609,35 @@ async fn an_agents_typing_reaches_the_chat_server_while_the_chat_lasts() {
     assert_eq!(a.status, 400, "{}", a.body);
     assert_eq!(a.field_codes("ticketID"), ["not_chat"], "{}", a.body);
 }
+
+#[tokio::test]
+async fn each_delivery_attempt_is_told_on_the_event_stream() {
+    let app = spawn_app().await;
+    let chat = FakeChatServer::start(1);
+    let (_, ticket) = chat_on(&app, &chat.base, "session-reply-ev").await;
+    let (_, key) = app.agent("Alice", &Permission::ALL);
+    let mut stream = crate::helpers::EventStream::open(&app.address, &key).await;
+    let a = reply(&app, &key, ticket, json!(8), "It ships tomorrow.").await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let message = a.body["item"]["message_id"].as_i64().unwrap();
+    let mut seen = Vec::new();
+    while seen
+        .last()
+        .map(|(state, _): &(String, Value)| state.as_str())
+        != Some("delivered")
+    {
+        let (kind, data) = stream.next_event().await;
+        if kind == "delivery" {
+            assert_eq!(data["ticketID"], ticket);
+            assert_eq!(data["messageID"], message);
+            seen.push((data["state"].as_str().unwrap().to_owned(), data));
+        }
+    }
+    // The first answer failed: queued again, with the chat server's answer; then delivered.
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert_eq!(seen[0].0, "queued");
+    assert_eq!(seen[0].1["attempts"], 1);
+    assert!(seen[0].1["lastError"].is_string(), "{:?}", seen[0]);
+    assert_eq!(seen[1].1["attempts"], 2);
+    assert!(seen[1].1["lastError"].is_null());
+}

@@ -148,6 +148,8 @@ async fn replies_notes_and_new_tickets_reach_the_stream_as_ticket_updated() {
         match kind.as_str() {
             "ticket_updated" => updates.push(data),
             "message" => assert_eq!(data["message"], "Is anyone there?"),
+            // The reply's attempts to reach the (unreachable) chat server.
+            "delivery" => assert_eq!(data["ticketID"], ticket),
             other => panic!("unexpected {other}: {data}"),
         }
     }

@@ -27,7 +27,7 @@ import urllib.request
 import uuid
 
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException
+from selenium.common.exceptions import NoAlertPresentException, StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -168,7 +168,8 @@ def check(condition, what):
 
 def run(base, demo, chat, recorder, shots):
     driver = browser()
-    wait = WebDriverWait(driver, 20)
+    # Live regions are swapped under the test's feet: a stale element is looked up again.
+    wait = WebDriverWait(driver, 20, ignored_exceptions=(StaleElementReferenceException,))
 
     def click_and_load(element):
         """Clicks what submits or follows, and waits for the next page."""
@@ -302,6 +303,11 @@ def run(base, demo, chat, recorder, shots):
         check(bool(driver.find_elements(By.CSS_SELECTOR, f'#list a[href="/tickets/{ticket}"]')),
               "searching finds the ticket by a word of its messages")
         shot("search")
+        driver.get(base + "/admin")
+        wait.until(EC.presence_of_element_located((By.ID, "keys")))
+        check("Demo Agent" in driver.find_element(By.ID, "agents").text,
+              "the administration lists the agents")
+        shot("admin")
         driver.set_window_size(390, 844)
         driver.get(base + f"/tickets/{ticket}")
         wait.until(EC.presence_of_element_located((By.ID, "timeline")))

@@ -1,3 +1,4 @@
+DROP TABLE password_resets;
 DROP TABLE sign_in_failures;
 DROP TABLE console_sessions;
 DROP INDEX users_email;

@@ -22,3 +22,16 @@ CREATE TABLE sign_in_failures (
     failed_at BIGINT NOT NULL
 );
 CREATE INDEX sign_in_failures_scope ON sign_in_failures (scope, failed_at);
+CREATE INDEX sign_in_failures_time ON sign_in_failures (failed_at);
+
+-- "Forgot password": a one-time link's token, as its SHA-256; it lasts an hour.
+CREATE TABLE password_resets (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant_id BIGINT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    token_hash TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX password_resets_token ON password_resets (token_hash);
+CREATE INDEX password_resets_user ON password_resets (user_id);

@@ -34,33 +34,43 @@
   tickWaits();
   setInterval(tickWaits, 1000);
 
-  // Live regions: on an event that concerns this page, the page is fetched again and each
+  // Live regions: on an event that concerns this page, the page is read again and each
   // element marked data-region is swapped for its new version. What the agent is typing is
-  // never in a region, so it is never lost.
+  // never in a region, so it is never lost. At most one read every two seconds, the last
+  // event always followed by one, however many arrive.
+  const MIN_GAP_MS = 2000;
+  let lastRefresh = 0;
   let refreshTimer = null;
   let refreshing = false;
+  async function refreshNow() {
+    refreshTimer = null;
+    if (refreshing) { refresh(); return; }
+    refreshing = true;
+    lastRefresh = Date.now();
+    try {
+      const answer = await fetch(location.pathname + location.search, {
+        credentials: 'same-origin', headers: { 'X-Console-Refresh': '1' },
+      });
+      if (answer.redirected && new URL(answer.url).pathname === '/login') { location.assign('/login'); return; }
+      if (!answer.ok) return;
+      const fresh = new DOMParser().parseFromString(await answer.text(), 'text/html');
+      document.querySelectorAll('[data-region]').forEach((el) => {
+        const next = fresh.getElementById(el.id);
+        if (next) el.replaceWith(document.importNode(next, true));
+      });
+      document.title = fresh.title;
+      localTimes(document);
+      tickWaits();
+      markSelected();
+    } catch (_) {
+      // Offline for a moment: the stream's reconnection refreshes again.
+    } finally {
+      refreshing = false;
+    }
+  }
   function refresh() {
-    clearTimeout(refreshTimer);
-    refreshTimer = setTimeout(async () => {
-      if (refreshing) { refresh(); return; }
-      refreshing = true;
-      try {
-        const answer = await fetch(location.pathname + location.search, { credentials: 'same-origin' });
-        if (answer.redirected && new URL(answer.url).pathname === '/login') { location.assign('/login'); return; }
-        if (!answer.ok) return;
-        const fresh = new DOMParser().parseFromString(await answer.text(), 'text/html');
-        document.querySelectorAll('[data-region]').forEach((el) => {
-          const next = fresh.getElementById(el.id);
-          if (next) el.replaceWith(document.importNode(next, true));
-        });
-        document.title = fresh.title;
-        localTimes(document);
-        tickWaits();
-        markSelected();
-      } finally {
-        refreshing = false;
-      }
-    }, 120);
+    if (refreshTimer) return;
+    refreshTimer = setTimeout(refreshNow, Math.max(0, lastRefresh + MIN_GAP_MS - Date.now()));
   }
 
   // The customer's typing, on the open ticket.
@@ -73,39 +83,73 @@
     if (on) typingTimer = setTimeout(() => { typing.hidden = true; }, 15000);
   }
 
+  // What a page follows: a ticket page, its own ticket's events; a list, what changes lists.
+  const LIST_EVENTS = ['message', 'chat_ended', 'ticket_updated'];
+  const TICKET_EVENTS = ['message', 'attachment', 'visited', 'chat_ended', 'ticket_updated', 'delivery'];
   function concernsThisPage(type, data) {
-    if (ticketId) return data.ticketID === ticketId;
-    return true;
+    if (ticketId) return data.ticketID === ticketId && TICKET_EVENTS.includes(type);
+    return LIST_EVENTS.includes(type);
   }
 
-  // The event stream. The browser reconnects by itself; after a reconnection the page is
-  // refreshed, so whatever happened meanwhile shows. A page that is left closes its stream.
+  // The event stream: one per visible page. A hidden page (another tab, the back/forward
+  // cache) closes its stream, so that streams never hold the browser's few connections to
+  // the server; shown again, it reconnects and catches up. A stream that fails is opened
+  // again with a growing pause; a signed-out agent goes to the sign-in.
+  const loadedAt = Date.now();
   let source = null;
-  let dropped = false;
+  let retryDelay = 1000;
+  let retryTimer = null;
   function connect() {
-    if (source || !csrf) return;
-    source = new EventSource('/console/events');
-    source.addEventListener('open', () => { if (dropped) refresh(); dropped = false; });
-    source.addEventListener('error', () => { dropped = true; });
-    for (const type of ['message', 'visited', 'chat_ended', 'attachment', 'ticket_updated', 'delivery']) {
-      source.addEventListener(type, (event) => {
+    if (source || !csrf || document.hidden) return;
+    const opened = new EventSource('/console/events');
+    source = opened;
+    let caughtUp = false;
+    opened.addEventListener('open', () => {
+      retryDelay = 1000;
+      // Whatever happened between this page's rendering and now.
+      if (!caughtUp && Date.now() - loadedAt > 1000) refresh();
+      caughtUp = true;
+    });
+    opened.addEventListener('error', () => {
+      if (opened.readyState !== EventSource.CLOSED) return; // the browser reconnects itself
+      if (source === opened) source = null;
+      clearTimeout(retryTimer);
+      retryTimer = setTimeout(async () => {
+        try {
+          const probe = await fetch('/console/events', {
+            credentials: 'same-origin', headers: { 'X-Console-Refresh': '1' }, redirect: 'manual',
+          });
+          if (probe.type === 'opaqueredirect') { location.assign('/login'); return; }
+          if (probe.body) probe.body.cancel();
+        } catch (_) { /* still offline */ }
+        retryDelay = Math.min(retryDelay * 2, 30000);
+        connect();
+        refresh();
+      }, retryDelay);
+    });
+    for (const type of [...new Set([...LIST_EVENTS, ...TICKET_EVENTS])]) {
+      opened.addEventListener(type, (event) => {
         const data = JSON.parse(event.data);
         if (type === 'message' && data.ticketID === ticketId) showTyping(false);
-        if (concernsThisPage(type, data) || type === 'ticket_updated' || type === 'message') refresh();
+        if (concernsThisPage(type, data)) refresh();
       });
     }
-    source.addEventListener('typing', (event) => {
+    opened.addEventListener('typing', (event) => {
       const data = JSON.parse(event.data);
       if (data.ticketID === ticketId) showTyping(data.event === 'startedtyping');
     });
-    source.addEventListener('lagged', refresh);
-    source.addEventListener('unauthorized', () => { disconnect(); location.assign('/login'); });
+    opened.addEventListener('lagged', refresh);
+    opened.addEventListener('unauthorized', () => { disconnect(); location.assign('/login'); });
   }
   function disconnect() {
+    clearTimeout(retryTimer);
     if (source) { source.close(); source = null; }
   }
   window.addEventListener('pagehide', disconnect);
   window.addEventListener('pageshow', (event) => { if (event.persisted) { connect(); refresh(); } });
+  document.addEventListener('visibilitychange', () => {
+    if (document.hidden) { disconnect(); } else { connect(); refresh(); }
+  });
   connect();
 
   // The agent's typing, told to the chat server (at most every few seconds).

@@ -23,6 +23,17 @@ impl AllowedDomain {
         Ok(())
     }
 
+    /// Takes a domain off the whitelist; `false` if it was not on it.
+    pub fn remove(conn: &mut DbConnection, tenant_id: i64, domain: &str) -> Result<bool, ApiError> {
+        let gone = on_backend!(conn, |c| diesel::delete(
+            allowed_domains::table
+                .filter(allowed_domains::tenant_id.eq(tenant_id))
+                .filter(allowed_domains::domain.eq(domain))
+        )
+        .execute(c))?;
+        Ok(gone > 0)
+    }
+
     pub fn list(conn: &mut DbConnection, tenant_id: i64) -> Result<Vec<String>, ApiError> {
         Ok(allowed_domains::table
             .filter(allowed_domains::tenant_id.eq(tenant_id))

@@ -15,6 +15,7 @@ pub struct ApiKey {
     pub key_hash: String,
     pub permissions: String,
     pub revoked_at: Option<i64>,
+    pub created_at: i64,
 }
 
 impl ApiKey {
@@ -67,6 +68,35 @@ impl ApiKey {
             .set(api_keys::revoked_at.eq(now_millis()))
             .execute(conn)?;
         Ok(prefixes)
+    }
+
+    /// Every key of the tenant, newest first.
+    pub fn of_tenant(conn: &mut DbConnection, tenant_id: i64) -> Result<Vec<ApiKey>, ApiError> {
+        Ok(on_backend!(conn, |c| api_keys::table
+            .filter(api_keys::tenant_id.eq(tenant_id))
+            .order(api_keys::id.desc())
+            .select(ApiKey::as_select())
+            .load(c))?)
+    }
+
+    /// Revokes a live key of the tenant; its prefix, or `None` if the tenant has no such live
+    /// key.
+    pub fn revoke_returning_prefix(
+        conn: &mut DbConnection,
+        tenant_id: i64,
+        id: i64,
+    ) -> Result<Option<String>, ApiError> {
+        let live = on_backend!(conn, |c| api_keys::table
+            .filter(api_keys::id.eq(id))
+            .filter(api_keys::tenant_id.eq(tenant_id))
+            .filter(api_keys::revoked_at.is_null())
+            .select(api_keys::prefix)
+            .first::<String>(c)
+            .optional())?;
+        if live.is_some() {
+            Self::revoke(conn, tenant_id, id)?;
+        }
+        Ok(live)
     }
 
     /// Revokes a key of the tenant; `false` if the tenant has no such key.

@@ -23,6 +23,17 @@ impl BlockedIp {
         Ok(())
     }
 
+    /// Takes a range off the blacklist; `false` if it was not on it.
+    pub fn remove(conn: &mut DbConnection, tenant_id: i64, cidr: &str) -> Result<bool, ApiError> {
+        let gone = on_backend!(conn, |c| diesel::delete(
+            blocked_ips::table
+                .filter(blocked_ips::tenant_id.eq(tenant_id))
+                .filter(blocked_ips::cidr.eq(cidr))
+        )
+        .execute(c))?;
+        Ok(gone > 0)
+    }
+
     pub fn list(conn: &mut DbConnection, tenant_id: i64) -> Result<Vec<String>, ApiError> {
         Ok(blocked_ips::table
             .filter(blocked_ips::tenant_id.eq(tenant_id))

@@ -150,7 +150,13 @@ impl Delivery {
                 .filter(deliveries::ticket_id.eq_any(ticket_ids))
                 .filter(deliveries::state.eq(QUEUED))
         )
-        .set((deliveries::state.eq(FAILED), deliveries::last_error.eq(why)))
+        // The lease goes too: a worker sending one now cannot record it queued again.
+        .set((
+            deliveries::state.eq(FAILED),
+            deliveries::last_error.eq(why),
+            deliveries::lease_owner.eq(None::<String>),
+            deliveries::lease_until.eq(None::<i64>),
+        ))
         .execute(c))?;
         on_backend!(conn, |c| diesel::update(
             deliveries::table.filter(deliveries::ticket_id.eq_any(ticket_ids))

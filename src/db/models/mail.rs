@@ -15,6 +15,7 @@ pub const KIND_REPLY: &str = "reply";
 pub const KIND_TRANSCRIPT: &str = "transcript";
 pub const KIND_NEW_CHAT: &str = "new_chat";
 pub const KIND_MISSED_CHAT: &str = "missed_chat";
+pub const KIND_PASSWORD_RESET: &str = "password_reset";
 
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = mails)]
@@ -190,7 +191,13 @@ impl Mail {
                 .filter(of_tickets())
                 .filter(mails::state.eq(QUEUED))
         )
-        .set((mails::state.eq(FAILED), mails::last_error.eq(why)))
+        // The lease goes too: a worker sending one now cannot record it queued again.
+        .set((
+            mails::state.eq(FAILED),
+            mails::last_error.eq(why),
+            mails::lease_owner.eq(None::<String>),
+            mails::lease_until.eq(None::<i64>),
+        ))
         .execute(c))?;
         on_backend!(conn, |c| diesel::update(mails::table.filter(of_tickets()))
             .set((

@@ -13,6 +13,7 @@ pub mod delivery;
 pub mod mail;
 pub mod message;
 pub mod notification;
+pub mod password_reset;
 pub mod sign_in_failure;
 pub mod tenant;
 pub mod ticket;

@@ -10,25 +10,46 @@ use crate::on_backend;
 pub struct SignInFailure;
 
 impl SignInFailure {
-    /// Records one failure, and forgets this scope's failures from before `since`.
+    /// Holds the scope until the transaction ends, so that attempts counted at once are
+    /// counted one after another (SQLite's writes are one at a time already).
+    pub fn lock(conn: &mut DbConnection, scope: &str) -> Result<(), ApiError> {
+        if let DbConnection::Pg(pg) = conn {
+            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                .bind::<diesel::sql_types::Text, _>(scope)
+                .execute(pg)?;
+        }
+        Ok(())
+    }
+
+    /// Records one attempt (counted as failed until it is deleted) and forgets every scope's
+    /// attempts from before `since`; its id.
     pub fn record(
         conn: &mut DbConnection,
         scope: &str,
         now: i64,
         since: i64,
-    ) -> Result<(), ApiError> {
+    ) -> Result<i64, ApiError> {
         on_backend!(conn, |c| diesel::delete(
-            sign_in_failures::table
-                .filter(sign_in_failures::scope.eq(scope))
-                .filter(sign_in_failures::failed_at.lt(since))
+            sign_in_failures::table.filter(sign_in_failures::failed_at.lt(since))
         )
         .execute(c))?;
-        on_backend!(conn, |c| diesel::insert_into(sign_in_failures::table)
-            .values((
-                sign_in_failures::scope.eq(scope),
-                sign_in_failures::failed_at.eq(now),
-            ))
-            .execute(c))?;
+        Ok(on_backend!(conn, |c| diesel::insert_into(
+            sign_in_failures::table
+        )
+        .values((
+            sign_in_failures::scope.eq(scope),
+            sign_in_failures::failed_at.eq(now),
+        ))
+        .returning(sign_in_failures::id)
+        .get_result(c))?)
+    }
+
+    /// Forgets these attempts (they succeeded).
+    pub fn delete(conn: &mut DbConnection, ids: &[i64]) -> Result<(), ApiError> {
+        on_backend!(conn, |c| diesel::delete(
+            sign_in_failures::table.filter(sign_in_failures::id.eq_any(ids))
+        )
+        .execute(c))?;
         Ok(())
     }
 

@@ -8,13 +8,14 @@ use validator::{Validate, ValidationError};
 
 use crate::config::Settings;
 use crate::db::Db;
-use crate::domain::form::{self, non_empty};
+use crate::domain::form::{self, non_empty, Fields};
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::body::{read_body_parts, FileRules};
 use crate::extract::Auth;
 use crate::openapi::answers::{FormErrors, Item, NotFound};
 use crate::routes::item;
+use crate::services::attachments::ReceivedFile;
 use crate::services::events::Events;
 use crate::services::replies::{self, Reply, ReplyOutcome, ReplyType};
 
@@ -94,6 +95,30 @@ fn reply_type(value: &str) -> Option<ReplyType> {
     }
 }
 
+/// A reply's body: its fields, and its files (any part with a file name, at most
+/// `MAX_FILES`, each within `attachments.max_bytes`) received with the names they claim.
+pub async fn read_message_body(
+    req: &HttpRequest,
+    payload: web::Payload,
+    settings: &Settings,
+) -> Result<(Fields, Vec<(ReceivedFile, Option<String>)>), ApiError> {
+    let rules = FileRules {
+        dir: &settings.attachments.dir,
+        max_bytes: settings.attachments.max_bytes,
+        max_files: MAX_FILES,
+        part: None,
+        base64: false,
+    };
+    let limit = settings.server.max_body_bytes;
+    let body = read_body_parts(req, payload, &settings.server, limit, Some(rules)).await?;
+    let files = body
+        .files
+        .into_iter()
+        .map(|f| (f.file, f.claimed_name))
+        .collect();
+    Ok((body.fields, files))
+}
+
 /// An agent's reply or internal note
 ///
 /// A note and its files are stored only. A reply on a chat ticket (`type` 8) is stored and
@@ -133,17 +158,8 @@ pub async fn handle(
     events: web::Data<Events>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Permission::MessageCreate)?;
-    let dir = &settings.attachments.dir;
-    let rules = FileRules {
-        dir,
-        max_bytes: settings.attachments.max_bytes,
-        max_files: MAX_FILES,
-        part: None,
-        base64: false,
-    };
-    let limit = settings.server.max_body_bytes;
-    let body = read_body_parts(&req, payload, &settings.server, limit, Some(rules)).await?;
-    let form: MessageForm = form::parse(body.fields)?;
+    let (fields, files) = read_message_body(&req, payload, &settings).await?;
+    let form: MessageForm = form::parse(fields)?;
     let request = Reply {
         kind: form
             .r#type
@@ -154,15 +170,10 @@ pub async fn handle(
         agent: auth.acting_as(form.userID)?,
         to_address: form.toAddress,
     };
-    let files = body
-        .files
-        .into_iter()
-        .map(|f| (f.file, f.claimed_name))
-        .collect();
     let outcome = replies::post(
         &db,
         &events,
-        dir,
+        &settings.attachments.dir,
         auth.tenant_id,
         form.ticketID.unwrap_or_default(),
         request,

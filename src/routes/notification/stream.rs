@@ -20,7 +20,9 @@ use crate::services::events::Events;
 /// `visited` (`url`), `chat_ended`, `attachment` (`attachmentID`, `fileName`, ...),
 /// `ticket_updated` (an agent's change: `change` is `created`, `updated`, `status`, `priority`,
 /// `reply`, `note` or `deleted`; with the ticket's `status`, `priority`, `assignedUserID` and
-/// `title` unless it was deleted).
+/// `title` unless it was deleted), `delivery` (an attempt to send an agent's reply or file to
+/// the chat server: `deliveryID`, `messageID` or `attachmentID`, `state` — `queued` when it
+/// will be tried again, `delivered`, `failed` — `attempts` and `lastError`).
 /// A comment (`: heartbeat`) comes every `server.stream_heartbeat_seconds` so proxies keep
 /// the stream open. A client too slow to keep up loses the oldest events and gets
 /// `event: lagged` with how many (`missed`); it never slows anything else down. The key is
@@ -60,15 +62,23 @@ pub async fn handle(
             })
         }
     };
-    Ok(HttpResponse::Ok()
+    Ok(event_stream(sse(
+        events.subscribe(tenant),
+        tenant,
+        heartbeat,
+        still_allowed,
+    )))
+}
+
+/// An answer that streams events: never cached, never held back by a proxy.
+pub fn event_stream<S>(stream: S) -> HttpResponse
+where
+    S: futures_util::Stream<Item = Result<web::Bytes, std::convert::Infallible>> + 'static,
+{
+    HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/event-stream"))
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         // nginx: pass each event on at once.
         .insert_header(("X-Accel-Buffering", "no"))
-        .streaming(sse(
-            events.subscribe(tenant),
-            tenant,
-            heartbeat,
-            still_allowed,
-        )))
+        .streaming(stream)
 }

@@ -11,6 +11,7 @@ use crate::db::Db;
 use crate::domain::form::{non_empty, TextList};
 use crate::domain::permission::Permission;
 use crate::domain::ticket::{priority_rule, Priority};
+use crate::domain::ticket::{tags_rule, MAX_TAGS};
 use crate::error::ApiError;
 use crate::extract::{read_form, Auth};
 use crate::openapi::answers::{FormErrors, Item, NotFound};
@@ -36,7 +37,7 @@ pub struct TicketUpdateForm {
     #[schema(value_type = Option<i64>, minimum = 0)]
     pub assignedUserID: Option<Option<i64>>,
     /// Replaces the tags: at most 50, each at most 64 characters, stored in lower case.
-    #[validate(length(max = 50), custom(function = tags_rule))]
+    #[validate(length(max = MAX_TAGS), custom(function = tags_rule))]
     #[schema(value_type = Option<TextList>)]
     pub tags: Option<Vec<String>>,
 }
@@ -50,16 +51,6 @@ fn assignee_rule(id: i64) -> Result<(), ValidationError> {
     match id {
         id if id < 1 => Err(ValidationError::new("range").with_message("at least 1".into())),
         _ => Ok(()),
-    }
-}
-
-fn tags_rule(tags: &[String]) -> Result<(), ValidationError> {
-    match tags.iter().any(|t| t.chars().count() > 64) {
-        true => {
-            Err(ValidationError::new("length")
-                .with_message("at most 50 tags of 64 characters".into()))
-        }
-        false => Ok(()),
     }
 }
 
@@ -106,9 +97,7 @@ pub async fn handle(
         title: form.title,
         priority: form.priority,
         assigned_user_id: form.assignedUserID,
-        tags: form
-            .tags
-            .map(|tags| tags.into_iter().map(|t| t.to_lowercase()).collect()),
+        tags: form.tags,
     };
     let ticket = tickets::update(&db, &events, auth.tenant_id, id, changes, auth.user_id).await?;
     Ok(item(ticket))

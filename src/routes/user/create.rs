@@ -34,6 +34,12 @@ pub struct UserCreateForm {
     pub isOnline: Option<bool>,
     #[schema(default = true)]
     pub emailNotifications: Option<bool>,
+    /// The agent's password for the console (argon2id; never shown). Setting it ends every
+    /// console session the agent has.
+    #[serde(default, deserialize_with = "non_empty")]
+    #[validate(length(min = 8, max = 1024))]
+    #[schema(min_length = 8, max_length = 1024, format = Password, write_only)]
+    pub password: Option<String>,
 }
 
 /// A new agent
@@ -72,6 +78,7 @@ pub async fn handle(
         email: form.email.unwrap_or_default(),
         is_online: form.isOnline.unwrap_or(false),
         email_notifications: form.emailNotifications.unwrap_or(true),
+        password: form.password,
     };
     Ok(item(users::create(&db, auth.tenant_id, new).await?))
 }

@@ -31,6 +31,12 @@ pub struct UserUpdateForm {
     pub email: Option<String>,
     pub isOnline: Option<bool>,
     pub emailNotifications: Option<bool>,
+    /// The agent's password for the console (argon2id; never shown). Setting it ends every
+    /// console session the agent has.
+    #[serde(default, deserialize_with = "non_empty")]
+    #[validate(length(min = 8, max = 1024))]
+    #[schema(min_length = 8, max_length = 1024, format = Password, write_only)]
+    pub password: Option<String>,
 }
 
 /// Change an agent
@@ -77,5 +83,6 @@ pub async fn handle(
         is_online: form.isOnline,
         email_notifications: form.emailNotifications,
     };
-    Ok(item(users::update(&db, auth.tenant_id, id, changes).await?))
+    let user = users::update(&db, auth.tenant_id, id, changes, form.password).await?;
+    Ok(item(user))
 }

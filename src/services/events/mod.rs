@@ -28,7 +28,7 @@ const MAX_PAYLOAD: usize = 7900;
 const PUBLISH_QUEUE: usize = 4096;
 
 /// One event: its tenant, its type (`message`, `typing`, `visited`, `chat_ended`,
-/// `ticket_updated`, `attachment`) and what it says (`ticketID`, `chatSessionID`, ...).
+/// `ticket_updated`, `attachment`, `delivery`) and what it says (`ticketID`, `chatSessionID`, ...).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Event {
     pub tenant_id: i64,
@@ -184,6 +184,28 @@ pub struct TicketNow {
 
 impl Payload for TicketUpdated {
     const KIND: &'static str = "ticket_updated";
+}
+
+/// `delivery`: an attempt to send a reply or a file to the chat server was made; what it came
+/// to (`state`: `queued` with the next try ahead, `delivered` or `failed`).
+#[derive(Debug, Serialize)]
+pub struct DeliveryChanged {
+    #[serde(rename = "ticketID")]
+    pub ticket_id: i64,
+    #[serde(rename = "deliveryID")]
+    pub delivery_id: i64,
+    #[serde(rename = "messageID")]
+    pub message_id: Option<i64>,
+    #[serde(rename = "attachmentID")]
+    pub attachment_id: Option<i64>,
+    pub state: String,
+    pub attempts: i32,
+    #[serde(rename = "lastError")]
+    pub last_error: Option<String>,
+}
+
+impl Payload for DeliveryChanged {
+    const KIND: &'static str = "delivery";
 }
 
 /// One bounded broadcast channel per tenant with an open stream: tenants never share a

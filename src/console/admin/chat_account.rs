@@ -1,0 +1,107 @@
+//! `GET`/`POST /admin/chat-accounts/{id}`: a chat account's settings — texts, required
+//! contact fields, service hours and time zone, transcripts, the queue (`SETTINGS_CRUD`),
+//! through the same service as `PUT /api/v2/chatAccount/{id}`.
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
+
+use crate::config::Settings;
+use crate::db::Db;
+use crate::domain::form::TextList;
+use crate::domain::permission::Permission;
+use crate::routes::path_id;
+use crate::services::chat_accounts::{self, ChatAccountChanges, ChatAccountView};
+
+use super::super::form::Form;
+use super::super::page::{nav, render, see_other, ConsoleError, Nav};
+use super::super::session::Agent;
+
+/// The contact fields a widget can ask for.
+const CONTACT_FIELDS: [(&str, &str); 3] = [
+    ("customerName", "Name"),
+    ("emailAddress", "E-mail"),
+    ("phoneNumber", "Phone"),
+];
+
+#[derive(Template)]
+#[template(path = "chat_account.html")]
+struct ChatAccountPage {
+    nav: Nav,
+    a: ChatAccountView,
+    fields: [(&'static str, &'static str); 3],
+}
+
+impl ChatAccountPage {
+    fn requires(&self, field: &str) -> bool {
+        self.a.required_fields.iter().any(|f| f == field)
+    }
+}
+
+pub async fn page(
+    agent: Agent,
+    id: web::Path<String>,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+) -> Result<HttpResponse, ConsoleError> {
+    agent.auth.require(Permission::SettingsCrud)?;
+    let id = path_id(&id, "chat account")?;
+    let a = chat_accounts::get(&db, agent.auth.tenant_id, id).await?;
+    render(&ChatAccountPage {
+        nav: nav(&db, &settings, &agent, "admin").await?,
+        a,
+        fields: CONTACT_FIELDS,
+    })
+}
+
+#[derive(Deserialize, Validate, ToSchema)]
+pub struct ChatAccountForm {
+    #[serde(default)]
+    csrf: Option<String>,
+    #[validate(length(min = 1, max = 255))]
+    #[schema(min_length = 1, max_length = 255)]
+    name: Option<String>,
+    #[serde(default)]
+    greeting: Option<String>,
+    #[serde(default)]
+    offline_message: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = TextList)]
+    required: Vec<String>,
+    time_zone: Option<String>,
+    #[serde(default)]
+    service_hours: Option<String>,
+    #[serde(default)]
+    transcripts: Option<String>,
+    #[serde(default)]
+    queue_enabled: Option<String>,
+    #[validate(range(min = 0, max = 100_000))]
+    queue_max_length: Option<i32>,
+}
+
+pub async fn save(
+    agent: Agent,
+    id: web::Path<String>,
+    Form(form): Form<ChatAccountForm>,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, ConsoleError> {
+    agent.authorize(form.csrf.as_deref(), Permission::SettingsCrud)?;
+    let id = path_id(&id, "chat account")?;
+    // A checkbox that is not ticked is not sent: unticked means off.
+    let changes = ChatAccountChanges {
+        name: form.name,
+        greeting: Some(form.greeting.unwrap_or_default()),
+        offline_message: Some(form.offline_message.unwrap_or_default()),
+        required_fields: Some(form.required),
+        time_zone: form.time_zone,
+        service_hours: Some(form.service_hours.unwrap_or_default()),
+        transcripts: Some(form.transcripts.is_some()),
+        queue_enabled: Some(form.queue_enabled.is_some()),
+        queue_max_length: form.queue_max_length,
+        ..ChatAccountChanges::default()
+    };
+    chat_accounts::update(&db, agent.auth.tenant_id, id, changes).await?;
+    Ok(see_other(&format!("/admin/chat-accounts/{id}?saved=1")))
+}
