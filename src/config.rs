@@ -90,6 +90,8 @@ pub struct ServerSettings {
     /// a proxy that writes that header itself): the console's per-address sign-in limit
     /// counts by it.
     pub trust_forwarded_for: bool,
+    /// Serve a stand-in chat server at `/demo/chat` (set by `serve --demo`).
+    pub demo_chat_server: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -137,6 +139,7 @@ impl Settings {
             .set_default("mail.dir", "mail")?
             .set_default("server.public_url", "")?
             .set_default("server.trust_forwarded_for", false)?
+            .set_default("server.demo_chat_server", false)?
             .set_default("console.session_idle_minutes", 12 * 60)?
             .set_default("console.session_max_hours", 7 * 24)?
             .set_default("console.sign_in_attempts_per_account", 5)?

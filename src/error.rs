@@ -368,6 +368,10 @@ impl From<diesel::result::Error> for ApiError {
         use diesel::result::{DatabaseErrorKind, Error};
         match err {
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => ApiError::Conflict,
+            // Postgres broke a deadlock by failing this transaction: a retry wins.
+            Error::DatabaseError(_, ref info) if info.message().contains("deadlock detected") => {
+                ApiError::Conflict
+            }
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
                 ApiError::UniqueViolation(info.message().to_owned())
             }

@@ -28,7 +28,8 @@ struct Cli {
 enum Command {
     /// Apply pending migrations and serve the API.
     Serve {
-        /// Make sure a `demo` tenant with a chat account exists and print a fresh API key.
+        /// Make sure a `demo` tenant with a chat account and an agent exists, print a fresh API
+        /// key and the agent's sign-in, and serve a stand-in chat server at `/demo/chat`.
         #[arg(long)]
         demo: bool,
     },
@@ -266,8 +267,9 @@ fn fail(message: &str) -> ExitCode {
     ExitCode::FAILURE
 }
 
-fn serve(settings: Settings, demo: bool) -> ExitCode {
+fn serve(mut settings: Settings, demo: bool) -> ExitCode {
     if demo {
+        settings.server.demo_chat_server = true;
         let db = match connect_database(&settings) {
             Ok(db) => db,
             Err(e) => return fail(&format!("database: {e}")),
@@ -280,12 +282,15 @@ fn serve(settings: Settings, demo: bool) -> ExitCode {
                            "chatAccountToken": d.chat_account_token,
                            "listening": format!("http://{}:{}", settings.server.host, settings.server.port),
                            "console": console_url(&settings),
+                           "chatServer": format!("{}demo/chat", console_url(&settings)),
                            "agentEmail": d.agent_email, "agentPassword": d.agent_password})
                 );
                 // For people: the two values as a line to paste into another shell.
                 eprintln!(
-                    "export API_KEY={} CHAT_ACCOUNT_TOKEN={}",
-                    d.api_key, d.chat_account_token
+                    "export API_KEY={} CHAT_ACCOUNT_TOKEN={} CHAT_SERVER={}demo/chat",
+                    d.api_key,
+                    d.chat_account_token,
+                    console_url(&settings)
                 );
                 eprintln!(
                     "The agent console: {} (sign in as {} with the password {})",

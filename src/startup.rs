@@ -106,6 +106,7 @@ impl Application {
         let settings = web::Data::new(settings);
         // The answers actix writes before any handler runs are JSON errors too.
         actix_http::h1::set_error_body(crate::error::dispatcher_error);
+        let demo_chat = settings.server.demo_chat_server;
         let server = HttpServer::new(move || {
             App::new()
                 // The path only: query strings can carry an apiKey, which must never be logged.
@@ -119,6 +120,14 @@ impl Application {
                 .app_data(settings.clone())
                 .configure(routes::configure)
                 .configure(console::configure)
+                .configure(|cfg| {
+                    if demo_chat {
+                        cfg.route(
+                            routes::demo_chat::PATH,
+                            web::post().to(routes::demo_chat::receive),
+                        );
+                    }
+                })
                 .default_service(web::to(routes::not_found))
         })
         .workers(workers)

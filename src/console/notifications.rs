@@ -60,8 +60,9 @@ pub async fn page(
 pub struct ReadForm {
     #[serde(default)]
     csrf: Option<String>,
-    /// The notifications the page showed unread.
+    /// The notifications the page showed unread (it shows a hundred).
     #[serde(default)]
+    #[validate(length(max = 1000))]
     #[schema(value_type = IdList)]
     ids: Vec<i64>,
 }

@@ -45,8 +45,13 @@ pub struct ForgotForm {
 /// Where links point: `server.public_url`, else the address omnibridge listens on (never
 /// the request's `Host`, which a client chooses).
 fn base_url(settings: &Settings) -> String {
+    let host = match settings.server.host.as_str() {
+        // Listening everywhere: this machine's own name for itself is the best guess.
+        "0.0.0.0" | "::" | "[::]" => "localhost",
+        host => host,
+    };
     match settings.server.public_url.trim_end_matches('/') {
-        "" => format!("http://{}:{}", settings.server.host, settings.server.port),
+        "" => format!("http://{host}:{}", settings.server.port),
         url => url.to_owned(),
     }
 }

@@ -41,6 +41,8 @@ pub async fn submit(
     events: web::Data<Events>,
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, ConsoleError> {
+    // Nothing is written to disk for an agent who may not reply.
+    agent.auth.require(Permission::MessageCreate)?;
     let (fields, files) = read_message_body(&req, payload, &settings).await?;
     let form: ReplyForm = form::parse(fields)?;
     agent.authorize(form.csrf.as_deref(), Permission::MessageCreate)?;

@@ -110,10 +110,16 @@ pub fn refuse_cross_site(req: &HttpRequest, settings: &Settings) -> Result<(), C
         return Err(ApiError::CsrfRejected.into());
     }
     if let Some(origin) = header("Origin") {
-        let info = req.connection_info();
-        let ours = format!("{}://{}", info.scheme(), info.host());
-        let public = settings.server.public_url.trim_end_matches('/');
-        if origin != ours && (public.is_empty() || origin != public) {
+        // Hosts only: behind a TLS proxy the scheme seen here may not be the browser's.
+        let host = |url: &str| {
+            url.split("://")
+                .nth(1)
+                .map(|h| h.trim_end_matches('/').to_owned())
+        };
+        let ours = req.connection_info().host().to_owned();
+        let public = host(&settings.server.public_url);
+        let theirs = host(origin);
+        if theirs.as_deref() != Some(ours.as_str()) && (public.is_none() || theirs != public) {
             return Err(ApiError::CsrfRejected.into());
         }
     }
@@ -146,9 +152,11 @@ pub fn cleared_cookie(settings: &Settings) -> Cookie<'static> {
 /// are whatever the client wrote).
 pub fn client_address(req: &HttpRequest, settings: &Settings) -> Option<IpAddr> {
     if settings.server.trust_forwarded_for {
+        // The last line of the header (a proxy may add a line of its own), its last entry.
         let forwarded = req
             .headers()
-            .get("X-Forwarded-For")
+            .get_all("X-Forwarded-For")
+            .last()
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.rsplit(',').next())
             .and_then(|v| v.trim().parse().ok());

@@ -31,14 +31,9 @@ pub type Fields = Vec<(String, String)>;
 /// Takes every value of a field out of the fields; the last one.
 pub fn take(fields: &mut Fields, name: &str) -> Option<String> {
     let mut found = None;
-    fields.retain(|(n, v)| {
-        if n == name {
-            found = Some(v.clone());
-            false
-        } else {
-            true
-        }
-    });
+    while let Some(at) = fields.iter().position(|(n, _)| n == name) {
+        found = Some(fields.remove(at).1);
+    }
     found
 }
 

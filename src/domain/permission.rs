@@ -38,6 +38,30 @@ impl Permission {
         Permission::SettingsCrud,
     ];
 
+    /// An everyday agent's: tickets, replies, customers and views to read, agents to read
+    /// (what an agent holds unless given more; the migration gives existing agents the same).
+    pub const AGENT: [Permission; 8] = [
+        Permission::TicketRead,
+        Permission::TicketCreate,
+        Permission::TicketUpdate,
+        Permission::SetStatus,
+        Permission::MessageCreate,
+        Permission::CustomerRead,
+        Permission::ViewRead,
+        Permission::UserRead,
+    ];
+
+    /// The permissions of `wanted` that `held` lacks: whoever holds `held` may hand out
+    /// (to a key, an agent they create, an agent whose sign-in they change) only what they
+    /// hold, so that no permission leads to more.
+    pub fn lacking(held: &[Permission], wanted: &[Permission]) -> Vec<Permission> {
+        wanted
+            .iter()
+            .filter(|p| !held.contains(p))
+            .copied()
+            .collect()
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Permission::ApiChat => "API_CHAT",

@@ -257,7 +257,8 @@ async fn read_within(
             .and_then(|cd| cd.get_filename().map(str::to_owned));
         let is_file = match files.as_ref().and_then(|f| f.part) {
             Some(only) => name == only,
-            None => claimed_name.is_some(),
+            // `filename=""` is a browser's file input with no file chosen: read past it.
+            None => claimed_name.as_deref().is_some_and(|n| !n.is_empty()),
         };
         match files.as_ref().filter(|_| is_file) {
             Some(rules) if rules.part.is_some() && !body.files.is_empty() => {}

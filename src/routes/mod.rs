@@ -4,6 +4,7 @@
 pub mod chat;
 pub mod chat_account;
 pub mod customer;
+pub mod demo_chat;
 pub mod docs;
 pub mod file;
 pub mod health;

@@ -229,6 +229,7 @@ pub fn create_user(db: &Db, tenant_id: i64, name: &str, email: &str) -> Result<i
         is_online: false,
         email_notifications: true,
         password: None,
+        permissions: None,
     };
     Ok(db
         .write_blocking(|conn| users::create_in(conn, tenant_id, &new))?

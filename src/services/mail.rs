@@ -21,7 +21,9 @@ use lettre::{AsyncFileTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::{DeliverySettings, MailSettings};
 use crate::db::models::attachment::Attachment as AttachmentRecord;
-use crate::db::models::mail::{Mail, NewMail, FAILED, KIND_REPLY, QUEUED, SENT};
+use crate::db::models::mail::{
+    Mail, NewMail, FAILED, KIND_PASSWORD_RESET, KIND_REPLY, QUEUED, SENT,
+};
 use crate::db::{now_millis, Db, DbConnection};
 use crate::domain::retry::backoff_ms;
 use crate::error::ApiError;
@@ -332,9 +334,11 @@ async fn attempt(
     }
     let error = error.map(|e| e.chars().take(MAX_ERROR_CHARS).collect::<String>());
     let (owner, mail_id) = (owner.to_owned(), mail.id);
+    // A "forgot password" link must not outlive its sending in the outbox.
+    let erase = mail.kind == KIND_PASSWORD_RESET && state != QUEUED;
     let recorded = db
         .write(move |conn| {
-            Mail::record_attempt(
+            let ours = Mail::record_attempt(
                 conn,
                 mail_id,
                 &owner,
@@ -343,7 +347,11 @@ async fn attempt(
                 next,
                 error.as_deref(),
                 sent,
-            )
+            )?;
+            if ours && erase {
+                Mail::erase_bodies(conn, mail_id)?;
+            }
+            Ok(ours)
         })
         .await;
     match recorded {

@@ -11,7 +11,7 @@ use crate::domain::access::{normalize_domain, parse_cidr};
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::services::events::{Events, KeysRevoked};
-use crate::services::keys;
+use crate::services::{keys, users};
 
 /// A key just made: the only time its secret is seen.
 pub struct CreatedApiKey {
@@ -44,14 +44,34 @@ pub fn issue_api_key_in(
     Ok(CreatedApiKey { id, key: new.key })
 }
 
+/// A key made by someone at work in the console (`actor`, acting as `actor_id`): it may
+/// hold only permissions the actor holds, and act only as nobody, as the actor, or as an
+/// agent who may do no more than the actor; else a key would lead to more than its maker
+/// may do.
 pub async fn issue_api_key(
     db: &Db,
     tenant_id: i64,
     user_id: Option<i64>,
     permissions: Vec<Permission>,
+    actor_id: i64,
+    actor: Vec<Permission>,
 ) -> Result<CreatedApiKey, ApiError> {
-    db.write(move |conn| issue_api_key_in(conn, tenant_id, user_id, &permissions))
-        .await
+    let lacking = Permission::lacking(&actor, &permissions);
+    if !lacking.is_empty() {
+        return Err(ApiError::NotYours(format!(
+            "a key you make may hold only permissions you hold; you lack {}",
+            Permission::join(&lacking)
+        )));
+    }
+    db.write(move |conn| {
+        if let Some(user_id) = user_id.filter(|id| *id != actor_id) {
+            let user = User::find(conn, tenant_id, user_id)
+                .map_err(|e| e.unknown_as("agent", "no such agent in this tenant"))?;
+            users::may_manage(&actor, &Permission::parse_list(&user.permissions))?;
+        }
+        issue_api_key_in(conn, tenant_id, user_id, &permissions)
+    })
+    .await
 }
 
 pub async fn api_keys(db: &Db, tenant_id: i64) -> Result<Vec<ApiKey>, ApiError> {
@@ -114,16 +134,4 @@ pub async fn unblock_ip(db: &Db, tenant_id: i64, cidr: String) -> Result<(), Api
         .await?;
     gone.then_some(())
         .ok_or_else(|| ApiError::Missing("no such range on the blacklist".into()))
-}
-
-/// What the agent may do in the console (as an API key's permissions).
-pub async fn set_permissions(
-    db: &Db,
-    tenant_id: i64,
-    user_id: i64,
-    permissions: Vec<Permission>,
-) -> Result<(), ApiError> {
-    let joined = Permission::join(&permissions);
-    db.write(move |conn| User::find(conn, tenant_id, user_id)?.set_permissions(conn, &joined))
-        .await
 }

@@ -6,7 +6,7 @@
 //! session is a random token, and only its SHA-256 is stored (as API keys are).
 
 use std::net::IpAddr;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -119,8 +119,10 @@ fn scopes(email: &str, address: Option<IpAddr>) -> (String, Option<String>) {
 
 /// Password checks running at once, at most: each holds ~19 MiB and a core for tens of
 /// milliseconds, so a flood of sign-ins must queue, not exhaust the machine.
-static HASHING: LazyLock<Semaphore> =
-    LazyLock::new(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
+static HASHING: LazyLock<Arc<Semaphore>> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    Arc::new(Semaphore::new(cores))
+});
 /// How long a password check waits for its turn before the answer is `503`.
 const HASHING_WAIT: Duration = Duration::from_secs(10);
 
@@ -128,13 +130,18 @@ const HASHING_WAIT: Duration = Duration::from_secs(10);
 async fn hashing<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, ApiError> {
-    let _permit = tokio::time::timeout(HASHING_WAIT, HASHING.acquire())
+    let permit = tokio::time::timeout(HASHING_WAIT, HASHING.clone().acquire_owned())
         .await
         .map_err(|_| ApiError::Busy("too many sign-ins at once; try again in a moment".into()))?
         .map_err(|e| ApiError::Internal(format!("hashing: {e}")))?;
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| ApiError::Internal(format!("hashing: {e}")))
+    // The permit goes with the work: a client that leaves does not free it early.
+    tokio::task::spawn_blocking(move || {
+        let done = work();
+        drop(permit);
+        done
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("hashing: {e}")))
 }
 
 /// Signs an agent in with their e-mail and password. Refused the same way whether the e-mail
@@ -315,7 +322,9 @@ pub async fn request_reset(
             }
             SignInFailure::record(conn, scope, now, now - window_ms)?;
         }
-        for user in User::with_email(conn, &email)? {
+        // Only agents who can sign in: a mailbox does not open the console to one who never
+        // had a password.
+        for user in User::who_sign_in_as(conn, &email)? {
             if PasswordReset::count_since(conn, user.id, now - 3_600_000)? >= RESETS_PER_HOUR {
                 continue;
             }
@@ -371,11 +380,16 @@ pub async fn reset_password(db: &Db, token: &str, password: String) -> Result<bo
     let hashed = hash_password(password).await?;
     let token_hash = hash(token);
     db.write(move |conn| {
-        // Read again in the write: a link used meanwhile is used.
-        match PasswordReset::user_of(conn, &token_hash, now_millis())? {
-            Some(user) => replace_password(conn, user.tenant_id, user.id, &hashed).map(|_| true),
-            None => Ok(false),
-        }
+        // Used up in this write: a link used meanwhile is used.
+        let Some((tenant_id, user_id)) = PasswordReset::consume(conn, &token_hash, now_millis())?
+        else {
+            return Ok(false);
+        };
+        replace_password(conn, tenant_id, user_id, &hashed)?;
+        // The mailbox proved who it is: wrong passwords of before no longer lock it out.
+        let user = User::find(conn, tenant_id, user_id)?;
+        SignInFailure::clear(conn, &scopes(&user.email, None).0)?;
+        Ok(true)
     })
     .await
 }

@@ -370,7 +370,17 @@ async fn a_forgotten_password_is_reset_through_a_one_time_mailed_link() {
         sign_in(&app, EMAIL, "a brand new password").await.status(),
         StatusCode::SEE_OTHER
     );
-    // The token itself is stored nowhere but in the mail.
+    // The token itself is stored nowhere but in the mail, and the mail forgets it once sent.
+    let kept = "SELECT COUNT(*) AS n FROM mails WHERE kind = 'password_reset' \
+                AND text_body LIKE '%token=%'";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while app.count(kept) > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the link stayed in the outbox"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     assert_eq!(
         app.count(&format!(
             "SELECT COUNT(*) AS n FROM password_resets WHERE token_hash = '{token}'"
@@ -382,10 +392,7 @@ async fn a_forgotten_password_is_reset_through_a_one_time_mailed_link() {
 #[tokio::test]
 async fn the_agent_api_sets_a_password_and_a_new_one_ends_sessions() {
     let app = spawn_app().await;
-    let (_, key) = app.agent(
-        "Admin",
-        &[omnibridge::domain::permission::Permission::UserCud],
-    );
+    let (_, key) = app.agent("Admin", &omnibridge::domain::permission::Permission::ALL);
     let created = app
         .agent_call(
             reqwest::Method::POST,
@@ -920,4 +927,161 @@ async fn a_note_with_a_file_and_the_tags_are_set_from_the_ticket_page() {
     )
     .await;
     assert_eq!(answer.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn the_demos_stand_in_chat_server_takes_a_reply_from_the_console() {
+    let app = spawn_app_with(Options {
+        demo_chat_server: true,
+        ..Options::default()
+    })
+    .await;
+    agent(&app);
+    let form = vec![
+        ("chatServer", format!("{}/demo/chat", app.address)),
+        ("chatSessionID", "session-demo-01".to_owned()),
+        ("chatAccountToken", app.chat_token.clone()),
+        ("message", "Hello, my order has not arrived".to_owned()),
+    ];
+    let a = app
+        .post(
+            "notifyUserNewChatMessage",
+            &form,
+            crate::helpers::Encoding::Multipart,
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let ticket = a.body["ticketID"].as_i64().unwrap();
+    let cookie = session(&app).await;
+    let token = csrf(&app, &cookie).await;
+    let answer = post(
+        &app,
+        &format!("/tickets/{ticket}/reply"),
+        &cookie,
+        &[
+            ("csrf", &token),
+            ("channel", "chat"),
+            ("text", "It ships today!"),
+        ],
+    )
+    .await;
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+    let delivered = "SELECT COUNT(*) AS n FROM deliveries WHERE state = 'delivered'";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while app.count(delivered) == 0 {
+        assert!(std::time::Instant::now() < deadline, "never delivered");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // Without --demo there is no such chat server.
+    let plain = spawn_app().await;
+    let answer = plain
+        .client
+        .post(format!("{}/demo/chat/messageForCustomer", plain.address))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_reply_whose_file_input_was_left_empty_has_no_file() {
+    let app = spawn_app().await;
+    agent(&app);
+    let ticket = chat_ticket(&app, "Any news?").await;
+    let cookie = session(&app).await;
+    let token = csrf(&app, &cookie).await;
+    // What a browser sends for `<input type=file>` with nothing chosen.
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", token)
+        .text("channel", "note")
+        .text("text", "Nothing new yet.")
+        .part(
+            "files",
+            reqwest::multipart::Part::bytes(Vec::new())
+                .file_name("")
+                .mime_str("application/octet-stream")
+                .unwrap(),
+        );
+    let answer = browser()
+        .post(format!("{}/tickets/{ticket}/reply", app.address))
+        .header("Cookie", &cookie)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM messages WHERE author = 'note'"),
+        1
+    );
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM attachments"), 0);
+}
+
+#[tokio::test]
+async fn no_permission_leads_to_more() {
+    let app = spawn_app().await;
+    use omnibridge::domain::permission::Permission;
+    // An administrator of everything, and a key that may only manage agents.
+    let (root, _) = app.agent("Root", &Permission::ALL);
+    admin::set_user_permissions(&app.db, app.tenant_id, root, &Permission::ALL).unwrap();
+    let (_, users_only) = app.agent("Helper", &[Permission::UserCud]);
+    // It may neither take the administrator over (password, e-mail) nor make a signing-in agent
+    // with more than it holds.
+    for body in [
+        serde_json::json!({"password": "taken over now"}),
+        serde_json::json!({"email": "helper-inbox@acme.example"}),
+    ] {
+        let a = app
+            .agent_call(
+                reqwest::Method::PUT,
+                &format!("user/{root}"),
+                &users_only,
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!(a.status, 403, "{body}: {}", a.body);
+    }
+    let a = app
+        .agent_call(
+            reqwest::Method::POST,
+            "user",
+            &users_only,
+            Some(serde_json::json!({"name": "Mallory", "email": "m@acme.example", "password": "long enough"})),
+        )
+        .await;
+    assert_eq!(a.status, 403, "{}", a.body);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM users WHERE email = 'root@agents.example' AND password_hash IS NULL"),
+        1
+    );
+    // A settings administrator in the console makes keys with no more than they hold.
+    let id = agent(&app);
+    admin::set_user_permissions(
+        &app.db,
+        app.tenant_id,
+        id,
+        &[Permission::SettingsCrud, Permission::TicketRead],
+    )
+    .unwrap();
+    let cookie = session(&app).await;
+    let token = csrf(&app, &cookie).await;
+    let root_id = root.to_string();
+    for form in [
+        vec![("permission", "USER_CUD")],
+        vec![("permission", "TICKET_READ"), ("agent", root_id.as_str())],
+    ] {
+        let mut form = form;
+        form.push(("csrf", token.as_str()));
+        let answer = post(&app, "/admin/keys", &cookie, &form).await;
+        assert_eq!(answer.status(), StatusCode::FORBIDDEN, "{form:?}");
+    }
+    let fine = post(
+        &app,
+        "/admin/keys",
+        &cookie,
+        &[("csrf", &token), ("permission", "TICKET_READ")],
+    )
+    .await;
+    shown(fine).await;
 }

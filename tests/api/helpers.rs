@@ -120,6 +120,8 @@ pub struct Options {
     pub sqlite_path: Option<String>,
     /// `console.session_idle_minutes`.
     pub session_idle_minutes: u64,
+    /// `server.demo_chat_server` (as `serve --demo` sets it).
+    pub demo_chat_server: bool,
 }
 
 impl Default for Options {
@@ -133,6 +135,7 @@ impl Default for Options {
             wait_alert_seconds: 0,
             sqlite_path: None,
             session_idle_minutes: 60,
+            demo_chat_server: false,
             body_timeout_seconds: 30,
         }
     }
@@ -175,6 +178,7 @@ fn build_app(options: Options) -> TestApp {
             body_timeout_seconds: options.body_timeout_seconds,
             public_url: String::new(),
             trust_forwarded_for: false,
+            demo_chat_server: options.demo_chat_server,
         },
         database: DatabaseSettings {
             url: url.clone(),

@@ -14,7 +14,6 @@ use crate::routes::path_id;
 use crate::services::events::Events;
 use crate::services::keys::random_token;
 use crate::services::users::{self, NewUser};
-use crate::services::{settings as tenant_settings, sign_in};
 
 use super::super::form::{CsrfOnly, Form};
 use super::super::page::{see_other, ConsoleError};
@@ -69,11 +68,9 @@ pub async fn create(
         is_online: false,
         email_notifications: true,
         password: Some(password.clone()),
+        permissions: admin.then(|| Permission::ALL.to_vec()),
     };
-    let user = users::create(&db, tenant, new).await?;
-    if admin {
-        tenant_settings::set_permissions(&db, tenant, user.id, Permission::ALL.to_vec()).await?;
-    }
+    let user = users::create(&db, tenant, new, &agent.auth.permissions).await?;
     let shown = generated.then(|| Shown {
         what: format!("{}'s password", user.name),
         value: password,
@@ -93,7 +90,8 @@ pub async fn new_password(
     let tenant = agent.auth.tenant_id;
     let user = users::get(&db, tenant, id).await?;
     let password = random_token(16);
-    sign_in::set_password(&db, tenant, id, password.clone()).await?;
+    let actor = agent.auth.permissions.clone();
+    users::set_password(&db, tenant, id, password.clone(), actor).await?;
     let shown = Shown {
         what: format!("{}'s new password", user.name),
         value: password,

@@ -10,6 +10,7 @@ use validator::Validate;
 
 use crate::config::Settings;
 use crate::db::Db;
+use crate::domain::chat_account::name_rule;
 use crate::domain::form::TextList;
 use crate::domain::permission::Permission;
 use crate::routes::path_id;
@@ -60,18 +61,24 @@ pub async fn page(
 pub struct ChatAccountForm {
     #[serde(default)]
     csrf: Option<String>,
-    #[validate(length(min = 1, max = 255))]
-    #[schema(min_length = 1, max_length = 255)]
+    // The same limits as `PUT /api/v2/chatAccount/{id}`.
+    #[validate(length(min = 1, max = 200), custom(function = name_rule))]
+    #[schema(min_length = 1, max_length = 200)]
     name: Option<String>,
     #[serde(default)]
+    #[validate(length(max = 2000))]
     greeting: Option<String>,
     #[serde(default)]
+    #[validate(length(max = 2000))]
     offline_message: Option<String>,
     #[serde(default)]
+    #[validate(length(max = 3))]
     #[schema(value_type = TextList)]
     required: Vec<String>,
+    #[validate(length(min = 1, max = 64))]
     time_zone: Option<String>,
     #[serde(default)]
+    #[validate(length(max = 500))]
     service_hours: Option<String>,
     #[serde(default)]
     transcripts: Option<String>,

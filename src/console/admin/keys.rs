@@ -52,8 +52,13 @@ pub async fn create(
         .map(|p| p.parse::<Permission>())
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| ApiError::invalid("permission", "one_of", e))?;
+    let (tenant, me, mine) = (
+        agent.auth.tenant_id,
+        agent.id(),
+        agent.auth.permissions.clone(),
+    );
     let created =
-        tenant_settings::issue_api_key(&db, agent.auth.tenant_id, acts_as, permissions).await?;
+        tenant_settings::issue_api_key(&db, tenant, acts_as, permissions, me, mine).await?;
     let shown = Shown {
         what: format!("API key {}", created.id),
         value: created.key,

@@ -42,9 +42,10 @@
   let lastRefresh = 0;
   let refreshTimer = null;
   let refreshing = false;
+  let again = false;
   async function refreshNow() {
     refreshTimer = null;
-    if (refreshing) { refresh(); return; }
+    if (refreshing) { again = true; return; }
     refreshing = true;
     lastRefresh = Date.now();
     try {
@@ -66,6 +67,7 @@
       // Offline for a moment: the stream's reconnection refreshes again.
     } finally {
       refreshing = false;
+      if (again) { again = false; refresh(); }
     }
   }
   function refresh() {
@@ -103,12 +105,11 @@
     if (source || !csrf || document.hidden) return;
     const opened = new EventSource('/console/events');
     source = opened;
-    let caughtUp = false;
     opened.addEventListener('open', () => {
       retryDelay = 1000;
-      // Whatever happened between this page's rendering and now.
-      if (!caughtUp && Date.now() - loadedAt > 1000) refresh();
-      caughtUp = true;
+      // Whatever happened since this page was rendered, or while the stream was down (the
+      // browser reconnects by itself after a drop): read the page again.
+      if (Date.now() - loadedAt > 1000) refresh();
     });
     opened.addEventListener('error', () => {
       if (opened.readyState !== EventSource.CLOSED) return; // the browser reconnects itself

@@ -154,6 +154,15 @@ impl Mail {
         Ok(changed == 1)
     }
 
+    /// Forgets what a sent or failed mail said (a one-time link, say).
+    pub fn erase_bodies(conn: &mut DbConnection, id: i64) -> Result<(), ApiError> {
+        let erased = "(erased once sent)";
+        on_backend!(conn, |c| diesel::update(mails::table.find(id))
+            .set((mails::text_body.eq(erased), mails::html_body.eq(erased)))
+            .execute(c))?;
+        Ok(())
+    }
+
     pub fn of_ticket(conn: &mut DbConnection, ticket_id: i64) -> Result<Vec<Mail>, ApiError> {
         Ok(on_backend!(conn, |c| mails::table
             .filter(mails::ticket_id.eq(Some(ticket_id)))

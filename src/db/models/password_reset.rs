@@ -44,6 +44,23 @@ impl PasswordReset {
             .optional())?)
     }
 
+    /// Uses a live link: it is deleted, and its agent's id given, in one statement, so that
+    /// two uses at once cannot both succeed.
+    pub fn consume(
+        conn: &mut DbConnection,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<Option<(i64, i64)>, ApiError> {
+        Ok(on_backend!(conn, |c| diesel::delete(
+            password_resets::table
+                .filter(password_resets::token_hash.eq(token_hash))
+                .filter(password_resets::expires_at.gt(now))
+        )
+        .returning((password_resets::tenant_id, password_resets::user_id))
+        .get_result(c)
+        .optional())?)
+    }
+
     /// Every link of the agent goes (one was used, or their password changed).
     pub fn delete_of_user(conn: &mut DbConnection, user_id: i64) -> Result<(), ApiError> {
         on_backend!(conn, |c| diesel::delete(

@@ -21,8 +21,10 @@ impl SignInFailure {
         Ok(())
     }
 
-    /// Records one attempt (counted as failed until it is deleted) and forgets every scope's
-    /// attempts from before `since`; its id.
+    /// Records one attempt (counted as failed until it is deleted) and forgets attempts from
+    /// before `since`: this scope's (whose lock the caller holds), and a hundred of any other
+    /// scope's, skipping rows another transaction holds (so two purges never wait on each
+    /// other); its id.
     pub fn record(
         conn: &mut DbConnection,
         scope: &str,
@@ -30,9 +32,24 @@ impl SignInFailure {
         since: i64,
     ) -> Result<i64, ApiError> {
         on_backend!(conn, |c| diesel::delete(
-            sign_in_failures::table.filter(sign_in_failures::failed_at.lt(since))
+            sign_in_failures::table
+                .filter(sign_in_failures::scope.eq(scope))
+                .filter(sign_in_failures::failed_at.lt(since))
         )
         .execute(c))?;
+        let stale = match conn {
+            DbConnection::Pg(_) => {
+                "DELETE FROM sign_in_failures WHERE id IN (SELECT id FROM sign_in_failures \
+                 WHERE failed_at < $1 LIMIT 100 FOR UPDATE SKIP LOCKED)"
+            }
+            DbConnection::Sqlite(_) => {
+                "DELETE FROM sign_in_failures WHERE id IN (SELECT id FROM sign_in_failures \
+                 WHERE failed_at < ? LIMIT 100)"
+            }
+        };
+        on_backend!(conn, |c| diesel::sql_query(stale)
+            .bind::<diesel::sql_types::BigInt, _>(since)
+            .execute(c))?;
         Ok(on_backend!(conn, |c| diesel::insert_into(
             sign_in_failures::table
         )

@@ -54,15 +54,6 @@ impl User {
             .load(c))?)
     }
 
-    /// The agents of every tenant with this (normalized) e-mail.
-    pub fn with_email(conn: &mut DbConnection, email: &str) -> Result<Vec<User>, ApiError> {
-        Ok(on_backend!(conn, |c| users::table
-            .filter(users::email.eq(email))
-            .order(users::id)
-            .select(User::as_select())
-            .load(c))?)
-    }
-
     pub fn set_password_hash(&self, conn: &mut DbConnection, hash: &str) -> Result<(), ApiError> {
         on_backend!(conn, |c| diesel::update(users::table.find(self.id))
             .set(users::password_hash.eq(hash))

@@ -79,6 +79,9 @@ pub async fn handle(
         is_online: form.isOnline.unwrap_or(false),
         email_notifications: form.emailNotifications.unwrap_or(true),
         password: form.password,
+        permissions: None,
     };
-    Ok(item(users::create(&db, auth.tenant_id, new).await?))
+    Ok(item(
+        users::create(&db, auth.tenant_id, new, &auth.permissions).await?,
+    ))
 }

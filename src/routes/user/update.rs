@@ -83,6 +83,7 @@ pub async fn handle(
         is_online: form.isOnline,
         email_notifications: form.emailNotifications,
     };
-    let user = users::update(&db, auth.tenant_id, id, changes, form.password).await?;
+    let actor = auth.permissions.clone();
+    let user = users::update(&db, auth.tenant_id, id, changes, form.password, actor).await?;
     Ok(item(user))
 }
