@@ -173,9 +173,9 @@ pub async fn nav(
     let reads_tickets = agent.auth.require(Permission::TicketRead).is_ok();
     let queue = match reads_tickets {
         true => {
+            // Counted only (a limit of 0).
             let waiting = TicketQuery {
                 filters: vec![waiting_filter()],
-                limit: 1,
                 ..TicketQuery::default()
             };
             tickets::list(db, tenant, me, waiting, limit).await?.1.count

@@ -11,7 +11,7 @@ use crate::db::models::customer::Customer;
 use crate::db::Db;
 use crate::domain::permission::Permission;
 use crate::domain::ticket::{PRIORITIES, STATUSES};
-use crate::domain::view::Filter;
+use crate::domain::view::{Direction, Filter, Sort, SortField};
 use crate::routes::path_id;
 use crate::services::customers;
 use crate::services::tickets::{self, TicketQuery, TicketView};
@@ -111,12 +111,17 @@ pub async fn page(
         &db,
         tenant,
         Some(agent.id()),
+        // Newest first by id: the customer's index gives them in that order.
         TicketQuery {
             filters: vec![Filter::Customer(t.customer_id)],
+            sort: Some(Sort {
+                field: SortField::Id,
+                direction: Direction::Desc,
+            }),
             limit: 11,
             ..TicketQuery::default()
         },
-        0,
+        10,
     )
     .await?;
     let others: Vec<_> = others.into_iter().filter(|o| o.id != id).take(10).collect();

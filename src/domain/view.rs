@@ -90,6 +90,8 @@ pub enum Filter {
     },
     /// The tickets of one customer (the console's customer panel; no view condition).
     Customer(i64),
+    /// Tickets among these (a search's matches, when they are few, looked up first).
+    Ids(Vec<i64>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]

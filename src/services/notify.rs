@@ -203,9 +203,14 @@ pub fn reply_failed(
     )
 }
 
+/// Chats alerted in one transaction: a backlog of thousands (after an outage, or on a first
+/// start over old data) goes a batch at a time, so that it never holds the database's writer
+/// for long.
+const ALERT_BATCH: i64 = 100;
+
 /// Every second, tells the agents of each chat that has waited `after` without being picked
-/// up (once per chat; several instances share the work through the claim). Stops with the
-/// server.
+/// up (once per chat; several instances share the work through the claim), a batch at a
+/// time; stops with the server.
 pub fn spawn_wait_alerts(db: Db, after: std::time::Duration) {
     if after.is_zero() {
         return;
@@ -216,7 +221,9 @@ pub fn spawn_wait_alerts(db: Db, after: std::time::Duration) {
             let alerted = db
                 .write(move |conn| {
                     let now = now_millis();
-                    let overdue = ChatSession::claim_overdue(conn, now - after_ms, now)?;
+                    let overdue =
+                        ChatSession::claim_overdue(conn, now - after_ms, now, ALERT_BATCH)?;
+                    let mut agents_of = std::collections::HashMap::new();
                     for (tenant_id, ticket_id) in &overdue {
                         let Some(ticket) = live_ticket(conn, *tenant_id, *ticket_id)? else {
                             continue;
@@ -226,14 +233,17 @@ pub fn spawn_wait_alerts(db: Db, after: std::time::Duration) {
                             (now - ticket.created_at) / 60_000,
                             ticket.title
                         );
-                        let agents: Vec<i64> = User::of_tenant(conn, *tenant_id)?
-                            .iter()
-                            .map(|a| a.id)
-                            .collect();
+                        if !agents_of.contains_key(tenant_id) {
+                            let agents: Vec<i64> = User::of_tenant(conn, *tenant_id)?
+                                .iter()
+                                .map(|a| a.id)
+                                .collect();
+                            agents_of.insert(*tenant_id, agents);
+                        }
                         Notification::to_users(
                             conn,
                             *tenant_id,
-                            &agents,
+                            &agents_of[tenant_id],
                             KIND_WAITING_TOO_LONG,
                             Some(ticket.id),
                             &text,
@@ -243,8 +253,14 @@ pub fn spawn_wait_alerts(db: Db, after: std::time::Duration) {
                     Ok(overdue.len())
                 })
                 .await;
-            if let Err(e) = alerted {
-                log::warn!("waiting-chat alerts: {e}");
+            match alerted {
+                // A full batch: more are waiting; the writer is free for others in between.
+                Ok(n) if n as i64 == ALERT_BATCH => {
+                    actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
+                    continue;
+                }
+                Ok(_) => {}
+                Err(e) => log::warn!("waiting-chat alerts: {e}"),
             }
             actix_web::rt::time::sleep(std::time::Duration::from_secs(1)).await;
         }

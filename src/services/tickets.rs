@@ -196,7 +196,7 @@ pub async fn view_counts(
                 Sort::default(),
                 now,
                 0,
-                1,
+                0,
                 i64::from(count_limit),
             )?;
             counts.push((view.id, view.name, total));

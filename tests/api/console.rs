@@ -26,7 +26,12 @@ fn agent(app: &TestApp) -> i64 {
 
 /// A chat ticket whose customer said this.
 async fn chat_ticket(app: &TestApp, text: &str) -> i64 {
-    let answer = app.send_message("session-0000001", text).await;
+    chat_ticket_in(app, "session-0000001", text).await
+}
+
+/// The ticket of this chat session, whose customer said this.
+async fn chat_ticket_in(app: &TestApp, session: &str, text: &str) -> i64 {
+    let answer = app.send_message(session, text).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     answer.body["ticketID"].as_i64().unwrap()
 }
@@ -1084,4 +1089,47 @@ async fn no_permission_leads_to_more() {
     )
     .await;
     shown(fine).await;
+}
+
+#[tokio::test]
+async fn the_navigation_counts_each_view_and_the_queue() {
+    let app = spawn_app().await;
+    let id = agent(&app);
+    admin::set_user_permissions(
+        &app.db,
+        app.tenant_id,
+        id,
+        &omnibridge::domain::permission::Permission::ALL,
+    )
+    .unwrap();
+    for i in 0..3 {
+        chat_ticket_in(&app, &format!("session-nav-{i:04}"), "Hello?").await;
+    }
+    let (_, key) = app.agent("Viewer", &omnibridge::domain::permission::Permission::ALL);
+    for (name, status) in [("New ones", "new"), ("Closed ones", "closed")] {
+        let a = app
+            .agent_call(
+                reqwest::Method::POST,
+                "view",
+                &key,
+                Some(serde_json::json!({"name": name,
+                    "conditions": [{"field": "status", "operator": "is", "value": status}]})),
+            )
+            .await;
+        assert_eq!(a.status, 200, "{}", a.body);
+    }
+    let cookie = session(&app).await;
+    let page = get(&app, "/", &cookie).await.text().await.unwrap();
+    let count_after = |label: &str| {
+        let at = page
+            .find(label)
+            .unwrap_or_else(|| panic!("{label} in {page}"));
+        let rest = &page[at..];
+        let from = rest.find("class=\"count\"").unwrap();
+        let rest = &rest[from..];
+        rest[rest.find('>').unwrap() + 1..rest.find('<').unwrap()].to_owned()
+    };
+    assert_eq!(count_after("Queue"), "3");
+    assert_eq!(count_after("New ones"), "3");
+    assert_eq!(count_after("Closed ones"), "0");
 }

@@ -227,3 +227,33 @@ async fn agents_hear_once_of_a_chat_that_waits_too_long() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_backlog_of_waiting_chats_is_alerted_a_batch_at_a_time_and_all_of_it() {
+    let app = crate::helpers::spawn_app_with(crate::helpers::Options {
+        wait_alert_seconds: 1,
+        ..crate::helpers::Options::default()
+    })
+    .await;
+    app.agent("Alice", &Permission::ALL);
+    // More than one batch (100) of chats waiting at once.
+    for i in 0..130 {
+        let a = app
+            .send_message(&format!("session-backlog-{i:04}"), "Anyone?")
+            .await;
+        assert_eq!(a.status, 200, "{}", a.body);
+    }
+    let alerted = "SELECT COUNT(*) AS n FROM notifications WHERE kind = 'waiting_too_long'";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while app.count(alerted) < 130 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} of 130 alerted",
+            app.count(alerted)
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // Once each.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(app.count(alerted), 130);
+}

@@ -162,15 +162,25 @@ impl ChatSession {
 
     /// Marks the chats still waiting since before `edge` that nobody was told of yet, and
     /// returns their tenants and tickets: each is claimed once, whichever instance asks.
+    /// Marks at most `batch` chats waiting since before `edge` and not yet alerted as alerted;
+    /// their tenants and tickets.
     pub fn claim_overdue(
         conn: &mut DbConnection,
         edge: i64,
         now: i64,
+        batch: i64,
     ) -> Result<Vec<(i64, i64)>, ApiError> {
+        let overdue: Vec<i64> = on_backend!(conn, |c| chat_sessions::table
+            .filter(chat_sessions::state.eq(STATE_WAITING))
+            .filter(chat_sessions::queue_entered_at.le(edge))
+            .filter(chat_sessions::wait_alerted_at.is_null())
+            .select(chat_sessions::id)
+            .limit(batch)
+            .load(c))?;
+        // Not yet alerted still: another instance claiming at once gets none of them twice.
         Ok(on_backend!(conn, |c| diesel::update(
             chat_sessions::table
-                .filter(chat_sessions::state.eq(STATE_WAITING))
-                .filter(chat_sessions::queue_entered_at.le(edge))
+                .filter(chat_sessions::id.eq_any(&overdue))
                 .filter(chat_sessions::wait_alerted_at.is_null())
         )
         .set(chat_sessions::wait_alerted_at.eq(now))

@@ -66,6 +66,9 @@ pub struct Ticket {
     pub closed_at: Option<i64>,
 }
 
+/// A search matching at most this many tickets is looked up before the page is read.
+const SEARCH_CANDIDATES: i64 = 10_000;
+
 impl Ticket {
     pub fn create(conn: &mut DbConnection, new: &NewTicket<'_>) -> Result<i64, ApiError> {
         let id = on_backend!(conn, |c| diesel::insert_into(tickets::table)
@@ -124,9 +127,63 @@ impl Ticket {
         .ok_or_else(|| ApiError::Missing(format!("no ticket {id}")))
     }
 
+    /// The tickets (of any tenant) whose title, messages or customer match every term: the
+    /// newest `SEARCH_CANDIDATES` of each kind of match, and whether there were more (then a
+    /// list's total is a lower bound).
+    fn matching(conn: &mut DbConnection, terms: &[String]) -> Result<(Vec<i64>, bool), ApiError> {
+        #[derive(QueryableByName)]
+        struct Id {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            id: i64,
+        }
+        let (parts, query) = match conn {
+            DbConnection::Pg(_) => (
+                [
+                    "SELECT ticket_id AS id FROM messages WHERE search @@ to_tsquery('simple', $1) \
+                     ORDER BY id DESC LIMIT $2",
+                    "SELECT id FROM tickets WHERE search @@ to_tsquery('simple', $1) \
+                     ORDER BY id DESC LIMIT $2",
+                    "SELECT id FROM tickets WHERE customer_id IN (SELECT id FROM customers \
+                     WHERE search @@ to_tsquery('simple', $1)) ORDER BY id DESC LIMIT $2",
+                ],
+                search::tsquery(terms),
+            ),
+            DbConnection::Sqlite(_) => (
+                [
+                    "SELECT ticket_id AS id FROM search_index WHERE search_index MATCH ?1 \
+                     AND kind = 'm' ORDER BY rowid DESC LIMIT ?2",
+                    "SELECT ticket_id AS id FROM search_index WHERE search_index MATCH ?1 \
+                     AND kind = 't' ORDER BY rowid DESC LIMIT ?2",
+                    "SELECT id FROM tickets WHERE customer_id IN (SELECT ref_id FROM \
+                     search_index WHERE search_index MATCH ?1 AND kind = 'c') \
+                     ORDER BY id DESC LIMIT ?2",
+                ],
+                search::fts5_query(terms),
+            ),
+        };
+        let (mut ids, mut capped) = (Vec::new(), false);
+        for sql in parts {
+            let found: Vec<Id> = on_backend!(conn, |c| diesel::sql_query(sql)
+                .bind::<diesel::sql_types::Text, _>(&query)
+                .bind::<diesel::sql_types::BigInt, _>(SEARCH_CANDIDATES + 1)
+                .load(c))?;
+            capped |= found.len() as i64 > SEARCH_CANDIDATES;
+            ids.extend(
+                found
+                    .into_iter()
+                    .take(SEARCH_CANDIDATES as usize)
+                    .map(|r| r.id),
+            );
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        Ok((ids, capped))
+    }
+
     /// One page of the tenant's live tickets that pass every filter, in the given order, and
     /// how many pass: exactly up to `count_limit` past the page, a lower bound beyond that (0
-    /// counts every time). `Who::Me` must have been resolved to a user before.
+    /// counts every time). `Who::Me` must have been resolved to a user before. A `limit` of 0
+    /// only counts.
     #[allow(clippy::too_many_arguments)]
     pub fn list(
         conn: &mut DbConnection,
@@ -139,9 +196,22 @@ impl Ticket {
         count_limit: i64,
     ) -> Result<(Vec<Ticket>, Total), ApiError> {
         use crate::db::schema::ticket_tags;
-        use diesel::dsl::{exists, not, sql};
-        use diesel::sql_types::{Bool, Text};
-        let postgres = matches!(conn, DbConnection::Pg(_));
+        use diesel::dsl::{exists, not};
+        // A search is looked up first, in the full-text index (its newest matches), and the
+        // page is read among those: never a walk of the sort index probing each ticket.
+        let mut resolved = Vec::with_capacity(filters.len());
+        let mut capped = false;
+        for filter in filters {
+            resolved.push(match filter {
+                Filter::Text { terms } => {
+                    let (ids, more) = Self::matching(conn, terms)?;
+                    capped |= more;
+                    Filter::Ids(ids)
+                }
+                other => other.clone(),
+            });
+        }
+        let filters = &resolved[..];
         macro_rules! filtered {
             () => {{
                 let mut q = tickets::table
@@ -217,32 +287,9 @@ impl Ticket {
                                 .or(tickets::chat_state.ne_all(values.clone())),
                         ),
                         Filter::Customer(id) => q.filter(tickets::customer_id.eq(*id)),
-                        Filter::Text { terms } => {
-                            // The same question to each dialect's index (see the search migrations).
-                            let (query, parts) = if postgres {
-                                (search::tsquery(terms), [
-                                    "(tickets.id IN (SELECT ticket_id FROM messages WHERE search @@ to_tsquery('simple', ",
-                                    ")) OR tickets.search @@ to_tsquery('simple', ",
-                                    ") OR tickets.customer_id IN (SELECT id FROM customers WHERE search @@ to_tsquery('simple', ",
-                                    ")))",
-                                ])
-                            } else {
-                                (search::fts5_query(terms), [
-                                    "(tickets.id IN (SELECT ticket_id FROM search_index WHERE search_index MATCH ",
-                                    " AND kind = 'm') OR tickets.id IN (SELECT ticket_id FROM search_index WHERE search_index MATCH ",
-                                    " AND kind = 't') OR tickets.customer_id IN (SELECT ref_id FROM search_index WHERE search_index MATCH ",
-                                    " AND kind = 'c'))",
-                                ])
-                            };
-                            q.filter(
-                                sql::<Bool>(parts[0])
-                                    .bind::<Text, _>(query.clone())
-                                    .sql(parts[1])
-                                    .bind::<Text, _>(query.clone())
-                                    .sql(parts[2])
-                                    .bind::<Text, _>(query.clone())
-                                    .sql(parts[3]),
-                            )
+                        Filter::Ids(ids) => q.filter(tickets::id.eq_any(ids.clone())),
+                        Filter::Text { .. } => {
+                            return Err(ApiError::Internal("unresolved search in a list".into()));
                         }
                         Filter::Time {
                             field,
@@ -269,6 +316,28 @@ impl Ticket {
                 }
                 q
             }};
+        }
+        if limit == 0 {
+            // How many, and no page: ids in whatever order is cheapest (no sort index walked
+            // for a filter that matches little), at most `count_limit` + 1 of them.
+            if count_limit == 0 {
+                let all: i64 = on_backend!(conn, |c| filtered!().count().get_result(c))?;
+                let total = match capped {
+                    true => Total::at_least(all),
+                    false => Total::exact(all),
+                };
+                return Ok((Vec::new(), total));
+            }
+            let ids: Vec<i64> = on_backend!(conn, |c| filtered!()
+                .select(tickets::id)
+                .limit(count_limit + 1)
+                .load(c))?;
+            let counted = ids.len() as i64;
+            let total = match counted > count_limit || capped {
+                true => Total::at_least(counted.min(count_limit)),
+                false => Total::exact(counted),
+            };
+            return Ok((Vec::new(), total));
         }
         let rows = on_backend!(conn, |c| {
             let q = filtered!();
@@ -321,6 +390,11 @@ impl Ticket {
             }
         } else {
             Total::exact(on_backend!(conn, |c| filtered!().count().get_result(c))?)
+        };
+        // A search that matched more than was looked up: there are more than counted.
+        let total = match capped {
+            true => Total::at_least(total.count),
+            false => total,
         };
         Ok((rows, total))
     }
