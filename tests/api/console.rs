@@ -1133,3 +1133,74 @@ async fn the_navigation_counts_each_view_and_the_queue() {
     assert_eq!(count_after("New ones"), "3");
     assert_eq!(count_after("Closed ones"), "0");
 }
+
+#[tokio::test]
+async fn the_command_line_gives_agents_their_passwords() {
+    use std::io::Write;
+    let app = spawn_app().await;
+    let tenant = app.tenant_id.to_string();
+    let cli = || {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_omnibridge"));
+        command
+            .env("OMNIBRIDGE__DATABASE__URL", app.database_url())
+            .env("RUST_LOG", "warn");
+        command
+    };
+    let out = cli()
+        .args(["user", "create", "--tenant", &tenant, "--name", "Grace"])
+        .args(["--email", EMAIL, "--password", PASSWORD])
+        .args(["--permission", "TICKET_READ", "--permission", "USER_READ"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let created: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let id = created["userId"].as_i64().unwrap();
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM users WHERE id = {id} \
+             AND permissions = 'TICKET_READ,USER_READ'"
+        )),
+        1
+    );
+    let cookie = session(&app).await;
+    assert_eq!(get(&app, "/", &cookie).await.status(), StatusCode::OK);
+    // set-password reads the new one from standard input, and ends the sessions.
+    let mut child = cli()
+        .args([
+            "user",
+            "set-password",
+            "--tenant",
+            &tenant,
+            "--id",
+            &id.to_string(),
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a password from stdin\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        get(&app, "/", &cookie).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        sign_in(&app, EMAIL, "a password from stdin").await.status(),
+        StatusCode::SEE_OTHER
+    );
+}

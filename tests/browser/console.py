@@ -276,6 +276,12 @@ def run(base, demo, chat, recorder, shots):
         check(api_ticket(base, demo, ticket)["status"] == "pending", "the status is pending")
         shot("ticket")
 
+        # The customer's typing shows on the open ticket.
+        post_chat(base, demo, "notifyUserNewChatEvent", {
+            "chatServer": chat, "chatSessionID": "browser-session-0001", "event": "startedtyping"})
+        wait.until(lambda d: d.find_element(By.ID, "typing").is_displayed())
+        check(True, "the customer's typing shows without a reload")
+
         # A new customer message appears in the open ticket without a reload.
         driver.execute_script("window.notReloaded = true;")
         post_chat_message(base, demo, chat, "browser-session-0001", "Thank you, see you")
