@@ -15,7 +15,7 @@ use crate::domain::view::{Direction, Filter, Sort, SortField};
 use crate::routes::path_id;
 use crate::services::customers;
 use crate::services::tickets::{self, TicketQuery, TicketView};
-use crate::services::timeline::TimelineEntry;
+use crate::services::timeline::{TimelineEntry, TimelineTicketEvent};
 
 use super::page::{agent_names, nav, render, rows, ConsoleError, Nav, Row};
 use super::session::Agent;
@@ -57,6 +57,23 @@ impl TicketPage {
                 .cloned()
                 .unwrap_or_else(|| format!("agent {id}")),
             None => "omnibridge".to_owned(),
+        }
+    }
+
+    /// A change on the timeline, in words ("assigned to Grace", "status → pending").
+    fn change(&self, e: &TimelineTicketEvent) -> String {
+        let to = e.to.as_deref().unwrap_or_default();
+        match e.event.as_str() {
+            "assignment" => match to.parse::<i64>() {
+                Ok(id) => format!("assigned it to {}", self.agent(&Some(id))),
+                Err(_) => "unassigned it".to_owned(),
+            },
+            "picked_up" => "picked the chat up".to_owned(),
+            "created" => "created the ticket".to_owned(),
+            "deleted" => "deleted the ticket".to_owned(),
+            "tags" if to.is_empty() => "cleared the tags".to_owned(),
+            other if to.is_empty() => other.to_owned(),
+            other => format!("set the {other} → {to}"),
         }
     }
 

@@ -1204,3 +1204,37 @@ async fn the_command_line_gives_agents_their_passwords() {
         StatusCode::SEE_OTHER
     );
 }
+
+#[tokio::test]
+async fn the_timeline_tells_changes_in_words() {
+    let app = spawn_app().await;
+    agent(&app);
+    let ticket = chat_ticket(&app, "Is my order late?").await;
+    let cookie = session(&app).await;
+    let token = csrf(&app, &cookie).await;
+    let me = app.count(&format!(
+        "SELECT id AS n FROM users WHERE email = '{EMAIL}'"
+    ));
+    for (path, form) in [
+        ("assign", vec![("user", me.to_string())]),
+        ("status", vec![("status", "pending".to_owned())]),
+    ] {
+        let mut form = form;
+        form.push(("csrf", token.clone()));
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let answer = post(&app, &format!("/tickets/{ticket}/{path}"), &cookie, &form).await;
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER, "{path}");
+    }
+    let page = get(&app, &format!("/tickets/{ticket}"), &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    for words in [
+        "Grace assigned it to Grace",
+        "Grace picked the chat up",
+        "Grace set the status → pending",
+    ] {
+        assert!(page.contains(words), "{words} in {page}");
+    }
+}
