@@ -73,6 +73,6 @@ pub async fn mark_read(
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ConsoleError> {
     agent.authorize(form.csrf.as_deref(), Permission::TicketRead)?;
-    notifications::mark_read(&db, agent.auth.tenant_id, agent.id(), form.ids).await?;
+    notifications::set_read(&db, agent.auth.tenant_id, agent.id(), form.ids, true).await?;
     Ok(see_other("/notifications"))
 }

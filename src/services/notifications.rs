@@ -39,16 +39,6 @@ pub async fn page(
     .await
 }
 
-/// Marks these of the agent's notifications read (others' are left alone).
-pub async fn mark_read(
-    db: &Db,
-    tenant_id: i64,
-    agent: i64,
-    ids: Vec<i64>,
-) -> Result<usize, ApiError> {
-    set_read(db, tenant_id, agent, ids, true).await
-}
-
 /// How many of the agent's notifications are unread (the console's bell).
 pub async fn unread_count(db: &Db, tenant_id: i64, agent: i64) -> Result<i64, ApiError> {
     db.read(move |conn| Notification::unread_count(conn, tenant_id, agent))

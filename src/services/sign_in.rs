@@ -79,18 +79,6 @@ fn password_matches(password: &str, stored: &str) -> bool {
     })
 }
 
-/// Sets the agent's password and ends every session they have.
-pub async fn set_password(
-    db: &Db,
-    tenant_id: i64,
-    user_id: i64,
-    password: String,
-) -> Result<(), ApiError> {
-    let hashed = hash_password(password).await?;
-    db.write(move |conn| replace_password(conn, tenant_id, user_id, &hashed))
-        .await
-}
-
 /// The one place a password changes (in the caller's transaction): the new hash is stored,
 /// and every session and every "forgot password" link of the agent ends.
 pub fn replace_password(

@@ -5,7 +5,7 @@ use omnibridge::services::admin;
 use reqwest::redirect::Policy;
 use reqwest::StatusCode;
 
-use crate::helpers::{spawn_app, spawn_app_with, Options, TestApp};
+use crate::helpers::{spawn_app, spawn_app_with, wait_until, Options, TestApp};
 
 const EMAIL: &str = "grace@acme.example";
 const PASSWORD: &str = "correct horse battery";
@@ -378,14 +378,7 @@ async fn a_forgotten_password_is_reset_through_a_one_time_mailed_link() {
     // The token itself is stored nowhere but in the mail, and the mail forgets it once sent.
     let kept = "SELECT COUNT(*) AS n FROM mails WHERE kind = 'password_reset' \
                 AND text_body LIKE '%token=%'";
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while app.count(kept) > 0 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the link stayed in the outbox"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    wait_until("the link leaving the outbox", || app.count(kept) == 0);
     assert_eq!(
         app.count(&format!(
             "SELECT COUNT(*) AS n FROM password_resets WHERE token_hash = '{token}'"
@@ -972,11 +965,7 @@ async fn the_demos_stand_in_chat_server_takes_a_reply_from_the_console() {
     .await;
     assert_eq!(answer.status(), StatusCode::SEE_OTHER);
     let delivered = "SELECT COUNT(*) AS n FROM deliveries WHERE state = 'delivered'";
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while app.count(delivered) == 0 {
-        assert!(std::time::Instant::now() < deadline, "never delivered");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    wait_until("the reply delivered", || app.count(delivered) > 0);
     // Without --demo there is no such chat server.
     let plain = spawn_app().await;
     let answer = plain

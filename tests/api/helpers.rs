@@ -883,3 +883,16 @@ impl EventStream {
         }
     }
 }
+
+/// Waits (up to 30 s, checking every 50 ms) until `done`, or fails naming `what`. The server
+/// runs on threads of its own, so blocking this one holds nothing up.
+pub fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting: {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}

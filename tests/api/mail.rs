@@ -1,10 +1,12 @@
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use omnibridge::domain::permission::Permission;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{free_port, header, spawn_app, spawn_app_with, Options, SmtpSink, TestApp};
+use crate::helpers::{
+    free_port, header, spawn_app, spawn_app_with, wait_until, Options, SmtpSink, TestApp,
+};
 
 /// An e-mail ticket (channel 1) for a customer with this address.
 async fn email_ticket(app: &TestApp, key: &str, session: &str, email: &str) -> i64 {
@@ -46,14 +48,6 @@ async fn reply(app: &TestApp, key: &str, ticket: i64, text: &str) -> Value {
         .await;
     assert_eq!(a.status, 200, "{}", a.body);
     a.body["item"].clone()
-}
-
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting: {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 #[tokio::test]
