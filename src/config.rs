@@ -31,8 +31,9 @@ pub struct ConsoleSettings {
     pub sign_in_window_seconds: u64,
 }
 
-/// Outgoing mail. Mails are retried like deliveries (the `delivery` section's polling,
-/// backoff, attempts, timeout and lease apply to both outboxes).
+/// Mail out, and mail in. Mails out are retried like deliveries (the `delivery` section's
+/// polling, backoff, attempts, timeout and lease apply to both outboxes). Mail comes in
+/// through `POST /api/v2/email/inbound` and, when `imap_url` is set, from an IMAP mailbox.
 #[derive(Debug, Clone, Deserialize)]
 pub struct MailSettings {
     /// lettre's URL form, e.g. `smtp://127.0.0.1:2525`, `smtps://user:pass@host`,
@@ -42,6 +43,21 @@ pub struct MailSettings {
     /// mails' `Message-ID`s.
     pub from: String,
     pub dir: PathBuf,
+    /// The largest message taken in (either way in); bigger ones are `413` (and stay in the
+    /// IMAP mailbox, flagged `$OmnibridgeRejected`).
+    pub inbound_max_bytes: u64,
+    /// `imap://user:password@host:143` or `imaps://user:password@host:993` (user and password
+    /// percent-encoded); empty = no mailbox is polled.
+    pub imap_url: String,
+    /// The folder read.
+    pub imap_folder: String,
+    /// Where a message is moved once it is stored; empty = it stays, flagged `\Seen`.
+    pub imap_done_folder: String,
+    /// The tenant the mailbox's mail belongs to.
+    pub imap_tenant: i64,
+    /// How often the mailbox is read when the server has no IDLE, and the longest an IDLE
+    /// waits before it is renewed.
+    pub imap_poll_seconds: u64,
 }
 
 /// Calls back to chat servers (agents' replies): how often the outbox is polled and how
@@ -137,6 +153,12 @@ impl Settings {
             .set_default("mail.smtp_url", "")?
             .set_default("mail.from", "omnibridge <omnibridge@localhost>")?
             .set_default("mail.dir", "mail")?
+            .set_default("mail.inbound_max_bytes", 25 * 1024 * 1024)?
+            .set_default("mail.imap_url", "")?
+            .set_default("mail.imap_folder", "INBOX")?
+            .set_default("mail.imap_done_folder", "")?
+            .set_default("mail.imap_tenant", 1)?
+            .set_default("mail.imap_poll_seconds", 60)?
             .set_default("server.public_url", "")?
             .set_default("server.trust_forwarded_for", false)?
             .set_default("server.demo_chat_server", false)?

@@ -1,6 +1,7 @@
 //! omnibridge: chat servers post Omnidesk-style notifications to `/api/v2/chat/*`, and every
 //! chat session becomes a ticket with its messages, events, visited pages and attachments.
 
+pub mod channels;
 pub mod config;
 pub mod console;
 pub mod db;

@@ -130,6 +130,9 @@ struct SetChatAccount {
     /// Replace the signing secret (printed once, as `secret`).
     #[arg(long)]
     rotate_secret: bool,
+    /// Replace the JivoChat webhook token (the old webhook URL stops working).
+    #[arg(long)]
+    rotate_webhook_token: bool,
 }
 
 #[derive(clap::Args)]
@@ -355,7 +358,12 @@ fn admin_command(settings: &Settings, command: Command) -> Result<Value, ApiErro
                 ..defaults
             };
             let created = admin::create_chat_account(&db, args.tenant, &options)?;
-            json!({"chatAccountId": created.id, "chatAccountToken": created.token, "secret": created.secret})
+            json!({
+                "chatAccountId": created.id,
+                "chatAccountToken": created.token,
+                "secret": created.secret,
+                "webhookToken": created.webhook_token,
+            })
         }
         Command::ChatAccount {
             action: ChatAccountAction::Set(args),
@@ -378,6 +386,7 @@ fn admin_command(settings: &Settings, command: Command) -> Result<Value, ApiErro
                 default_wait_seconds: args.default_wait_seconds,
                 transcripts: args.transcripts,
                 rotate_secret: args.rotate_secret,
+                rotate_webhook_token: args.rotate_webhook_token,
             };
             serde_json::to_value(chat_accounts::update_blocking(
                 &db,

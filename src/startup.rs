@@ -58,6 +58,8 @@ impl Application {
     ) -> Result<Application, StartupError> {
         let port = listener.local_addr()?.port();
         crate::services::mail::check_settings(&settings.mail).map_err(StartupError::Settings)?;
+        let mailbox = crate::channels::email::imap::Mailbox::from_settings(&settings.mail)
+            .map_err(StartupError::Settings)?;
         let db = db.with_group_commit()?;
         let workers = match settings.server.workers {
             0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -80,6 +82,14 @@ impl Application {
             }
             Dialect::Sqlite => Events::local(settings.server.stream_buffer),
         };
+        if let Some(mailbox) = mailbox {
+            crate::channels::email::imap::spawn(
+                mailbox,
+                db.clone(),
+                events.clone(),
+                settings.attachments.dir.clone(),
+            );
+        }
         crate::services::delivery::spawn_worker(
             db.clone(),
             events.clone(),
@@ -109,10 +119,12 @@ impl Application {
         let demo_chat = settings.server.demo_chat_server;
         let server = HttpServer::new(move || {
             App::new()
-                // The path only: query strings can carry an apiKey, which must never be logged.
+                // The path only: query strings can carry an apiKey, and a webhook's path its
+                // token, which must never be logged.
                 .wrap(
-                    Logger::new("%a \"%{method}xi %U\" %s %b %Dms")
-                        .custom_request_replace("method", |req| req.method().to_string()),
+                    Logger::new("%a \"%{method}xi %{path}xi\" %s %b %Dms")
+                        .custom_request_replace("method", |req| req.method().to_string())
+                        .custom_request_replace("path", |req| routes::logged_path(req.path())),
                 )
                 .app_data(db.clone())
                 .app_data(events.clone())

@@ -1,5 +1,6 @@
 //! `GET /tickets`: a page of tickets — all of them, or a view's (`?view=ID`) — with the
-//! full-text search (`q`), a status, a sort and paging.
+//! full-text search (`q`), a status, a customer's (`?customer=ID`: the link chat platforms
+//! show their agents), a sort and paging.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -14,7 +15,7 @@ use crate::domain::search;
 use crate::domain::ticket::STATUSES;
 use crate::domain::view::{Direction, Filter, Sort, SortField};
 use crate::extract::read_query;
-use crate::services::{tickets, views};
+use crate::services::{customers, tickets, views};
 
 use super::page::{agent_names, nav, render, rows, ConsoleError, Nav, Row};
 use super::session::Agent;
@@ -33,6 +34,8 @@ const SORTS: [(&str, &str); 4] = [
 pub struct ListQuery {
     #[validate(range(min = 1))]
     view: Option<i64>,
+    #[validate(range(min = 1))]
+    customer: Option<i64>,
     #[serde(default)]
     q: String,
     #[serde(default)]
@@ -49,6 +52,7 @@ struct TicketsPage {
     nav: Nav,
     heading: String,
     view: Option<i64>,
+    customer: Option<i64>,
     query: String,
     status: String,
     statuses: [&'static str; 5],
@@ -107,10 +111,20 @@ pub async fn page(
             filters.push(Filter::Text { terms: vec![term] });
         }
     }
+    if let Some(customer) = query.customer {
+        filters.push(Filter::Customer(customer));
+    }
     let heading = match query.view {
         Some(id) => {
             agent.auth.require(Permission::ViewRead)?;
             views::get(&db, tenant, id).await?.name
+        }
+        None if query.customer.is_some() => {
+            agent.auth.require(Permission::CustomerRead)?;
+            let id = query.customer.unwrap_or_default();
+            let customer = customers::get(&db, tenant, id).await?;
+            let name = customer.name.or(customer.email).unwrap_or(format!("#{id}"));
+            format!("Tickets of {name}")
         }
         None if query.q.trim().is_empty() => "All tickets".to_owned(),
         None => format!("Search: {}", query.q.trim()),
@@ -136,6 +150,9 @@ pub async fn page(
         let mut params: Vec<(&str, String)> = vec![("page", page.to_string())];
         if let Some(view) = query.view {
             params.push(("view", view.to_string()));
+        }
+        if let Some(customer) = query.customer {
+            params.push(("customer", customer.to_string()));
         }
         for (key, value) in [("q", &query.q), ("status", &status), ("sort", &query.sort)] {
             if !value.is_empty() {
@@ -163,6 +180,7 @@ pub async fn page(
         .await?,
         heading,
         view: query.view,
+        customer: query.customer,
         status,
         statuses: STATUSES,
         sort: query.sort.clone(),

@@ -85,6 +85,7 @@ diesel::table! {
         default_wait_seconds -> Integer,
         transcripts -> Bool,
         created_at -> BigInt,
+        webhook_token -> Text,
     }
 }
 
@@ -309,6 +310,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    customer_external_ids (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        customer_id -> BigInt,
+        source -> Text,
+        external_id -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    inbound_mails (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        message_id_header -> Text,
+        kind -> Text,
+        ticket_id -> Nullable<BigInt>,
+        message_id -> Nullable<BigInt>,
+        received_at -> BigInt,
+    }
+}
+
 diesel::joinable!(api_keys -> tenants (tenant_id));
 diesel::joinable!(console_sessions -> users (user_id));
 diesel::joinable!(password_resets -> users (user_id));
@@ -343,4 +367,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     console_sessions,
     password_resets,
     sign_in_failures,
+    customer_external_ids,
+    inbound_mails,
 );

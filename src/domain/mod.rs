@@ -4,7 +4,9 @@
 pub mod access;
 pub mod chat_account;
 pub mod chat_requests;
+pub mod email;
 pub mod form;
+pub mod jivochat;
 pub mod permission;
 pub mod retry;
 pub mod search;

@@ -18,10 +18,11 @@ pub enum Permission {
     UserRead,
     UserCud,
     SettingsCrud,
+    ApiEmail,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 14] = [
+    pub const ALL: [Permission; 15] = [
         Permission::ApiChat,
         Permission::TicketRead,
         Permission::TicketCreate,
@@ -36,6 +37,7 @@ impl Permission {
         Permission::UserRead,
         Permission::UserCud,
         Permission::SettingsCrud,
+        Permission::ApiEmail,
     ];
 
     /// An everyday agent's: tickets, replies, customers and views to read, agents to read
@@ -78,6 +80,7 @@ impl Permission {
             Permission::UserRead => "USER_READ",
             Permission::UserCud => "USER_CUD",
             Permission::SettingsCrud => "SETTINGS_CRUD",
+            Permission::ApiEmail => "API_EMAIL",
         }
     }
 

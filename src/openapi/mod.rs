@@ -65,6 +65,8 @@ pub const API_KEY: &str = "apiKey";
         routes::notification::list::handle,
         routes::notification::set_is_read::handle,
         routes::notification::stream::handle,
+        routes::email::inbound::handle,
+        routes::jivochat::handle,
     ),
     components(
         schemas(crate::error::ErrorBody),
@@ -94,6 +96,9 @@ pub const API_KEY: &str = "apiKey";
         (name = "file", description = "Attachments' bytes."),
         (name = "chatAccount", description = "Chat accounts' settings."),
         (name = "notification", description = "Each agent's notifications."),
+        (name = "jivochat", description = "JivoChat's webhooks; the token in the path is \
+            the credential."),
+        (name = "email", description = "Mail in, from a mail relay (permission `API_EMAIL`)."),
         (name = "health", description = "For load balancers and monitors; no key needed."),
     ),
 )]

@@ -6,8 +6,10 @@ pub mod chat_account;
 pub mod customer;
 pub mod demo_chat;
 pub mod docs;
+pub mod email;
 pub mod file;
 pub mod health;
+pub mod jivochat;
 pub mod message;
 pub mod notification;
 pub mod ticket;
@@ -34,6 +36,11 @@ fn register(r: &mut Router) {
     view::routes(r);
     chat_account::routes(r);
     notification::routes(r);
+    email::routes(r);
+    r.resource(
+        "/api/v2/jivochat/{webhookToken}",
+        [on(Method::POST, jivochat::handle)],
+    );
     r.resource("/api/v2/file/{id}", [on(Method::GET, file::download)]);
     r.resource(
         "/api/v2/message",
@@ -49,6 +56,15 @@ fn register(r: &mut Router) {
     );
     r.resource("/api/docs", [on(Method::GET, docs::page)]);
     r.resource("/api/docs/{file}", [on(Method::GET, docs::asset)]);
+}
+
+/// A request's path as the access log writes it: a webhook's token (the credential in its
+/// path) is left out.
+pub fn logged_path(path: &str) -> String {
+    match path.strip_prefix(jivochat::PATH_PREFIX) {
+        Some(_) => format!("{}…", jivochat::PATH_PREFIX),
+        None => path.to_owned(),
+    }
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

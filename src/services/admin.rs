@@ -15,7 +15,7 @@ use crate::domain::chat_requests::TOKEN;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::services::settings::{self, CreatedApiKey};
-use crate::services::{keys, sign_in, users};
+use crate::services::{chat_accounts, keys, sign_in, users};
 
 /// A chat account's settings, with the defaults a new widget gets.
 #[derive(Debug, Clone)]
@@ -62,6 +62,8 @@ pub struct CreatedChatAccount {
     pub id: i64,
     pub token: String,
     pub secret: String,
+    /// The last part of its JivoChat webhook URL (`/api/v2/jivochat/{webhook_token}`).
+    pub webhook_token: String,
 }
 
 pub fn create_tenant(db: &Db, name: &str) -> Result<i64, ApiError> {
@@ -123,11 +125,18 @@ pub fn create_chat_account(
         default_wait_seconds: options.default_wait_seconds,
         transcripts: options.transcripts,
         created_at: now_millis(),
+        webhook_token: chat_accounts::new_webhook_token(),
     };
     let id = db
         .write_blocking(|conn| ChatAccount::create(conn, &new))
         .map_err(|e| e.taken("token", "this token is already in use"))?;
-    Ok(CreatedChatAccount { id, token, secret })
+    let webhook_token = format!("{id}-{}", new.webhook_token);
+    Ok(CreatedChatAccount {
+        id,
+        token,
+        secret,
+        webhook_token,
+    })
 }
 
 pub fn create_api_key(

@@ -324,6 +324,7 @@ async fn store(
                 channel_id: 8,
                 source_url: "",
                 contact: &contact,
+                external: None,
             };
             let opened = open_session(
                 conn,

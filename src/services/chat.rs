@@ -9,6 +9,7 @@ use crate::db::models::chat_account::ChatAccount;
 use crate::db::models::chat_event::ChatEvent;
 use crate::db::models::chat_session::{ChatSession, NewChatSession, STATE_ENDED, STATE_WAITING};
 use crate::db::models::customer::{ContactDetails, Customer};
+use crate::db::models::customer_external_id::CustomerExternalId;
 use crate::db::models::message::{Message, NewMessage};
 use crate::db::models::ticket::{NewTicket, Ticket};
 use crate::db::{now_millis, Db, DbConnection};
@@ -46,6 +47,8 @@ pub struct FirstContact<'a> {
     pub channel_id: i32,
     pub source_url: &'a str,
     pub contact: &'a ContactDetails,
+    /// What another system calls the customer (source, id), e.g. JivoChat's visitor number.
+    pub external: Option<(&'a str, &'a str)>,
 }
 
 pub struct OpenedSession {
@@ -53,10 +56,14 @@ pub struct OpenedSession {
     pub created: bool,
 }
 
-fn find_or_create_customer(
+/// The customer with this e-mail, else this phone, else this id in another system (source,
+/// id: JivoChat's visitor number), updated with what the contact says; or a new one. The
+/// other system's id is linked to whichever it is.
+pub fn find_or_create_customer(
     conn: &mut DbConnection,
     tenant_id: i64,
     contact: &ContactDetails,
+    external: Option<(&str, &str)>,
 ) -> Result<i64, ApiError> {
     let found = match &contact.email {
         Some(email) => Customer::find_by_email(conn, tenant_id, email)?,
@@ -66,17 +73,32 @@ fn find_or_create_customer(
         (None, Some(phone)) => Customer::find_by_phone(conn, tenant_id, phone)?,
         (found, _) => found,
     };
+    let found = match (found, external) {
+        (None, Some((source, id))) => {
+            match CustomerExternalId::customer_of(conn, tenant_id, source, id)? {
+                Some(customer) => {
+                    Some(Customer::find_including_deleted(conn, tenant_id, customer)?)
+                }
+                None => None,
+            }
+        }
+        (found, _) => found,
+    };
     // Another chat may take the same e-mail or phone at the same moment: the unique index
     // refuses one of the two, whose retry then finds the other's customer.
-    match found {
+    let id = match found {
         Some(customer) => {
             customer
                 .apply_contact(conn, contact)
                 .map_err(ApiError::raced)?;
-            Ok(customer.id)
+            customer.id
         }
-        None => Customer::create(conn, tenant_id, contact).map_err(ApiError::raced),
+        None => Customer::create(conn, tenant_id, contact).map_err(ApiError::raced)?,
+    };
+    if let Some((source, external_id)) = external {
+        CustomerExternalId::link(conn, tenant_id, id, source, external_id)?;
     }
+    Ok(id)
 }
 
 /// Finds the session of (tenant, chatServer, chatSessionID) or creates it with its customer
@@ -121,7 +143,7 @@ pub fn open_session(
             created: false,
         });
     }
-    let customer_id = find_or_create_customer(conn, tenant_id, first.contact)?;
+    let customer_id = find_or_create_customer(conn, tenant_id, first.contact, first.external)?;
     let ticket_id = Ticket::create(
         conn,
         &NewTicket {
@@ -228,6 +250,7 @@ pub async fn record_message(
                 channel_id: msg.channel_id,
                 source_url: &msg.url,
                 contact: &contact,
+                external: None,
             };
             let opened = open_session(
                 conn,

@@ -31,6 +31,8 @@ pub struct ChatAccountChanges {
     pub transcripts: Option<bool>,
     /// Replace the signing secret with a new random one (answered once).
     pub rotate_secret: bool,
+    /// Replace the JivoChat webhook token: the old URL stops working at once.
+    pub rotate_webhook_token: bool,
 }
 
 /// A chat account as administrators see it (everything but the secret).
@@ -60,6 +62,11 @@ pub struct ChatAccountView {
     pub transcripts: bool,
     #[schema(format = DateTime)]
     pub created_at: String,
+    /// The last part of the account's JivoChat webhook URL:
+    /// `{server.public_url}/api/v2/jivochat/{webhookToken}`. Anyone who has it can post
+    /// chats to this account: it is shown to administrators only, and `rotateWebhookToken`
+    /// replaces it.
+    pub webhook_token: String,
     /// Only right after `rotateSecret`: the new signing secret, shown this once.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
@@ -77,6 +84,7 @@ impl From<ChatAccount> for ChatAccountView {
     fn from(a: ChatAccount) -> ChatAccountView {
         ChatAccountView {
             id: a.id,
+            webhook_token: a.webhook_token(),
             name: a.name,
             token: a.token,
             language: a.language,
@@ -127,10 +135,16 @@ impl ChatAccountChanges {
                 default_wait_seconds: self.default_wait_seconds,
                 transcripts: self.transcripts,
                 secret: secret.clone(),
+                webhook_token: self.rotate_webhook_token.then(new_webhook_token),
             },
             secret,
         ))
     }
+}
+
+/// A webhook token's secret part: 48 random letters and digits (about 285 bits).
+pub fn new_webhook_token() -> String {
+    keys::random_token(48)
 }
 
 fn apply(

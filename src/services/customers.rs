@@ -7,7 +7,9 @@ use crate::db::models::attachment::Attachment;
 use crate::db::models::chat_event::ChatEvent;
 use crate::db::models::chat_session::ChatSession;
 use crate::db::models::customer::Customer;
+use crate::db::models::customer_external_id::CustomerExternalId;
 use crate::db::models::delivery::Delivery;
+use crate::db::models::inbound_mail::InboundMail;
 use crate::db::models::mail::Mail;
 use crate::db::models::message::Message;
 use crate::db::models::notification::Notification;
@@ -146,6 +148,8 @@ fn purge_rows(
     Mail::purge_of_tickets(conn, &tickets, PURGED, CANCELLED)?;
     Notification::purge_of_tickets(conn, &tickets, PURGED)?;
     let files = Attachment::purge_of_tickets(conn, &tickets, PURGED, at)?;
+    InboundMail::purge_of_tickets(conn, &tickets)?;
+    CustomerExternalId::purge_of_customer(conn, customer.id)?;
     Customer::erase(conn, customer.id, at)?;
     let outcome = PurgeOutcome {
         customer_id: customer.id,

@@ -95,6 +95,14 @@ pub fn html_of(text: &str) -> String {
     format!("<!doctype html><html><body><div style=\"font-family: sans-serif\">{html}</div></body></html>")
 }
 
+/// `mail.from`'s address, lower-cased: mail from it coming in is the instance's own.
+pub fn own_address(mail: &MailSettings) -> String {
+    mail.from
+        .parse::<Mailbox>()
+        .map(|m| m.email.to_string().to_lowercase())
+        .unwrap_or_default()
+}
+
 /// The domain that names this instance's `Message-ID`s: `mail.from`'s.
 fn id_domain(from: &Mailbox) -> String {
     from.email.domain().to_owned()
@@ -381,6 +389,12 @@ mod tests {
             smtp_url: smtp.into(),
             from: from.into(),
             dir: "mail".into(),
+            inbound_max_bytes: 1024,
+            imap_url: String::new(),
+            imap_folder: "INBOX".into(),
+            imap_done_folder: String::new(),
+            imap_tenant: 1,
+            imap_poll_seconds: 60,
         };
         assert!(check_settings(&mail("", "Acme <support@acme.example>")).is_ok());
         assert!(check_settings(&mail("smtp://127.0.0.1:2525", "support@acme.example")).is_ok());

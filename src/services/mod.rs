@@ -10,6 +10,8 @@ pub mod chat_config;
 pub mod customers;
 pub mod delivery;
 pub mod events;
+pub mod inbound_mail;
+pub mod jivochat;
 pub mod keys;
 pub mod mail;
 pub mod notifications;

@@ -7,10 +7,12 @@
 use crate::db::models::chat_account::ChatAccount;
 use crate::db::models::chat_session::ChatSession;
 use crate::db::models::customer::Customer;
-use crate::db::models::mail::{KIND_MISSED_CHAT, KIND_NEW_CHAT, KIND_TRANSCRIPT};
+use crate::db::models::mail::{KIND_MISSED_CHAT, KIND_NEW_CHAT, KIND_NEW_EMAIL, KIND_TRANSCRIPT};
 use crate::db::models::message::Message;
 use crate::db::models::notification::Notification;
-use crate::db::models::notification::{KIND_REPLY_FAILED, KIND_WAITING_TOO_LONG};
+use crate::db::models::notification::{
+    KIND_CUSTOMER_REPLY, KIND_REPLY_FAILED, KIND_WAITING_TOO_LONG,
+};
 use crate::db::models::ticket::Ticket;
 use crate::db::models::user::User;
 use crate::db::DbConnection;
@@ -99,6 +101,47 @@ pub fn new_chat(
     to_agents(conn, tenant_id, KIND_NEW_CHAT, &ticket, "New chat", now)
 }
 
+/// A customer's mail opened a new ticket.
+pub fn new_email(
+    conn: &mut DbConnection,
+    tenant_id: i64,
+    ticket_id: i64,
+    now: i64,
+) -> Result<(), ApiError> {
+    let Some(ticket) = live_ticket(conn, tenant_id, ticket_id)? else {
+        return Ok(());
+    };
+    to_agents(conn, tenant_id, KIND_NEW_EMAIL, &ticket, "New e-mail", now)
+}
+
+/// The customer wrote again on an assigned ticket: its assignee hears of it.
+pub fn customer_replied(
+    conn: &mut DbConnection,
+    ticket: &Ticket,
+    reopened: bool,
+    now: i64,
+) -> Result<(), ApiError> {
+    let Some(assignee) = ticket.assigned_user_id else {
+        return Ok(());
+    };
+    let text = match reopened {
+        true => format!(
+            "The customer wrote again, the ticket is open again: {}",
+            ticket.title
+        ),
+        false => format!("The customer wrote again: {}", ticket.title),
+    };
+    Notification::to_agent(
+        conn,
+        ticket.tenant_id,
+        assignee,
+        KIND_CUSTOMER_REPLY,
+        Some(ticket.id),
+        &text,
+        now,
+    )
+}
+
 /// A chat ended while still waiting: nobody picked it up.
 pub fn missed_chat(
     conn: &mut DbConnection,
@@ -119,8 +162,10 @@ pub fn missed_chat(
     )
 }
 
-/// The transcript of an ended chat to its customer, when the chat account sends transcripts,
-/// the customer gave an e-mail address and an agent answered. Notes are never in it.
+/// The transcript of an ended chat to its customer, when the chat account sends transcripts
+/// and the customer gave an e-mail address. When no agent answered, it opens with the
+/// account's offline message and says the team answers by e-mail. Notes are never in it.
+/// The customer's answer to it comes back to the ticket (its `Message-ID` threads it).
 pub fn transcript(
     conn: &mut DbConnection,
     account: &ChatAccount,
@@ -134,24 +179,35 @@ pub fn transcript(
         return Ok(false);
     };
     let messages = Message::of_ticket(conn, ticket_id)?;
-    // Only a conversation: a chat no agent answered would let anyone have the company mail
-    // what they typed to any address they typed.
-    if !messages.iter().any(|m| m.author == "agent") {
+    if !messages.iter().any(|m| m.author != "note") {
         return Ok(false);
     }
+    let answered = messages.iter().any(|m| m.author == "agent");
     let customer = Customer::find_including_deleted(conn, ticket.tenant_id, ticket.customer_id)?;
     let Some(email) = customer.email.filter(|e| !e.is_empty()) else {
         return Ok(false);
     };
-    let mut text = format!(
-        "Hello{},\n\nhere is the transcript of your chat with {}.\n\n",
+    let hello = format!(
+        "Hello{},\n\n",
         customer
             .name
             .as_deref()
             .map(|n| format!(" {n}"))
-            .unwrap_or_default(),
-        account.name
+            .unwrap_or_default()
     );
+    let mut text = if answered {
+        format!(
+            "{hello}here is the transcript of your chat with {}.\n\n",
+            account.name
+        )
+    } else {
+        format!(
+            "{hello}{}\n\nNobody could answer your chat with {} in time: we will answer you by \
+             e-mail, at this address. You can also answer this mail.\n\nWhat you wrote:\n\n",
+            account.offline_message.trim(),
+            account.name
+        )
+    };
     for m in messages.into_iter().filter(|m| m.author != "note") {
         let who = if m.author == "customer" {
             "You"

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::db::models::attachment::{Attachment, NewAttachment};
 use crate::db::models::chat_account::ChatAccount;
-use crate::db::models::chat_session::{ChatSession, STATE_ENDED};
+use crate::db::models::chat_session::{ChatSession, JIVOCHAT_SERVER, STATE_ENDED};
 use crate::db::models::customer::Customer;
 use crate::db::models::delivery::{Delivery, NewDelivery, QUEUED};
 use crate::db::models::mail::{Mail, KIND_REPLY, QUEUED as MAIL_QUEUED};
@@ -16,6 +16,7 @@ use crate::db::models::ticket::Ticket;
 use crate::db::models::ticket_event::TicketEvent;
 use crate::db::models::user::User;
 use crate::db::{now_millis, Db, DbConnection};
+use crate::domain::ticket::{CHANNEL_CHAT, CHANNEL_EMAIL};
 use crate::domain::time::iso;
 use crate::error::ApiError;
 use crate::services::attachments::{place, sanitize_name, PlacedFile, ReceivedFile};
@@ -96,6 +97,14 @@ pub struct ReplyAttachment {
 
 /// Most mail servers refuse messages much over 25 MB; base64 adds a third.
 pub const MAIL_MAX_FILE_BYTES: u64 = 20 * 1024 * 1024;
+
+/// Where a reply goes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Via {
+    Note,
+    Chat,
+    Mail,
+}
 
 /// What an agent posts.
 #[derive(Debug, Clone)]
@@ -190,11 +199,11 @@ async fn store(
         };
         let now = now_millis();
         let session = ChatSession::of_ticket(conn, ticket.id)?;
-        let author = match (&reply, &session) {
-            (ReplyType::Note, _) => "note",
-            (ReplyType::Channel(8), Some(_)) => "agent",
-            (ReplyType::Channel(n), Some(_)) if *n == ticket.channel_id => "agent",
-            (ReplyType::Channel(1), None)
+        // E-mail goes to any ticket's customer, a chat's included: that is how a chat the
+        // customer left is followed up.
+        let via = match (&reply, &session) {
+            (ReplyType::Note, _) => Via::Note,
+            (ReplyType::Channel(CHANNEL_EMAIL), _)
                 if files.iter().map(|f| f.size).sum::<u64>() > MAIL_MAX_FILE_BYTES =>
             {
                 return Err(ApiError::validation(
@@ -203,7 +212,16 @@ async fn store(
                     Some("an e-mail carries at most 20 MiB of files"),
                 ))
             }
-            (ReplyType::Channel(1), None) => "agent",
+            (ReplyType::Channel(CHANNEL_EMAIL), _) => Via::Mail,
+            (ReplyType::Channel(_), Some(s)) if s.chat_server == JIVOCHAT_SERVER => {
+                return Err(ApiError::validation(
+                    "type",
+                    "channel",
+                    Some("this chat is on JivoChat: answer it there, or by e-mail (type 1)"),
+                ))
+            }
+            (ReplyType::Channel(CHANNEL_CHAT), Some(_)) => Via::Chat,
+            (ReplyType::Channel(n), Some(_)) if *n == ticket.channel_id => Via::Chat,
             (ReplyType::Channel(_), _) => {
                 return Err(ApiError::validation(
                     "type",
@@ -212,6 +230,7 @@ async fn store(
                 ))
             }
         };
+        let author = if via == Via::Note { "note" } else { "agent" };
         let inserted = Message::insert_once(
             conn,
             &NewMessage {
@@ -255,7 +274,7 @@ async fn store(
         }
         let mut delivery = None;
         let mut uploads = Vec::new();
-        if let (Some(session), "agent") = (&session, author) {
+        if let (Some(session), Via::Chat) = (&session, via) {
             let account = ChatAccount::find(conn, tenant_id, session.chat_account_id)?;
             let call = CustomerCall::new(session, &account, ticket.id, agent_user.as_ref(), now);
             let body = call.with(MessageForCustomer {
@@ -325,7 +344,7 @@ async fn store(
             }
             delivery = Some(ReplyDelivery::queued(id));
         }
-        if let (None, "agent") = (&session, author) {
+        if via == Via::Mail {
             delivery = Some(mail_reply(
                 conn,
                 &ticket,
@@ -449,6 +468,13 @@ pub async fn typing(
                 Some("typing indicators go to chats only"),
             ));
         };
+        if session.chat_server == JIVOCHAT_SERVER {
+            return Err(ApiError::validation(
+                "ticketID",
+                "not_chat",
+                Some("this chat is on JivoChat: its typing shows there"),
+            ));
+        }
         if session.state == STATE_ENDED {
             return Err(ApiError::validation(
                 "ticketID",

@@ -14,6 +14,7 @@ use crate::db::models::mail::Mail;
 use crate::db::models::message::Message;
 use crate::db::models::ticket_event::TicketEvent;
 use crate::db::DbConnection;
+use crate::domain::email::quote_start;
 use crate::domain::time::iso;
 use crate::error::ApiError;
 
@@ -81,6 +82,11 @@ pub struct TimelineMessage {
     pub author: String,
     pub user_id: Option<i64>,
     pub message: String,
+    /// A customer's mail: where in `message` (in characters) the quoted history begins
+    /// ("On … wrote:", or the `>` lines at its end). The console folds it; it is kept whole.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub quote_start: Option<usize>,
     pub message_number: i32,
     pub url: String,
     pub additional_data: String,
@@ -211,6 +217,9 @@ pub fn of_ticket(conn: &mut DbConnection, ticket_id: i64) -> Result<Vec<Timeline
             },
             id: m.id,
             delivery: of_message.remove(&m.id),
+            quote_start: (m.author == "customer")
+                .then(|| quote_start(&m.body))
+                .flatten(),
             author: m.author,
             user_id: m.user_id,
             message: m.body,

@@ -122,6 +122,12 @@ pub struct Options {
     pub session_idle_minutes: u64,
     /// `server.demo_chat_server` (as `serve --demo` sets it).
     pub demo_chat_server: bool,
+    /// `mail.inbound_max_bytes`.
+    pub inbound_max_bytes: u64,
+    /// `mail.imap_url`; empty (the default) polls no mailbox.
+    pub imap_url: String,
+    /// `mail.imap_done_folder`.
+    pub imap_done_folder: String,
 }
 
 impl Default for Options {
@@ -137,6 +143,9 @@ impl Default for Options {
             session_idle_minutes: 60,
             demo_chat_server: false,
             body_timeout_seconds: 30,
+            inbound_max_bytes: 25 * 1024 * 1024,
+            imap_url: String::new(),
+            imap_done_folder: String::new(),
         }
     }
 }
@@ -202,6 +211,12 @@ fn build_app(options: Options) -> TestApp {
             smtp_url: options.smtp_url.clone(),
             from: "Acme Support <support@acme.example>".into(),
             dir: dir.path().join("mail"),
+            inbound_max_bytes: options.inbound_max_bytes,
+            imap_url: options.imap_url.clone(),
+            imap_folder: "INBOX".into(),
+            imap_done_folder: options.imap_done_folder.clone(),
+            imap_tenant: 1,
+            imap_poll_seconds: 30,
         },
         console: ConsoleSettings {
             session_idle_minutes: options.session_idle_minutes,

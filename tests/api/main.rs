@@ -13,7 +13,10 @@ mod events;
 mod fixtures;
 mod helpers;
 mod hostile;
+
 mod idempotency;
+mod inbound_mail;
+mod jivochat;
 mod mail;
 mod notifications;
 mod openapi;

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::helpers::{spawn_app, Encoding, TestApp};
 
-const ALL: [Permission; 14] = Permission::ALL;
+const ALL: [Permission; 15] = Permission::ALL;
 
 async fn chat_ticket(app: &TestApp, session: &str, text: &str) -> i64 {
     let a = app.send_message(session, text).await;

@@ -30,6 +30,8 @@ pub struct ChatAccount {
     pub default_wait_seconds: i32,
     pub transcripts: bool,
     pub created_at: i64,
+    /// The secret part of the account's JivoChat webhook URL (see [`ChatAccount::webhook_token`]).
+    pub webhook_token: String,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -52,6 +54,7 @@ pub struct NewChatAccount {
     pub default_wait_seconds: i32,
     pub transcripts: bool,
     pub created_at: i64,
+    pub webhook_token: String,
 }
 
 /// What a change of a chat account's settings writes; `None` leaves a column as it is.
@@ -74,9 +77,41 @@ pub struct ChatAccountChangeset {
     pub default_wait_seconds: Option<i32>,
     pub transcripts: Option<bool>,
     pub secret: Option<String>,
+    pub webhook_token: Option<String>,
 }
 
 impl ChatAccount {
+    /// What JivoChat is given, in its webhook URL: `{id}-{secret}`. The id finds the account,
+    /// the secret is compared in constant time, so the time an answer takes tells nothing
+    /// about the secret.
+    pub fn webhook_token(&self) -> String {
+        format!("{}-{}", self.id, self.webhook_token)
+    }
+
+    /// The chat account whose webhook token this is, of any tenant (the token is the only
+    /// credential JivoChat sends); `None` for a token no account has.
+    pub fn find_by_webhook_token(
+        conn: &mut DbConnection,
+        token: &str,
+    ) -> Result<Option<ChatAccount>, ApiError> {
+        use subtle::ConstantTimeEq;
+        let Some((id, secret)) = token.split_once('-') else {
+            return Ok(None);
+        };
+        let Ok(id) = id.parse::<i64>() else {
+            return Ok(None);
+        };
+        let account: Option<ChatAccount> = on_backend!(conn, |c| chat_accounts::table
+            .filter(chat_accounts::id.eq(id))
+            .select(ChatAccount::as_select())
+            .first(c)
+            .optional())?;
+        Ok(account.filter(|a| {
+            !a.webhook_token.is_empty()
+                && bool::from(a.webhook_token.as_bytes().ct_eq(secret.as_bytes()))
+        }))
+    }
+
     pub fn create(conn: &mut DbConnection, new: &NewChatAccount) -> Result<i64, ApiError> {
         let id = on_backend!(conn, |c| diesel::insert_into(chat_accounts::table)
             .values(new)

@@ -6,6 +6,9 @@ use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::on_backend;
 
+/// The `chat_server` of JivoChat's chats (their ids are `{widget_id}:{chat_id}`). The
+/// Omnidesk API's `chatServer` pattern has no `_`, so no chat server can take it.
+pub const JIVOCHAT_SERVER: &str = "jivochat_webhook";
 pub const STATE_WAITING: &str = "waiting";
 pub const STATE_ACTIVE: &str = "active";
 pub const STATE_ENDED: &str = "ended";

@@ -16,6 +16,7 @@ pub const KIND_TRANSCRIPT: &str = "transcript";
 pub const KIND_NEW_CHAT: &str = "new_chat";
 pub const KIND_MISSED_CHAT: &str = "missed_chat";
 pub const KIND_PASSWORD_RESET: &str = "password_reset";
+pub const KIND_NEW_EMAIL: &str = "new_email";
 
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = mails)]
@@ -184,6 +185,46 @@ impl Mail {
             .select(mails::message_id_header)
             .first(c)
             .optional())?)
+    }
+
+    /// The ticket of the tenant's mail whose `Message-ID` has this key (the part before `@`).
+    pub fn ticket_of_key(
+        conn: &mut DbConnection,
+        tenant_id: i64,
+        key: &str,
+    ) -> Result<Option<i64>, ApiError> {
+        let found: Option<Option<i64>> = on_backend!(conn, |c| mails::table
+            .filter(mails::message_id_header.eq(key))
+            .filter(mails::tenant_id.eq(tenant_id))
+            .select(mails::ticket_id)
+            .first(c)
+            .optional())?;
+        Ok(found.flatten())
+    }
+
+    /// A delivery status notification said the mail with this key bounced: it is `failed`,
+    /// with the report's reason, whatever the server had answered when it was sent (a mail
+    /// can bounce after the server took it). Answers the mail, if the tenant has it.
+    pub fn bounced(
+        conn: &mut DbConnection,
+        tenant_id: i64,
+        key: &str,
+        reason: &str,
+    ) -> Result<Option<Mail>, ApiError> {
+        let target = mails::table
+            .filter(mails::message_id_header.eq(key))
+            .filter(mails::tenant_id.eq(tenant_id));
+        let updated: Option<Mail> = on_backend!(conn, |c| diesel::update(target)
+            .set((
+                mails::state.eq(FAILED),
+                mails::last_error.eq(reason),
+                mails::lease_owner.eq(None::<String>),
+                mails::lease_until.eq(None::<i64>),
+            ))
+            .returning(Mail::as_returning())
+            .get_result(c)
+            .optional())?;
+        Ok(updated)
     }
 
     /// Mails about these tickets: queued ones are cancelled (`why`), and none keeps an

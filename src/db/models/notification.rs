@@ -10,6 +10,8 @@ pub const KIND_NEW_CHAT: &str = "new_chat";
 pub const KIND_MISSED_CHAT: &str = "missed_chat";
 pub const KIND_REPLY_FAILED: &str = "reply_failed";
 pub const KIND_WAITING_TOO_LONG: &str = "waiting_too_long";
+pub const KIND_NEW_EMAIL: &str = "new_email";
+pub const KIND_CUSTOMER_REPLY: &str = "customer_reply";
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = notifications)]
@@ -19,7 +21,8 @@ pub struct Notification {
     pub tenant_id: i64,
     #[serde(skip)]
     pub user_id: i64,
-    /// `new_chat`, `waiting_too_long`, `missed_chat` or `reply_failed`.
+    /// `new_chat`, `waiting_too_long`, `missed_chat`, `reply_failed`, `new_email` (a mail
+    /// opened a ticket) or `customer_reply` (to the assignee: the customer wrote again).
     pub kind: String,
     pub ticket_id: Option<i64>,
     pub text: String,

@@ -399,6 +399,19 @@ impl Ticket {
         Ok((rows, total))
     }
 
+    /// A customer wrote again on a solved ticket: it is open again (the agent's last update
+    /// stays what it was).
+    pub fn reopen(conn: &mut DbConnection, id: i64, at: i64) -> Result<(), ApiError> {
+        on_backend!(conn, |c| diesel::update(tickets::table.find(id))
+            .set((
+                tickets::status.eq("open"),
+                tickets::closed_at.eq(None::<i64>),
+                tickets::updated_at.eq(at),
+            ))
+            .execute(c))?;
+        Ok(())
+    }
+
     pub fn set_field_status(
         conn: &mut DbConnection,
         id: i64,
@@ -471,6 +484,24 @@ impl Ticket {
             .set(tickets::deleted_at.eq(at))
             .execute(c))?;
         Ok(())
+    }
+
+    /// The customer's newest tickets that are not solved, closed or deleted.
+    pub fn open_of_customer(
+        conn: &mut DbConnection,
+        tenant_id: i64,
+        customer_id: i64,
+        limit: i64,
+    ) -> Result<Vec<Ticket>, ApiError> {
+        Ok(on_backend!(conn, |c| tickets::table
+            .filter(tickets::tenant_id.eq(tenant_id))
+            .filter(tickets::customer_id.eq(customer_id))
+            .filter(tickets::deleted_at.is_null())
+            .filter(tickets::status.eq_any(["new", "open", "pending"]))
+            .order(tickets::id.desc())
+            .limit(limit)
+            .select(Ticket::as_select())
+            .load(c))?)
     }
 
     /// The ids of the tenant's tickets of a customer, deleted ones too.

@@ -18,6 +18,11 @@ pub struct TicketEvent {
     pub created_at: i64,
 }
 
+/// The changes whose values say something about the customer: a title (taken from their
+/// words), their browser's session (address, place, browser), a call (their phone, its
+/// recording). A purge erases these values.
+pub const PERSONAL_KINDS: [&str; 3] = ["title", "visitor", "call"];
+
 impl TicketEvent {
     #[allow(clippy::too_many_arguments)]
     pub fn record(
@@ -45,6 +50,38 @@ impl TicketEvent {
         Ok(())
     }
 
+    /// The value the ticket's latest change of this kind set, if it had one.
+    pub fn last_value(
+        conn: &mut DbConnection,
+        ticket_id: i64,
+        kind: &str,
+    ) -> Result<Option<Option<String>>, ApiError> {
+        Ok(on_backend!(conn, |c| ticket_events::table
+            .filter(ticket_events::ticket_id.eq(ticket_id))
+            .filter(ticket_events::kind.eq(kind))
+            .order(ticket_events::id.desc())
+            .select(ticket_events::new_value)
+            .first(c)
+            .optional())?)
+    }
+
+    /// Whether the ticket has a change of this kind to this value.
+    pub fn exists(
+        conn: &mut DbConnection,
+        ticket_id: i64,
+        kind: &str,
+        value: &str,
+    ) -> Result<bool, ApiError> {
+        let found: Option<i64> = on_backend!(conn, |c| ticket_events::table
+            .filter(ticket_events::ticket_id.eq(ticket_id))
+            .filter(ticket_events::kind.eq(kind))
+            .filter(ticket_events::new_value.eq(value))
+            .select(ticket_events::id)
+            .first(c)
+            .optional())?;
+        Ok(found.is_some())
+    }
+
     pub fn of_ticket(
         conn: &mut DbConnection,
         ticket_id: i64,
@@ -66,7 +103,7 @@ impl TicketEvent {
         on_backend!(conn, |c| diesel::update(
             ticket_events::table
                 .filter(ticket_events::ticket_id.eq_any(ticket_ids))
-                .filter(ticket_events::kind.eq("title"))
+                .filter(ticket_events::kind.eq_any(PERSONAL_KINDS))
         )
         .set((
             ticket_events::old_value.eq(erased),

@@ -44,6 +44,17 @@ impl User {
             .load(c))?)
     }
 
+    /// The tenant's agent with this e-mail (any case).
+    pub fn find_by_email(
+        conn: &mut DbConnection,
+        tenant_id: i64,
+        email: &str,
+    ) -> Result<Option<User>, ApiError> {
+        let email = email.trim().to_lowercase();
+        let agents = User::of_tenant(conn, tenant_id)?;
+        Ok(agents.into_iter().find(|a| a.email.to_lowercase() == email))
+    }
+
     /// The agents of every tenant who can sign in with this (normalized) e-mail.
     pub fn who_sign_in_as(conn: &mut DbConnection, email: &str) -> Result<Vec<User>, ApiError> {
         Ok(on_backend!(conn, |c| users::table

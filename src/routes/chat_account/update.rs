@@ -73,6 +73,8 @@ pub struct ChatAccountForm {
     pub transcripts: Option<bool>,
     /// Replace the signing secret; the answer shows the new one, this once.
     pub rotateSecret: Option<bool>,
+    /// Replace the JivoChat webhook token: the old webhook URL stops working at once.
+    pub rotateWebhookToken: Option<bool>,
 }
 
 /// Content types and field names: at most 100 characters each.
@@ -137,6 +139,7 @@ pub async fn handle(
         default_wait_seconds: form.defaultWaitSeconds.map(|n| n as i32),
         transcripts: form.transcripts,
         rotate_secret: form.rotateSecret.unwrap_or(false),
+        rotate_webhook_token: form.rotateWebhookToken.unwrap_or(false),
     };
     Ok(item(
         chat_accounts::update(&db, auth.tenant_id, id, changes).await?,

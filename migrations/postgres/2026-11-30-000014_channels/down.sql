@@ -1,0 +1,3 @@
+DROP TABLE inbound_mails;
+DROP TABLE customer_external_ids;
+ALTER TABLE chat_accounts DROP COLUMN webhook_token;
