@@ -85,6 +85,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(admin::chat_account::page))
                 .route(web::post().to(admin::chat_account::save)),
         )
+        .service(
+            web::resource("/admin/chat-accounts/{id}/webhook-token")
+                .route(web::post().to(admin::chat_account::rotate_webhook_token)),
+        )
         .service(web::resource(session::EVENTS_PATH).route(web::get().to(events::stream)))
         .service(web::resource("/console/file/{id}").route(web::get().to(file::download)))
         .service(web::resource("/console/assets/{file}").route(web::get().to(assets::get)));

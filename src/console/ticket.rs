@@ -7,6 +7,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use crate::config::Settings;
+use crate::db::models::chat_session::JIVOCHAT_SERVER;
 use crate::db::models::customer::Customer;
 use crate::db::Db;
 use crate::domain::permission::Permission;
@@ -15,7 +16,7 @@ use crate::domain::view::{Direction, Filter, Sort, SortField};
 use crate::routes::path_id;
 use crate::services::customers;
 use crate::services::tickets::{self, TicketQuery, TicketView};
-use crate::services::timeline::{TimelineEntry, TimelineTicketEvent};
+use crate::services::timeline::{TimelineEntry, TimelineMessage, TimelineTicketEvent};
 
 use super::page::{agent_names, nav, render, rows, ConsoleError, Nav, Row};
 use super::session::Agent;
@@ -57,6 +58,41 @@ impl TicketPage {
                 .cloned()
                 .unwrap_or_else(|| format!("agent {id}")),
             None => "omnibridge".to_owned(),
+        }
+    }
+
+    /// A message's own words: all of it, or what comes before its quoted history.
+    fn fresh(&self, m: &TimelineMessage) -> String {
+        match m.quote_start {
+            Some(at) => m
+                .message
+                .chars()
+                .take(at)
+                .collect::<String>()
+                .trim_end()
+                .to_owned(),
+            None => m.message.clone(),
+        }
+    }
+
+    /// A customer's mail's quoted history (folded on the page), if it has one.
+    fn quoted(&self, m: &TimelineMessage) -> Option<String> {
+        m.quote_start.map(|at| m.message.chars().skip(at).collect())
+    }
+
+    /// A change on the timeline, in words: who did it and what ("Grace assigned it to Ann",
+    /// "omnibridge set the status → pending"); what a chat platform reported, as it said it.
+    fn line(&self, e: &TimelineTicketEvent) -> String {
+        let to = e.to.as_deref().unwrap_or_default();
+        match e.event.as_str() {
+            "agent" => format!("JivoChat agent: {to}"),
+            "department" => format!("JivoChat department: {to}"),
+            "visitor" => format!("Visitor: {to}"),
+            "rating" => format!("The customer rated the chat {to}"),
+            "blacklisted" => "JivoChat blacklisted the visitor".to_owned(),
+            "call" => format!("Call: {to}"),
+            "crm_link" => "The chat was linked to omnibridge in JivoChat".to_owned(),
+            _ => format!("{} {}", self.agent(&e.user_id), self.change(e)),
         }
     }
 
@@ -155,11 +191,15 @@ pub async fn page(
     let mut agents: Vec<(i64, String)> = names.iter().map(|(k, v)| (*k, v.clone())).collect();
     agents.sort_by(|a, b| a.1.cmp(&b.1));
     let mut channels = Vec::new();
-    if t.chat_session_id.is_some() && t.chat_state.as_deref() != Some("ended") {
+    // A JivoChat chat is answered in JivoChat: omnibridge has no way into it.
+    let jivochat = t.chat_server.as_deref() == Some(JIVOCHAT_SERVER);
+    if t.chat_session_id.is_some() && t.chat_state.as_deref() != Some("ended") && !jivochat {
         channels.push(("chat", "Chat"));
     }
-    // A chat is answered on the chat; a ticket that is no chat, by e-mail.
-    if t.chat_session_id.is_none() {
+    // E-mail for a ticket that is no chat, and to follow up a chat whose customer left an
+    // address (or whose address this agent may not see: the answer says if there is none).
+    let has_address = customer.as_ref().is_none_or(|c| c.email.is_some());
+    if t.chat_session_id.is_none() || has_address {
         channels.push(("email", "E-mail"));
     }
     channels.push(("note", "Internal note"));

@@ -32,11 +32,11 @@ pub const PATH_PREFIX: &str = "/api/v2/jivochat/";
         description = "A JivoChat webhook event."),
     responses(
         (status = 200, description = "Stored: `{\"result\": \"ok\"}` (with the customer's card \
-            for `chat_accepted`).", body = Object),
+            for `chat_accepted`).", body = Answer),
         (status = 400, description = "Not a JivoChat event: `{\"result\": \"error: …\"}`.",
-            body = Object),
-        (status = 404, description = "No chat account has this webhook token.", body = Object),
-        (status = 413, description = "Larger than `server.max_body_bytes`.", body = Object),
+            body = Answer),
+        (status = 404, description = "No chat account has this webhook token.", body = Answer),
+        (status = 413, description = "Larger than `server.max_body_bytes`.", body = Answer),
     ),
 )]
 pub async fn handle(

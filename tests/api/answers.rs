@@ -452,6 +452,41 @@ async fn every_answer_has_exactly_the_documented_fields() {
     )
     .await;
 
+    // Mail in, and JivoChat's webhook: bodies of their own, no JSON request.
+    let raw = "From: Maria <maria@example.net>\r\nSubject: Hello\r\nMessage-ID: <walk-1@example.net>\r\n\r\nHello!\r\n";
+    let a = crate::inbound_mail::post_mail(&app, &w.key, raw.as_bytes().to_vec()).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    w.answers
+        .push(("post".into(), "/api/v2/email/inbound".into(), a.body));
+    let accounts = app
+        .agent_call(Method::GET, "chatAccount", &w.key, None)
+        .await;
+    let webhook = accounts.body["items"][0]["webhook_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/jivochat/chat_accepted.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let response = app
+        .client
+        .post(format!("{}/api/v2/jivochat/{webhook}", app.address))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    w.answers.push((
+        "post".into(),
+        "/api/v2/jivochat/{webhookToken}".into(),
+        response.json().await.unwrap(),
+    ));
+
     // What removes things, last.
     w.call(
         Method::DELETE,

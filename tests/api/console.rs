@@ -1227,3 +1227,79 @@ async fn the_timeline_tells_changes_in_words() {
         assert!(page.contains(words), "{words} in {page}");
     }
 }
+
+#[tokio::test]
+async fn admins_see_the_jivochat_webhook_url_and_replace_it_and_mail_quotes_fold() {
+    let app = spawn_app().await;
+    let me = agent(&app);
+    admin::set_user_permissions(
+        &app.db,
+        app.tenant_id,
+        me,
+        &omnibridge::domain::permission::Permission::ALL,
+    )
+    .unwrap();
+    let cookie = session(&app).await;
+    let token = csrf(&app, &cookie).await;
+    let account = app.count("SELECT MIN(id) AS n FROM chat_accounts");
+    let path = format!("/admin/chat-accounts/{account}");
+    let url_of = |page: &str| {
+        let marker = "<code id=\"webhook-url\">";
+        let at = page.find(marker).unwrap() + marker.len();
+        page[at..at + page[at..].find('<').unwrap()].to_owned()
+    };
+    let page = get(&app, &path, &cookie).await.text().await.unwrap();
+    let before = url_of(&page);
+    assert!(before.starts_with("/api/v2/jivochat/"), "{before}");
+    let hook = |url: String| {
+        let app = &app;
+        async move {
+            let body =
+                serde_json::json!({"event_name": "chat_updated", "chat_id": 1, "visitor": {}});
+            app.client
+                .post(format!("{}{url}", app.address))
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(hook(before.clone()).await, StatusCode::OK);
+    let rotated = post(
+        &app,
+        &format!("{path}/webhook-token"),
+        &cookie,
+        &[("csrf", &token)],
+    )
+    .await;
+    assert_eq!(rotated.status(), StatusCode::SEE_OTHER);
+    let page = get(&app, &path, &cookie).await.text().await.unwrap();
+    let after = url_of(&page);
+    assert_ne!(after, before);
+    assert_eq!(hook(before).await, StatusCode::NOT_FOUND);
+    assert_eq!(hook(after).await, StatusCode::OK);
+    // Without the form's token, nothing changes.
+    let refused = post(&app, &format!("{path}/webhook-token"), &cookie, &[]).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+
+    // A customer's mail: its quoted history is folded away on the ticket page, but there.
+    let relay = crate::inbound_mail::relay_key(&app);
+    let raw = "From: Maria <maria@example.net>\r\nSubject: Re: order\r\nMessage-ID: <q-1@example.net>\r\n\r\n\
+               Yes please, ship it.\r\n\r\nOn Monday, Acme Support wrote:\r\n> Shall we ship it?\r\n";
+    let a = crate::inbound_mail::post_mail(&app, &relay, raw.as_bytes().to_vec()).await;
+    let ticket = a.body["item"]["ticketID"].as_i64().unwrap();
+    let page = get(&app, &format!("/tickets/{ticket}"), &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("<div class=\"text\">Yes please, ship it.</div>"),
+        "{page}"
+    );
+    let folded = page
+        .find("<details class=\"quoted\">")
+        .expect("a folded quote");
+    assert!(page[folded..].contains("&#62; Shall we ship it?"), "{page}");
+}

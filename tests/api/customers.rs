@@ -246,3 +246,74 @@ async fn purging_erases_personal_data_and_file_bytes_but_keeps_anonymous_tickets
         "another customer's data is untouched"
     );
 }
+
+#[tokio::test]
+async fn purging_erases_what_jivochat_and_mail_brought_too() {
+    let app = spawn_app().await;
+    let (_, key) = app.agent("Alice", &Permission::ALL);
+    let accounts = app.agent_call(Method::GET, "chatAccount", &key, None).await;
+    let webhook = accounts.body["items"][0]["webhook_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for event in ["chat_accepted", "chat_finished_with_texts", "call_event"] {
+        let path = format!(
+            "{}/fixtures/jivochat/{event}.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let body: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let a = app
+            .client
+            .post(format!("{}/api/v2/jivochat/{webhook}", app.address))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(a.status(), 200, "{event}");
+    }
+    let relay = crate::inbound_mail::relay_key(&app);
+    let mail = crate::inbound_mail::eml("attachment.eml", &[]);
+    let mail = String::from_utf8(mail)
+        .unwrap()
+        .replace("maria@example.net", "email@example.com");
+    let a = crate::inbound_mail::post_mail(&app, &relay, mail.into_bytes()).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let customer = app.count("SELECT MIN(id) AS n FROM customers");
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM customers"), 1);
+
+    let p = app
+        .agent_call(
+            Method::DELETE,
+            &format!("customer/{customer}/purgeData"),
+            &key,
+            None,
+        )
+        .await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert_eq!(p.body["tickets"], 4, "{}", p.body);
+    let rows = app.every_row();
+    for secret in [
+        "email@example.com",
+        "John Smith",
+        "14084987855",
+        "208.80.152.201",
+        "San Francisco",
+        "record.mp3",
+        "order 4711",
+        "invoice scan",
+        "INV-2026-1130",
+        "CAJx9k2Fq3VtP0s8yZ4mXb1hN7dR5eW6uK2cL9aT3gQ",
+    ] {
+        let found: Vec<_> = rows
+            .iter()
+            .filter(|(_, row)| row.contains(secret))
+            .collect();
+        assert!(found.is_empty(), "{secret} survived the purge in {found:?}");
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM customer_external_ids"),
+        0
+    );
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM inbound_mails"), 0);
+}

@@ -516,3 +516,101 @@ async fn malformed_or_oversized_mail_is_refused_and_our_own_mail_is_dropped() {
     assert_eq!(a.body["item"]["outcome"], "dropped", "{}", a.body);
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM tickets"), 0);
 }
+
+/// The mails written to the mail folder (no SMTP server is set) to this address.
+fn mails_to(app: &TestApp, address: &str) -> Vec<String> {
+    std::fs::read_dir(&app.mail_dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+        .filter(|m| header(m, "To").is_some_and(|to| to.contains(address)))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_missed_chat_is_followed_up_by_email_and_the_answers_come_back_to_it() {
+    let app = spawn_app().await;
+    let relay = relay_key(&app);
+    let (_, agent) = app.agent("Alice", &Permission::ALL);
+    let accounts = app
+        .agent_call(Method::GET, "chatAccount", &agent, None)
+        .await;
+    let account = accounts.body["items"][0]["id"].as_i64().unwrap();
+    let a = app
+        .agent_call(
+            Method::PUT,
+            &format!("chatAccount/{account}"),
+            &agent,
+            Some(json!({"transcripts": true})),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+
+    // A customer who left an address, and nobody answered before the chat ended.
+    let mut form = app.message_form("session-missed-1", "Anybody there? My parcel is late.");
+    form.push(("emailAddress", "dora@customer.example".into()));
+    let a = app
+        .post(
+            "notifyUserNewChatMessage",
+            &form,
+            crate::helpers::Encoding::Multipart,
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let chat = a.body["ticketID"].as_i64().unwrap();
+    let a = app
+        .post(
+            "notifyUserEndChat",
+            &app.session_form("session-missed-1"),
+            crate::helpers::Encoding::Multipart,
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+
+    // The transcript says the team answers by e-mail, with the account's offline message.
+    wait_until("the transcript", || {
+        mails_to(&app, "dora@customer.example").len() == 1
+    });
+    let transcript = mails_to(&app, "dora@customer.example").remove(0);
+    assert!(
+        transcript.contains("We are offline right now"),
+        "{transcript}"
+    );
+    assert!(transcript.contains("we will answer you"), "{transcript}");
+    assert!(transcript.contains("My parcel is late."), "{transcript}");
+    let transcript_id = header(&transcript, "Message-ID").unwrap();
+
+    // The agent follows up by e-mail on the chat's own ticket.
+    let sent = mail_reply(
+        &app,
+        &agent,
+        chat,
+        "Sorry we missed you: your parcel left today.",
+    )
+    .await;
+    let t = ticket(&app, &agent, chat).await;
+    let reply = messages(&t).into_iter().last().unwrap();
+    assert_eq!(reply["delivery"]["channel"], "email", "{t}");
+    assert_eq!(reply["delivery"]["to"], "dora@customer.example", "{t}");
+
+    // The customer answers the follow-up, and then the transcript: both land on the chat.
+    for (i, answers) in [format!("<{sent}>"), transcript_id].iter().enumerate() {
+        let raw = format!(
+            "From: Dora <dora@customer.example>\r\nTo: support@acme.example\r\n\
+             Subject: Re: something\r\nMessage-ID: <dora-{i}@customer.example>\r\n\
+             In-Reply-To: {answers}\r\nReferences: {answers}\r\n\r\nThank you! ({i})\r\n"
+        );
+        let a = post_mail(&app, &relay, raw.into_bytes()).await;
+        assert_eq!(a.status, 200, "{}", a.body);
+        assert_eq!(a.body["item"]["outcome"], "appended", "{}", a.body);
+        assert_eq!(a.body["item"]["ticketID"], chat, "{}", a.body);
+    }
+    let t = ticket(&app, &agent, chat).await;
+    let texts: Vec<String> = messages(&t)
+        .iter()
+        .map(|m| m["message"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(texts.last().unwrap(), "Thank you! (1)", "{texts:?}");
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM tickets"), 1);
+}

@@ -13,6 +13,8 @@ mod events;
 mod fixtures;
 mod helpers;
 mod hostile;
+mod imap;
+mod imap_server;
 
 mod idempotency;
 mod inbound_mail;

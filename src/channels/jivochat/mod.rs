@@ -14,27 +14,34 @@ use crate::services::events::Events;
 use crate::services::jivochat::{self, CustomerCard};
 
 /// A field of `custom_data`: shown to the agent in JivoChat's information panel.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = JivoChatCustomField)]
 pub struct CustomField {
     pub title: String,
     pub content: String,
 }
 
-#[derive(Debug, Serialize)]
+/// The customer's name and contacts, as JivoChat shows a visitor's.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = JivoChatContactInfo)]
 pub struct ContactInfo {
     pub name: Option<String>,
     pub phone: Option<String>,
     pub email: Option<String>,
 }
 
-/// What JivoChat is answered.
-#[derive(Debug, Serialize)]
+/// What JivoChat is answered: `{"result": "ok"}`, with the customer's card for
+/// `chat_accepted`; `{"result": "error: …"}` when the event was not taken.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = JivoChatAnswer)]
 pub struct Answer {
+    /// `ok`, or `error: ` and why.
     pub result: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_info: Option<ContactInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_data: Option<Vec<CustomField>>,
+    /// The customer's tickets in the console (with `server.public_url` set).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub crm_link: Option<String>,
 }

@@ -1,6 +1,7 @@
 //! `GET`/`POST /admin/chat-accounts/{id}`: a chat account's settings — texts, required
 //! contact fields, service hours and time zone, transcripts, the queue (`SETTINGS_CRUD`),
-//! through the same service as `PUT /api/v2/chatAccount/{id}`.
+//! through the same service as `PUT /api/v2/chatAccount/{id}`; its JivoChat webhook URL, and
+//! `POST /admin/chat-accounts/{id}/webhook-token` to replace it.
 
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -16,7 +17,7 @@ use crate::domain::permission::Permission;
 use crate::routes::path_id;
 use crate::services::chat_accounts::{self, ChatAccountChanges, ChatAccountView};
 
-use super::super::form::Form;
+use super::super::form::{CsrfOnly, Form};
 use super::super::page::{nav, render, see_other, ConsoleError, Nav};
 use super::super::session::Agent;
 
@@ -32,6 +33,9 @@ const CONTACT_FIELDS: [(&str, &str); 3] = [
 struct ChatAccountPage {
     nav: Nav,
     a: ChatAccountView,
+    /// Where JivoChat posts: `server.public_url` and the path, or the path alone when no
+    /// public address is set.
+    webhook_url: String,
     fields: [(&'static str, &'static str); 3],
 }
 
@@ -50,8 +54,15 @@ pub async fn page(
     agent.auth.require(Permission::SettingsCrud)?;
     let id = path_id(&id, "chat account")?;
     let a = chat_accounts::get(&db, agent.auth.tenant_id, id).await?;
+    let webhook_url = format!(
+        "{}{}{}",
+        settings.server.public_url.trim_end_matches('/'),
+        crate::routes::jivochat::PATH_PREFIX,
+        a.webhook_token
+    );
     render(&ChatAccountPage {
         nav: nav(&db, &settings, &agent, "admin").await?,
+        webhook_url,
         a,
         fields: CONTACT_FIELDS,
     })
@@ -111,4 +122,23 @@ pub async fn save(
     };
     chat_accounts::update(&db, agent.auth.tenant_id, id, changes).await?;
     Ok(see_other(&format!("/admin/chat-accounts/{id}?saved=1")))
+}
+
+/// A new JivoChat webhook token: the old URL stops working at once.
+pub async fn rotate_webhook_token(
+    agent: Agent,
+    id: web::Path<String>,
+    Form(form): Form<CsrfOnly>,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, ConsoleError> {
+    agent.authorize(form.csrf.as_deref(), Permission::SettingsCrud)?;
+    let id = path_id(&id, "chat account")?;
+    let changes = ChatAccountChanges {
+        rotate_webhook_token: true,
+        ..ChatAccountChanges::default()
+    };
+    chat_accounts::update(&db, agent.auth.tenant_id, id, changes).await?;
+    Ok(see_other(&format!(
+        "/admin/chat-accounts/{id}?rotated=1#jivochat"
+    )))
 }
