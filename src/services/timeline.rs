@@ -96,7 +96,8 @@ pub struct TimelineMessage {
     pub created_at: String,
 }
 
-/// A file (`type` `attachment`): from the chat server, or on an agent's reply or note.
+/// A file (`type` `attachment`): from the chat server, on a customer's mail, or on an agent's
+/// reply or note.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TimelineAttachment {
     /// `attachment`.
@@ -105,7 +106,7 @@ pub struct TimelineAttachment {
     pub id: i64,
     /// `customer` (from the chat server), `agent` (on a reply) or `note`.
     pub author: String,
-    /// The reply or note it is attached to; `null` for a customer's file.
+    /// The reply, note or customer's mail it is attached to; `null` for a chat server's file.
     pub message_id: Option<i64>,
     pub file_name: String,
     pub content_type: String,
@@ -134,7 +135,10 @@ pub enum ChatHappening {
     Ended,
 }
 
-/// What a ticket change can be: the names `ticket_events.kind` holds.
+/// What a ticket change can be: the names `ticket_events.kind` holds. Besides agents'
+/// changes, what a chat platform reports (JivoChat): its `agent`, `department`, the
+/// `visitor`'s browser session (address, place, browser, campaign), the chat's `rating`,
+/// `blacklisted`, a `call` (type, status, recording), a `crm_link`.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[allow(dead_code)]
@@ -147,6 +151,13 @@ pub enum TicketChange {
     Tags,
     PickedUp,
     Deleted,
+    Agent,
+    Department,
+    Visitor,
+    Rating,
+    Blacklisted,
+    Call,
+    CrmLink,
 }
 
 /// Something that happened in the chat (`type` `event`): `startedtyping`, `stoppedtyping`,

@@ -93,3 +93,26 @@ async fn a_customers_answer_in_the_mailbox_lands_on_its_ticket_and_is_marked_onc
         "the copy is recorded once"
     );
 }
+
+#[tokio::test]
+async fn with_a_done_folder_stored_mail_is_moved_out_of_the_inbox() {
+    let Some(imap) = ImapServer::start().await else {
+        return;
+    };
+    let app = spawn_app_with(Options {
+        imap_url: imap.url(),
+        imap_done_folder: "Processed".into(),
+        ..Options::default()
+    })
+    .await;
+    imap.append(&eml("html_only.eml", &[])).await;
+    imap.append(b"no header at all").await;
+    wait_until("the mail's ticket", || {
+        app.count("SELECT COUNT(*) AS n FROM tickets") == 1
+    });
+    // The stored one has left the inbox; the one that could not be taken stays, flagged.
+    flags_until(&imap, "only the rejected one left", |f| {
+        f.len() == 1 && f[0].1.contains("$OmnibridgeRejected")
+    })
+    .await;
+}

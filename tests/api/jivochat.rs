@@ -159,12 +159,15 @@ async fn a_jivochat_chats_whole_life_becomes_tickets_of_the_right_customer() {
     assert_eq!(events_of(&t, "rating")[0]["to"], "positive");
     assert_eq!(events_of(&t, "ended").len(), 1);
 
-    // The documented chat_finished: another chat, the same customer.
+    // The documented chat_updated, chat_assigned and chat_finished, as they are: chats of
+    // their own, of the same customer.
+    twice(&app, &token, &payload("chat_updated")).await;
+    twice(&app, &token, &payload("chat_assigned")).await;
     twice(&app, &token, &payload("chat_finished")).await;
     // An offline message and a call: tickets of the same customer.
     twice(&app, &token, &payload("offline_message")).await;
     twice(&app, &token, &payload("call_event")).await;
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM tickets"), 4);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM tickets"), 6);
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM customers"), 1);
     let customer = app.count("SELECT MIN(customer_id) AS n FROM tickets");
     let c = app
