@@ -180,6 +180,13 @@ impl PlacedFile {
     }
 }
 
+/// Removes placed files that nothing will point at (their record was not written).
+pub async fn remove_all(files: &[PlacedFile]) {
+    for file in files {
+        file.remove().await;
+    }
+}
+
 /// Moves a received file to `{dir}/{tenant}/{random key}`: the client's name is kept only as
 /// the (sanitized) name to show.
 pub async fn place(

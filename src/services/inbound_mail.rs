@@ -26,7 +26,7 @@ use crate::db::{now_millis, Db, DbConnection};
 use crate::domain::email::{message_id_key, ticket_tag};
 use crate::domain::ticket::CHANNEL_EMAIL;
 use crate::error::ApiError;
-use crate::services::attachments::{place, sanitize_name, FileSink, PlacedFile};
+use crate::services::attachments::{place, remove_all, sanitize_name, FileSink, PlacedFile};
 use crate::services::chat::{find_or_create_customer, ticket_title};
 use crate::services::events::{DeliveryChanged, Events, MessageReceived, TicketUpdated};
 use crate::services::notify;
@@ -209,12 +209,6 @@ async fn store_files(room: &Mailroom<'_>, files: &[MailFile]) -> Result<Vec<Plac
         }
     }
     Ok(placed)
-}
-
-async fn remove_all(files: &[PlacedFile]) {
-    for file in files {
-        file.remove().await;
-    }
 }
 
 async fn record_only(

@@ -95,10 +95,7 @@ pub fn new_chat(
     ticket_id: i64,
     now: i64,
 ) -> Result<(), ApiError> {
-    let Some(ticket) = live_ticket(conn, tenant_id, ticket_id)? else {
-        return Ok(());
-    };
-    to_agents(conn, tenant_id, KIND_NEW_CHAT, &ticket, "New chat", now)
+    new_ticket(conn, tenant_id, ticket_id, KIND_NEW_CHAT, "New chat", now)
 }
 
 /// A customer's mail opened a new ticket.
@@ -108,10 +105,28 @@ pub fn new_email(
     ticket_id: i64,
     now: i64,
 ) -> Result<(), ApiError> {
+    new_ticket(
+        conn,
+        tenant_id,
+        ticket_id,
+        KIND_NEW_EMAIL,
+        "New e-mail",
+        now,
+    )
+}
+
+fn new_ticket(
+    conn: &mut DbConnection,
+    tenant_id: i64,
+    ticket_id: i64,
+    kind: &str,
+    headline: &str,
+    now: i64,
+) -> Result<(), ApiError> {
     let Some(ticket) = live_ticket(conn, tenant_id, ticket_id)? else {
         return Ok(());
     };
-    to_agents(conn, tenant_id, KIND_NEW_EMAIL, &ticket, "New e-mail", now)
+    to_agents(conn, tenant_id, kind, &ticket, headline, now)
 }
 
 /// The customer wrote again on an assigned ticket: its assignee hears of it.

@@ -19,7 +19,7 @@ use crate::db::{now_millis, Db, DbConnection};
 use crate::domain::ticket::{CHANNEL_CHAT, CHANNEL_EMAIL};
 use crate::domain::time::iso;
 use crate::error::ApiError;
-use crate::services::attachments::{place, sanitize_name, PlacedFile, ReceivedFile};
+use crate::services::attachments::{place, remove_all, sanitize_name, PlacedFile, ReceivedFile};
 use crate::services::delivery::{
     endpoint, CustomerCall, MessageForCustomer, TypingIndicatorForCustomer, UploadForCustomer,
     MESSAGE_FOR_CUSTOMER, TYPING_INDICATOR_FOR_CUSTOMER, UPLOAD_FOR_CUSTOMER,
@@ -163,12 +163,6 @@ pub async fn post(
             remove_all(&files).await;
             Err(e)
         }
-    }
-}
-
-async fn remove_all(files: &[PlacedFile]) {
-    for file in files {
-        file.remove().await;
     }
 }
 

@@ -539,6 +539,23 @@ impl TestApp {
         (user, key)
     }
 
+    /// Turns the first chat account's transcripts on.
+    pub async fn transcripts_on(&self, key: &str) {
+        let accounts = self
+            .agent_call(reqwest::Method::GET, "chatAccount", key, None)
+            .await;
+        let account = accounts.body["items"][0]["id"].as_i64().unwrap();
+        let a = self
+            .agent_call(
+                reqwest::Method::PUT,
+                &format!("chatAccount/{account}"),
+                key,
+                Some(serde_json::json!({"transcripts": true})),
+            )
+            .await;
+        assert_eq!(a.status, 200, "{}", a.body);
+    }
+
     /// A request to the agent API (`path` below `/api/v2/`), with a JSON body if given.
     pub async fn agent_call(
         &self,

@@ -533,19 +533,7 @@ async fn a_missed_chat_is_followed_up_by_email_and_the_answers_come_back_to_it()
     let app = spawn_app().await;
     let relay = relay_key(&app);
     let (_, agent) = app.agent("Alice", &Permission::ALL);
-    let accounts = app
-        .agent_call(Method::GET, "chatAccount", &agent, None)
-        .await;
-    let account = accounts.body["items"][0]["id"].as_i64().unwrap();
-    let a = app
-        .agent_call(
-            Method::PUT,
-            &format!("chatAccount/{account}"),
-            &agent,
-            Some(json!({"transcripts": true})),
-        )
-        .await;
-    assert_eq!(a.status, 200, "{}", a.body);
+    app.transcripts_on(&agent).await;
 
     // A customer who left an address, and nobody answered before the chat ended.
     let mut form = app.message_form("session-missed-1", "Anybody there? My parcel is late.");

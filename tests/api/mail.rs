@@ -241,17 +241,7 @@ async fn chats_mail_transcripts_to_customers_and_new_and_missed_chats_to_agents_
         )
         .await;
     assert_eq!(a.status, 200, "{}", a.body);
-    let accounts = app.agent_call(Method::GET, "chatAccount", &key, None).await;
-    let account = accounts.body["items"][0]["id"].as_i64().unwrap();
-    let a = app
-        .agent_call(
-            Method::PUT,
-            &format!("chatAccount/{account}"),
-            &key,
-            Some(json!({"transcripts": true})),
-        )
-        .await;
-    assert_eq!(a.status, 200, "{}", a.body);
+    app.transcripts_on(&key).await;
 
     // A chat with a customer who gave an address: picked up, answered, ended.
     let mut form = app.message_form("session-mail-010", "Is my order on its way?");
@@ -393,15 +383,7 @@ async fn a_purge_cancels_queued_mails_and_erases_what_mails_and_notifications_sa
     })
     .await;
     let (_, key) = app.agent("Alice", &Permission::ALL);
-    let accounts = app.agent_call(Method::GET, "chatAccount", &key, None).await;
-    let account = accounts.body["items"][0]["id"].as_i64().unwrap();
-    app.agent_call(
-        Method::PUT,
-        &format!("chatAccount/{account}"),
-        &key,
-        Some(json!({"transcripts": true})),
-    )
-    .await;
+    app.transcripts_on(&key).await;
     let mut form = app.message_form("session-mail-030", "My secret order 4711");
     form.push(("emailAddress", "frank@customer.example".into()));
     let a = app
