@@ -75,6 +75,12 @@ impl TicketPage {
         }
     }
 
+    /// The sender of a customer's message that came by e-mail.
+    fn mailed_from(&self, m: &TimelineMessage) -> Option<String> {
+        let data: serde_json::Value = serde_json::from_str(&m.additional_data).ok()?;
+        data["email"]["from"].as_str().map(str::to_owned)
+    }
+
     /// A customer's mail's quoted history (folded on the page), if it has one.
     fn quoted(&self, m: &TimelineMessage) -> Option<String> {
         m.quote_start.map(|at| m.message.chars().skip(at).collect())

@@ -145,6 +145,17 @@ def post_chat(base, demo, endpoint, fields):
         raise AssertionError(f"{endpoint}: {e.code} {e.read().decode()}")
 
 
+def post_mail(base, demo, raw):
+    """A customer's mail, as a mail relay hands it over: POST /api/v2/email/inbound."""
+    request = urllib.request.Request(
+        f"{base}/api/v2/email/inbound", data=raw.encode(), method="POST",
+        headers={"apiKey": demo["apiKey"], "Content-Type": "message/rfc822"})
+    try:
+        return json.load(urllib.request.urlopen(request))["item"]
+    except urllib.error.HTTPError as e:
+        raise AssertionError(f"email/inbound: {e.code} {e.read().decode()}")
+
+
 def api_ticket(base, demo, ticket_id):
     request = urllib.request.Request(f"{base}/api/v2/ticket/{ticket_id}", headers={"apiKey": demo["apiKey"]})
     return json.load(urllib.request.urlopen(request))["item"]
@@ -314,6 +325,35 @@ def run(base, demo, chat, recorder, shots):
         check("Demo Agent" in driver.find_element(By.ID, "agents").text,
               "the administration lists the agents")
         shot("admin")
+
+        # The chat account's JivoChat webhook URL, and a new one in its place.
+        click_and_load(driver.find_element(By.CSS_SELECTOR, 'a[href^="/admin/chat-accounts/"]'))
+        old_url = driver.find_element(By.ID, "webhook-url").text
+        check("/api/v2/jivochat/" in old_url, "the chat account page shows its JivoChat webhook URL")
+        click_and_load(driver.find_element(By.ID, "rotate-webhook"))
+        check(driver.find_element(By.ID, "webhook-url").text not in ("", old_url),
+              "'New webhook URL' replaces it")
+
+        # The customer answers by e-mail, naming the ticket: the mail lands on it, its quoted
+        # history folded; and the chat can be followed up by e-mail.
+        outcome = post_mail(base, demo, (
+            "From: Ada Lovelace <ada@example.com>\r\nTo: support@example.com\r\n"
+            f"Subject: Re: Your chat [#{ticket}]\r\nMessage-ID: <browser-answer-1@example.com>\r\n\r\n"
+            "One more thing: can you gift-wrap it?\r\n\r\n"
+            "On Monday, Acme Support wrote:\r\n> Your order ships today.\r\n"))
+        check(outcome["ticketID"] == ticket and outcome["outcome"] == "appended",
+              "a customer's e-mail answer lands on its ticket")
+        driver.get(base + f"/tickets/{ticket}")
+        wait.until(lambda d: any("gift-wrap" in e.text for e in d.find_elements(By.CSS_SELECTOR, "#timeline .text")))
+        quoted = driver.find_element(By.CSS_SELECTOR, "#timeline details.quoted")
+        check(not quoted.find_element(By.CSS_SELECTOR, ".text").is_displayed(), "its quoted history is folded")
+        quoted.find_element(By.TAG_NAME, "summary").click()
+        wait.until(lambda d: quoted.find_element(By.CSS_SELECTOR, ".text").is_displayed())
+        check("Your order ships today." in quoted.text, "and unfolds with a click")
+        check(bool(driver.find_elements(By.CSS_SELECTOR, 'input[name="channel"][value="email"]')),
+              "the chat can be answered by e-mail")
+        quoted.location_once_scrolled_into_view
+        shot("ticket-mail")
         driver.set_window_size(390, 844)
         driver.get(base + f"/tickets/{ticket}")
         wait.until(EC.presence_of_element_located((By.ID, "timeline")))
