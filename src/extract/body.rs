@@ -197,6 +197,30 @@ pub async fn read_body_parts(
         .map_err(|_| ApiError::RequestTimeout(deadline.as_secs()))?
 }
 
+/// A body taken whole as bytes (a raw mail, a webhook's JSON): at most `limit` bytes (`413`,
+/// also when its declared length says so before it is read), within the same deadline as
+/// every body (`408`).
+pub async fn read_raw_body(
+    req: &HttpRequest,
+    payload: web::Payload,
+    server: &ServerSettings,
+    limit: u64,
+) -> Result<web::BytesMut, ApiError> {
+    check_declared_length(req, limit)?;
+    if server.body_timeout_seconds == 0 {
+        return read_body(payload, limit).await;
+    }
+    let expected = declared_length(req.headers()).unwrap_or(limit).min(limit);
+    let deadline = Duration::from_secs(
+        server
+            .body_timeout_seconds
+            .saturating_add(expected / SLOWEST_BYTES_PER_SECOND),
+    );
+    tokio::time::timeout(deadline, read_body(payload, limit))
+        .await
+        .map_err(|_| ApiError::RequestTimeout(deadline.as_secs()))?
+}
+
 /// The slowest upload a body's deadline allows for: 64 KiB/s (512 kbit/s).
 const SLOWEST_BYTES_PER_SECOND: u64 = 64 * 1024;
 

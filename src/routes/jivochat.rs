@@ -9,7 +9,7 @@ use crate::config::Settings;
 use crate::db::models::chat_account::ChatAccount;
 use crate::db::Db;
 use crate::error::ApiError;
-use crate::extract::body::{check_declared_length, read_body};
+use crate::extract::body::read_raw_body;
 use crate::services::events::Events;
 
 pub const PATH_PREFIX: &str = "/api/v2/jivochat/";
@@ -54,8 +54,7 @@ pub async fn handle(
             .await?
             .ok_or_else(|| ApiError::Missing("no chat account has this webhook token".into()))?;
         let limit = settings.server.max_body_bytes;
-        check_declared_length(&req, limit)?;
-        let body = read_body(payload, limit).await?;
+        let body = read_raw_body(&req, payload, &settings.server, limit).await?;
         receive(&db, &events, account, &body, &settings.server.public_url).await
     }
     .await;

@@ -332,6 +332,7 @@ async fn store(
                 source_url: "",
                 contact: &contact,
                 external: None,
+                renew_if_deleted: false,
             };
             let opened = open_session(
                 conn,

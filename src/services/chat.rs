@@ -49,6 +49,9 @@ pub struct FirstContact<'a> {
     pub contact: &'a ContactDetails,
     /// What another system calls the customer (source, id), e.g. JivoChat's visitor number.
     pub external: Option<(&'a str, &'a str)>,
+    /// A deleted ticket's session gives way to a new one (as a phone number's does), rather
+    /// than refusing what comes.
+    pub renew_if_deleted: bool,
 }
 
 pub struct OpenedSession {
@@ -116,7 +119,7 @@ pub fn open_session(
     let found = ChatSession::find(conn, tenant_id, chat_server, chat_session_id)?;
     let found = match found {
         Some(session) if Ticket::is_deleted(conn, session.ticket_id)? => {
-            if !chat_session_id.starts_with('+') {
+            if !chat_session_id.starts_with('+') && !first.renew_if_deleted {
                 // What went on a deleted ticket would be stored where nobody sees it: say so.
                 return Err(ApiError::invalid(
                     "chatSessionID",
@@ -251,6 +254,7 @@ pub async fn record_message(
                 source_url: &msg.url,
                 contact: &contact,
                 external: None,
+                renew_if_deleted: false,
             };
             let opened = open_session(
                 conn,

@@ -57,9 +57,11 @@ pub enum ReceivedKind {
     Message,
     /// `Auto-Submitted` (but `no`), `Precedence: bulk|junk|list`, `X-Autoreply`, ...
     AutoReply,
-    /// A delivery status notification: the ids of the mails it reports on, and why.
+    /// A delivery status notification: the ids of the mails it reports on, the addresses it
+    /// could not reach (lower-cased), and why.
     Bounce {
         bounced: Vec<String>,
+        recipients: Vec<String>,
         reason: String,
     },
 }
@@ -105,11 +107,26 @@ impl InboundOutcome {
 }
 
 /// Where received mail goes: the tenant, the instance's own address (`mail.from`'s), the
-/// attachments folder and the most bytes one file may have.
+/// attachments folder.
 pub struct Mailroom<'a> {
+    /// The tenant of a mail that answers none of omnibridge's own.
     pub tenant_id: i64,
+    /// Whether a mail that answers another tenant's mail goes to that tenant (the instance's
+    /// own mailbox, which every tenant's customers answer), or is refused (a tenant's key).
+    pub any_tenant: bool,
     pub own_address: &'a str,
     pub files_dir: &'a Path,
+}
+
+/// The tenant whose mail this one answers (or, a report, is about), if it is omnibridge's:
+/// the keys of its `Message-ID`s are unique over every tenant.
+fn owner(conn: &mut DbConnection, mail: &ReceivedMail) -> Result<Option<i64>, ApiError> {
+    let ids = match &mail.kind {
+        ReceivedKind::Bounce { bounced, .. } => bounced,
+        _ => &mail.answers,
+    };
+    let keys: Vec<&str> = ids.iter().map(|id| message_id_key(id)).collect();
+    Mail::tenant_of_keys(conn, &keys)
 }
 
 /// Stores a received mail (see the module's comment). Answers once it is committed.
@@ -119,7 +136,23 @@ pub async fn receive(
     room: &Mailroom<'_>,
     mail: ReceivedMail,
 ) -> Result<InboundOutcome, ApiError> {
-    let tenant_id = room.tenant_id;
+    let for_mail = mail.clone();
+    let owner = db.read(move |conn| owner(conn, &for_mail)).await?;
+    let tenant_id = match owner {
+        Some(owner) if owner != room.tenant_id && room.any_tenant => owner,
+        Some(owner) if owner != room.tenant_id => {
+            log::warn!(
+                "refused mail {} for tenant {}: it answers a mail of tenant {owner}",
+                mail.message_id,
+                room.tenant_id
+            );
+            return Err(ApiError::NotYours(
+                "this mail answers a mail of another tenant: hand it over with that tenant's key"
+                    .into(),
+            ));
+        }
+        _ => room.tenant_id,
+    };
     let message_id = mail.message_id.clone();
     let known = db
         .read(move |conn| InboundMail::find(conn, tenant_id, &message_id))
@@ -134,10 +167,21 @@ pub async fn receive(
         );
         return record_only(db, tenant_id, mail.message_id, KIND_OWN, None).await;
     }
-    if let ReceivedKind::Bounce { bounced, reason } = &mail.kind {
-        return bounce(db, events, tenant_id, &mail.message_id, bounced, reason).await;
+    if let ReceivedKind::Bounce {
+        bounced,
+        recipients,
+        reason,
+    } = &mail.kind
+    {
+        let report = Report {
+            message_id: mail.message_id.clone(),
+            bounced: bounced.clone(),
+            recipients: recipients.clone(),
+            reason: reason.clone(),
+        };
+        return bounce(db, events, tenant_id, report).await;
     }
-    let files = store_files(room, &mail.files).await?;
+    let files = store_files(room, tenant_id, &mail.files).await?;
     let text: String = mail.text.chars().take(EVENT_TEXT_CHARS).collect();
     let stored = {
         let files = files.clone();
@@ -187,7 +231,11 @@ enum Stored {
 }
 
 /// Files go to disk (synced) before the transaction that points at them.
-async fn store_files(room: &Mailroom<'_>, files: &[MailFile]) -> Result<Vec<PlacedFile>, ApiError> {
+async fn store_files(
+    room: &Mailroom<'_>,
+    tenant_id: i64,
+    files: &[MailFile],
+) -> Result<Vec<PlacedFile>, ApiError> {
     let mut placed = Vec::with_capacity(files.len());
     for file in files {
         let result = async {
@@ -197,7 +245,7 @@ async fn store_files(room: &Mailroom<'_>, files: &[MailFile]) -> Result<Vec<Plac
             }
             let received = sink.finish().await?;
             let name = sanitize_name(file.name.as_deref(), &received.content_type);
-            place(room.files_dir, room.tenant_id, received, name).await
+            place(room.files_dir, tenant_id, received, name).await
         }
         .await;
         match result {
@@ -235,25 +283,48 @@ async fn record_only(
     .await
 }
 
+/// A delivery status notification, as parsed.
+struct Report {
+    message_id: String,
+    bounced: Vec<String>,
+    recipients: Vec<String>,
+    reason: String,
+}
+
 /// A delivery status notification: each of the tenant's mails it reports on is `failed` with
-/// the report's reason, and the author of a bounced reply hears of it.
+/// the report's reason, and the author of a bounced reply hears of it — when the report names
+/// that mail's recipient as the one it could not reach. Anyone can send a report, but only
+/// one that knows both a mail's id and its recipient fails it: the recipient themselves,
+/// who could as well have refused it.
 async fn bounce(
     db: &Db,
     events: &Events,
     tenant_id: i64,
-    message_id: &str,
-    bounced: &[String],
-    reason: &str,
+    report: Report,
 ) -> Result<InboundOutcome, ApiError> {
-    let (message_id, bounced, reason) =
-        (message_id.to_owned(), bounced.to_vec(), reason.to_owned());
     let (outcome, failed) = db
         .write(move |conn| {
+            let Report {
+                message_id,
+                bounced,
+                recipients,
+                reason,
+            } = &report;
             let now = now_millis();
             let mut failed = Vec::new();
-            for id in &bounced {
-                let Some(mail) = Mail::bounced(conn, tenant_id, message_id_key(id), &reason)?
-                else {
+            for id in bounced {
+                let key = message_id_key(id);
+                let Some(mail) = Mail::find_by_key(conn, tenant_id, key)? else {
+                    continue;
+                };
+                if !recipients.contains(&mail.to_address.to_lowercase()) {
+                    log::info!(
+                        "a bounce of mail {} names other recipients: ignored",
+                        mail.id
+                    );
+                    continue;
+                }
+                let Some(mail) = Mail::bounced(conn, mail.id, reason)? else {
                     continue;
                 };
                 if let (Some(ticket), Some(message)) = (mail.ticket_id, mail.message_id) {
@@ -265,7 +336,7 @@ async fn bounce(
             if !InboundMail::record(
                 conn,
                 tenant_id,
-                &message_id,
+                message_id,
                 KIND_BOUNCE,
                 ticket_id,
                 None,
@@ -314,16 +385,21 @@ async fn bounce(
 
 /// The ticket a mail continues: the one of a mail it answers (omnibridge's own, or one it
 /// received), else the one its subject names if the sender is that ticket's customer. A
-/// deleted ticket is continued by none.
+/// deleted ticket is continued by none, nor one whose customer's data was purged (what the
+/// customer writes now must not be tied to what was erased).
 fn thread(
     conn: &mut DbConnection,
     tenant_id: i64,
     mail: &ReceivedMail,
 ) -> Result<Option<Ticket>, ApiError> {
-    let live = |conn: &mut DbConnection, id: i64| match Ticket::find(conn, tenant_id, id) {
-        Ok(ticket) => Ok(Some(ticket)),
-        Err(ApiError::Missing(_)) => Ok(None),
-        Err(e) => Err(e),
+    let live = |conn: &mut DbConnection, id: i64| {
+        let ticket = match Ticket::find(conn, tenant_id, id) {
+            Ok(ticket) => ticket,
+            Err(ApiError::Missing(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let customer = Customer::find_including_deleted(conn, tenant_id, ticket.customer_id)?;
+        Ok(customer.purged_at.is_none().then_some(ticket))
     };
     for id in &mail.answers {
         let ticket = match Mail::ticket_of_key(conn, tenant_id, message_id_key(id))? {
@@ -361,8 +437,12 @@ fn append(
     }
     let now = now_millis();
     let auto = mail.kind == ReceivedKind::AutoReply;
+    // A From header's name is the sender's to write: it names a new customer, or one who has
+    // no name yet, but never renames one.
+    let named = Customer::find_by_email(conn, tenant_id, &mail.from_address)?
+        .is_some_and(|c| c.name.is_some());
     let contact = ContactDetails {
-        name: mail.from_name.clone(),
+        name: mail.from_name.clone().filter(|_| !named),
         email: Some(mail.from_address.clone()),
         phone: None,
     };

@@ -31,11 +31,22 @@ const URL: usize = 2000;
 /// How many of the customer's open tickets `chat_accepted` answers.
 const OPEN_TICKETS: i64 = 5;
 
+/// The most messages one chat's log may bring (far more than any chat has).
+const MAX_LOG: usize = 5000;
+
+/// A value as kept: trimmed, without NUL (Postgres' text takes none), at most `max`
+/// characters; `None` when empty.
 fn cut(value: Option<&str>, max: usize) -> Option<String> {
     value
-        .map(str::trim)
+        .map(|v| v.replace('\0', ""))
+        .map(|v| v.trim().chars().take(max).collect::<String>())
         .filter(|v| !v.is_empty())
-        .map(|v| v.chars().take(max).collect())
+}
+
+/// The widget's id as a session key's part.
+fn widget(hook: &Webhook) -> String {
+    let widget = hook.widget_id.as_ref().map(|w| w.0.as_str());
+    cut(widget, 100).unwrap_or_default()
 }
 
 /// What omnibridge knows of the chat's customer, for the agent in JivoChat.
@@ -61,6 +72,8 @@ fn open(
     title: &str,
     now: i64,
 ) -> Result<(ChatSession, bool), ApiError> {
+    // A phone's ticket, deleted, gives way to a new one: the phone has no other to go to.
+    let renew_if_deleted = key.contains(":call:");
     let visitor = &hook.visitor;
     let contact = ContactDetails {
         name: cut(visitor.name.as_deref(), SHORT),
@@ -68,13 +81,17 @@ fn open(
         phone: cut(visitor.phone.as_deref(), SHORT),
     };
     let number = visitor.number.as_ref().and_then(|n| cut(Some(&n.0), SHORT));
+    // JivoChat numbers each account's visitors 1, 2, 3, ...: a number names a visitor of
+    // this chat account only.
+    let source = format!("{SOURCE_JIVOCHAT}:{}", account.id);
     let page_url = hook.page.as_ref().and_then(|p| cut(p.url.as_deref(), URL));
     let first = FirstContact {
         title,
         channel_id: CHANNEL_CHAT,
         source_url: page_url.as_deref().unwrap_or(""),
         contact: &contact,
-        external: number.as_deref().map(|n| (SOURCE_JIVOCHAT, n)),
+        external: number.as_deref().map(|n| (source.as_str(), n)),
+        renew_if_deleted,
     };
     let opened = open_session(conn, account, JIVOCHAT_SERVER, key, &first, now)?;
     let session = opened.session;
@@ -145,12 +162,7 @@ fn chat_key(hook: &Webhook) -> Result<String, ApiError> {
         .as_ref()
         .filter(|c| !c.0.is_empty() && c.0.len() <= 100)
         .ok_or_else(|| ApiError::invalid("chat_id", "required", "the chat's chat_id is missing"))?;
-    let widget = hook.widget_id.as_ref().map(|w| w.0.as_str()).unwrap_or("");
-    Ok(format!(
-        "{}:{}",
-        widget.chars().take(100).collect::<String>(),
-        chat.0
-    ))
+    Ok(format!("{}:{}", widget(hook), chat.0))
 }
 
 /// The omnibridge agent with a JivoChat agent's e-mail, if there is one.
@@ -303,6 +315,15 @@ pub async fn finish(
         .write(move |conn| {
             let now = now_millis();
             let chat = hook.chat.clone().unwrap_or_default();
+            if chat.messages.len() > MAX_LOG {
+                return Err(ApiError::invalid(
+                    "chat.messages",
+                    "too_many",
+                    format!("a chat's log holds at most {MAX_LOG} messages"),
+                ));
+            }
+            // Each JivoChat agent's omnibridge agent, looked up once.
+            let mut users: std::collections::HashMap<String, Option<User>> = Default::default();
             let first_text = chat
                 .messages
                 .iter()
@@ -314,7 +335,8 @@ pub async fn finish(
             let ticket_id = session.ticket_id;
             let mut from_customer = false;
             for (i, m) in chat.messages.iter().enumerate() {
-                let text = m.message.as_deref().unwrap_or("");
+                let text = m.message.as_deref().unwrap_or("").replace('\0', "");
+                let text = text.as_str();
                 let at = m.timestamp.map(|s| s.saturating_mul(1000)).unwrap_or(now);
                 let author = if m.kind == "agent" {
                     "agent"
@@ -326,8 +348,15 @@ pub async fn finish(
                     .iter()
                     .chain(hook.agent.iter())
                     .find(|a| a.id.is_some() && a.id == m.agent_id);
-                let user = match author {
-                    "agent" => agent_user(conn, tenant_id, agent)?,
+                let user = match (author, agent) {
+                    ("agent", Some(agent)) => {
+                        let id = agent.id.clone().unwrap_or_default().0;
+                        if !users.contains_key(&id) {
+                            let user = agent_user(conn, tenant_id, Some(agent))?;
+                            users.insert(id.clone(), user);
+                        }
+                        users[&id].clone()
+                    }
                     _ => None,
                 };
                 // The n-th message of the log, at its time, with its text: the same log sent
@@ -436,19 +465,10 @@ pub async fn offline_message(
                 "the offline_message_id is missing",
             )
         })?;
-    let text = hook
-        .message
-        .as_deref()
-        .map(str::trim)
-        .filter(|m| !m.is_empty())
-        .ok_or_else(|| ApiError::invalid("message", "required", "the offline message has no text"))?
-        .to_owned();
-    let widget = hook
-        .widget_id
-        .as_ref()
-        .map(|w| w.0.clone())
-        .unwrap_or_default();
-    let key = format!("{widget}:offline:{}", id.0);
+    let text = cut(hook.message.as_deref(), usize::MAX).ok_or_else(|| {
+        ApiError::invalid("message", "required", "the offline message has no text")
+    })?;
+    let key = format!("{}:offline:{}", widget(&hook), id.0);
     let tenant_id = account.tenant_id;
     let (ticket_id, created) = db
         .write(move |conn| {
@@ -495,12 +515,7 @@ pub async fn call(
         .or_else(|| cut(hook.visitor.phone.as_deref(), SHORT))
         .ok_or_else(|| ApiError::invalid("call.phone", "required", "the call has no phone"))?;
     let summary: String = call.summary().chars().take(URL).collect();
-    let widget = hook
-        .widget_id
-        .as_ref()
-        .map(|w| w.0.clone())
-        .unwrap_or_default();
-    let key = format!("{widget}:call:{phone}");
+    let key = format!("{}:call:{phone}", widget(&hook));
     let tenant_id = account.tenant_id;
     let (ticket_id, created) = db
         .write(move |conn| {

@@ -7,7 +7,9 @@
 use crate::db::models::chat_account::ChatAccount;
 use crate::db::models::chat_session::ChatSession;
 use crate::db::models::customer::Customer;
-use crate::db::models::mail::{KIND_MISSED_CHAT, KIND_NEW_CHAT, KIND_NEW_EMAIL, KIND_TRANSCRIPT};
+use crate::db::models::mail::{
+    Mail, KIND_MISSED_CHAT, KIND_NEW_CHAT, KIND_NEW_EMAIL, KIND_OFFLINE_NOTICE, KIND_TRANSCRIPT,
+};
 use crate::db::models::message::Message;
 use crate::db::models::notification::Notification;
 use crate::db::models::notification::{
@@ -177,10 +179,17 @@ pub fn missed_chat(
     )
 }
 
+/// How long an address gets no second "we will answer by e-mail" notice.
+const OFFLINE_NOTICE_EVERY_MS: i64 = 24 * 60 * 60 * 1000;
+
 /// The transcript of an ended chat to its customer, when the chat account sends transcripts
-/// and the customer gave an e-mail address. When no agent answered, it opens with the
-/// account's offline message and says the team answers by e-mail. Notes are never in it.
-/// The customer's answer to it comes back to the ticket (its `Message-ID` threads it).
+/// and the customer gave an e-mail address. Notes are never in it. The customer's answer to
+/// it comes back to the ticket (its `Message-ID` threads it).
+///
+/// When no agent answered, the mail is the account's offline message and a fixed line saying
+/// the team answers by e-mail — nothing the visitor typed, not even their name, and to one
+/// address at most once a day: anyone can type anyone's address into a chat widget, and
+/// omnibridge must not become a way to send a stranger text under the company's name.
 pub fn transcript(
     conn: &mut DbConnection,
     account: &ChatAccount,
@@ -202,6 +211,31 @@ pub fn transcript(
     let Some(email) = customer.email.filter(|e| !e.is_empty()) else {
         return Ok(false);
     };
+    let subject = subject(&format!("Your chat with {}", account.name), ticket_id);
+    if !answered {
+        let since = now - OFFLINE_NOTICE_EVERY_MS;
+        if Mail::sent_to_since(conn, account.tenant_id, KIND_OFFLINE_NOTICE, &email, since)? {
+            return Ok(false);
+        }
+        let text = format!(
+            "Hello,\n\n{}\n\nNobody could answer your chat with {} in time: we will answer you \
+             by e-mail, at this address. You can also answer this mail.\n",
+            account.offline_message.trim(),
+            account.name
+        );
+        let outgoing = Outgoing {
+            kind: KIND_OFFLINE_NOTICE,
+            ticket_id: Some(ticket_id),
+            message_id: None,
+            to: &email,
+            subject: &subject,
+            text: &text,
+            html: &html_of(&text),
+            in_reply_to: None,
+        };
+        queue(conn, account.tenant_id, &outgoing, now)?;
+        return Ok(true);
+    }
     let hello = format!(
         "Hello{},\n\n",
         customer
@@ -210,19 +244,10 @@ pub fn transcript(
             .map(|n| format!(" {n}"))
             .unwrap_or_default()
     );
-    let mut text = if answered {
-        format!(
-            "{hello}here is the transcript of your chat with {}.\n\n",
-            account.name
-        )
-    } else {
-        format!(
-            "{hello}{}\n\nNobody could answer your chat with {} in time: we will answer you by \
-             e-mail, at this address. You can also answer this mail.\n\nWhat you wrote:\n\n",
-            account.offline_message.trim(),
-            account.name
-        )
-    };
+    let mut text = format!(
+        "{hello}here is the transcript of your chat with {}.\n\n",
+        account.name
+    );
     for m in messages.into_iter().filter(|m| m.author != "note") {
         let who = if m.author == "customer" {
             "You"
@@ -232,7 +257,6 @@ pub fn transcript(
         text.push_str(&format!("[{}] {who}: {}\n", iso(m.created_at), m.body));
     }
     let html = html_of(&text);
-    let subject = subject(&format!("Your chat with {}", account.name), ticket_id);
     queue(
         conn,
         account.tenant_id,

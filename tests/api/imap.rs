@@ -116,3 +116,36 @@ async fn with_a_done_folder_stored_mail_is_moved_out_of_the_inbox() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_answer_in_the_mailbox_to_another_tenants_mail_goes_to_that_tenant() {
+    let Some(imap) = ImapServer::start().await else {
+        return;
+    };
+    let app = spawn_app_with(Options {
+        imap_url: imap.url(),
+        ..Options::default()
+    })
+    .await;
+    let other = omnibridge::services::admin::create_tenant(&app.db, "Other").unwrap();
+    let their_key = omnibridge::services::admin::create_api_key(&app.db, other, &Permission::ALL)
+        .unwrap()
+        .key;
+    let a = crate::inbound_mail::post_mail(&app, &their_key, eml("plain.eml", &[])).await;
+    let theirs = a.body["item"]["ticketID"].as_i64().unwrap();
+    let sent = mail_reply(&app, &their_key, theirs, "Their answer.").await;
+    let tag = theirs.to_string();
+    imap.append(&eml(
+        "reply.eml",
+        &[("{{REPLY_TO}}", &sent), ("{{TICKET}}", &tag)],
+    ))
+    .await;
+    wait_until("the answer on the other tenant's ticket", || {
+        customer_messages(&app, theirs) == 2
+    });
+    let here = format!(
+        "SELECT COUNT(*) AS n FROM tickets WHERE tenant_id = {}",
+        app.tenant_id
+    );
+    assert_eq!(app.count(&here), 0);
+}

@@ -446,12 +446,30 @@ async fn a_bounce_marks_the_mail_it_reports_failed_and_tells_the_replys_author()
     ] {
         let sent = mail_reply(&app, &agent, id, text).await;
         let key = sent.split('@').next().unwrap().to_owned();
-        wait_until("the mail is sent", || {
+        let state = |state: &str| {
             app.count(&format!(
-                "SELECT COUNT(*) AS n FROM mails WHERE message_id_header = '{key}' AND state = 'sent'"
-            )) == 1
-        });
-        let raw = eml(fixture, &[("{{BOUNCED}}", &sent), ("{{TICKET}}", &tag)]);
+                "SELECT COUNT(*) AS n FROM mails WHERE message_id_header = '{key}' AND state = '{state}'"
+            ))
+        };
+        wait_until("the mail is sent", || state("sent") == 1);
+        // A report that names the mail but not its recipient (anyone could write one) fails
+        // nothing.
+        let forged = eml(fixture, &[("{{BOUNCED}}", &sent), ("{{TICKET}}", &tag)]);
+        let forged = String::from_utf8(forged)
+            .unwrap()
+            .replace("Message-Id: <2026", "Message-Id: <forged-2026");
+        let a = post_mail(&app, &relay, forged.into_bytes()).await;
+        assert_eq!(a.body["item"]["outcome"], "bounce", "{}", a.body);
+        assert_eq!(state("sent"), 1, "a forged report failed the mail");
+        // The mail server's report on the mail's own recipient does.
+        let raw = eml(
+            fixture,
+            &[
+                ("{{BOUNCED}}", &sent),
+                ("{{TICKET}}", &tag),
+                ("nobody@example.org", "maria@example.net"),
+            ],
+        );
         let a = post_mail(&app, &relay, raw).await;
         assert_eq!(a.status, 200, "{}", a.body);
         assert_eq!(a.body["item"]["outcome"], "bounce", "{fixture}: {}", a.body);
@@ -566,7 +584,8 @@ async fn a_missed_chat_is_followed_up_by_email_and_the_answers_come_back_to_it()
         "{transcript}"
     );
     assert!(transcript.contains("we will answer you"), "{transcript}");
-    assert!(transcript.contains("My parcel is late."), "{transcript}");
+    // Nothing the visitor typed: anyone can type anyone's address into a chat.
+    assert!(!transcript.contains("parcel"), "{transcript}");
     let transcript_id = header(&transcript, "Message-ID").unwrap();
 
     // The agent follows up by e-mail on the chat's own ticket.
@@ -601,4 +620,110 @@ async fn a_missed_chat_is_followed_up_by_email_and_the_answers_come_back_to_it()
         .collect();
     assert_eq!(texts.last().unwrap(), "Thank you! (1)", "{texts:?}");
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM tickets"), 1);
+}
+
+#[tokio::test]
+async fn a_second_missed_chat_of_an_address_the_same_day_gets_no_second_notice() {
+    let app = spawn_app().await;
+    let (_, agent) = app.agent("Alice", &Permission::ALL);
+    app.transcripts_on(&agent).await;
+    for session in ["session-missed-a", "session-missed-b"] {
+        let mut form = app.message_form(session, "Hello? Anybody?");
+        form.push(("emailAddress", "erin@customer.example".into()));
+        let a = app
+            .post(
+                "notifyUserNewChatMessage",
+                &form,
+                crate::helpers::Encoding::Multipart,
+            )
+            .await;
+        assert_eq!(a.status, 200, "{}", a.body);
+        let end = app.session_form(session);
+        let a = app
+            .post(
+                "notifyUserEndChat",
+                &end,
+                crate::helpers::Encoding::Multipart,
+            )
+            .await;
+        assert_eq!(a.status, 200, "{}", a.body);
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM mails WHERE kind = 'offline_notice'"),
+        1
+    );
+}
+
+#[tokio::test]
+async fn an_answer_to_another_tenants_mail_goes_only_to_that_tenant() {
+    let app = spawn_app().await;
+    let relay = relay_key(&app);
+    let other = admin::create_tenant(&app.db, "Other").unwrap();
+    let user = admin::create_user(&app.db, other, "Olga", "olga@other.example").unwrap();
+    let their_key = admin::create_agent_api_key(&app.db, other, Some(user), &Permission::ALL)
+        .unwrap()
+        .key;
+    let a = post_mail(&app, &their_key, eml("plain.eml", &[])).await;
+    let theirs = a.body["item"]["ticketID"].as_i64().unwrap();
+    let sent = mail_reply(&app, &their_key, theirs, "Their answer.").await;
+    let tag = theirs.to_string();
+    let answer = eml(
+        "reply.eml",
+        &[("{{REPLY_TO}}", &sent), ("{{TICKET}}", &tag)],
+    );
+    // Handed to this tenant: refused, not filed here.
+    let a = post_mail(&app, &relay, answer.clone()).await;
+    assert_eq!(a.status, 403, "{}", a.body);
+    let here = format!(
+        "SELECT COUNT(*) AS n FROM tickets WHERE tenant_id = {}",
+        app.tenant_id
+    );
+    assert_eq!(app.count(&here), 0);
+    let a = post_mail(&app, &their_key, answer).await;
+    assert_eq!(a.body["item"]["outcome"], "appended", "{}", a.body);
+    assert_eq!(a.body["item"]["ticketID"], theirs);
+}
+
+#[tokio::test]
+async fn after_a_purge_the_customers_next_mail_starts_afresh() {
+    let app = spawn_app().await;
+    let relay = relay_key(&app);
+    let (_, agent) = app.agent("Alice", &Permission::ALL);
+    let a = post_mail(&app, &relay, eml("plain.eml", &[])).await;
+    let id = a.body["item"]["ticketID"].as_i64().unwrap();
+    let sent = mail_reply(&app, &agent, id, "An answer before the purge.").await;
+    let customer = app.count(&format!(
+        "SELECT customer_id AS n FROM tickets WHERE id = {id}"
+    ));
+    let p = app
+        .agent_call(
+            Method::DELETE,
+            &format!("customer/{customer}/purgeData"),
+            &agent,
+            None,
+        )
+        .await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    let tag = id.to_string();
+    let answer = eml(
+        "reply.eml",
+        &[("{{REPLY_TO}}", &sent), ("{{TICKET}}", &tag)],
+    );
+    let a = post_mail(&app, &relay, answer).await;
+    assert_eq!(a.body["item"]["outcome"], "created", "{}", a.body);
+    assert_ne!(a.body["item"]["ticketID"], id);
+    assert_eq!(messages(&ticket(&app, &agent, id).await).len(), 2);
+}
+
+#[tokio::test]
+async fn a_nul_in_a_mail_is_dropped_not_a_failure() {
+    let app = spawn_app().await;
+    let relay = relay_key(&app);
+    let raw = "From: =?utf-8?Q?Ma=00ria?= <maria@example.net>\r\nSubject: =?utf-8?Q?a=00b?=\r\n\
+               Message-ID: <nul-1@example.net>\r\nContent-Type: text/plain; charset=utf-8\r\n\
+               Content-Transfer-Encoding: quoted-printable\r\n\r\nhello=00 there\r\n";
+    let a = post_mail(&app, &relay, raw.as_bytes().to_vec()).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let stored = "SELECT COUNT(*) AS n FROM messages WHERE body = 'hello there'";
+    assert_eq!(app.count(stored), 1);
 }

@@ -29,3 +29,6 @@ CREATE TABLE inbound_mails (
     UNIQUE (tenant_id, message_id_header)
 );
 CREATE INDEX inbound_mails_ticket ON inbound_mails (ticket_id);
+
+-- "Has this address had that notice lately?": asked before a missed chat's notice is mailed.
+CREATE INDEX mails_recipient ON mails (tenant_id, to_address, created_at);

@@ -32,6 +32,13 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// as long, up to `MAX_BACKOFF`.
 const FIRST_BACKOFF: Duration = Duration::from_secs(2);
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
+/// A message whose storing fails this often for a reason of its own (not the database being
+/// away) is left in the mailbox, flagged, so that it cannot hold up the ones after it.
+const MAX_TRIES: u32 = 3;
+
+/// What the poller keeps between connections: how often each message failed.
+#[derive(Default)]
+struct Tries(std::collections::HashMap<u32, u32>);
 
 /// What the poller needs to know, from the settings.
 #[derive(Debug, Clone)]
@@ -116,10 +123,18 @@ enum PollError {
 
 /// Starts the poller on the current actix system; it stops with the server.
 pub fn spawn(mailbox: Mailbox, db: Db, events: Events, files_dir: PathBuf) {
+    if !mailbox.tls && !is_loopback(&mailbox.host) {
+        log::warn!(
+            "mail.imap_url is imap://{}: the password and the mail cross the network \
+             unencrypted; use imaps://",
+            mailbox.host
+        );
+    }
     actix_web::rt::spawn(async move {
         let mut backoff = FIRST_BACKOFF;
+        let mut tries = Tries::default();
         loop {
-            match poll(&mailbox, &db, &events, &files_dir, &mut backoff).await {
+            match poll(&mailbox, &db, &events, &files_dir, &mut backoff, &mut tries).await {
                 Ok(()) => {}
                 Err(e) => log::warn!(
                     "IMAP {}:{} {}: {e}; trying again in {} s",
@@ -133,6 +148,13 @@ pub fn spawn(mailbox: Mailbox, db: Db, events: Events, files_dir: PathBuf) {
             backoff = (backoff * 2).min(MAX_BACKOFF);
         }
     });
+}
+
+fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 async fn connect(mailbox: &Mailbox) -> Result<Connection, PollError> {
@@ -180,6 +202,7 @@ async fn poll(
     events: &Events,
     files_dir: &std::path::Path,
     backoff: &mut Duration,
+    tries: &mut Tries,
 ) -> Result<(), PollError> {
     let mut session = connect(mailbox).await?;
     session.select(&mailbox.folder).await?;
@@ -189,6 +212,7 @@ async fn poll(
     }
     let capabilities = session.capabilities().await?;
     let (idle, moves) = (capabilities.has_str("IDLE"), capabilities.has_str("MOVE"));
+    let expunges = capabilities.has_str("UIDPLUS");
     log::info!(
         "IMAP: reading {} at {}:{} as {} ({})",
         mailbox.folder,
@@ -198,7 +222,8 @@ async fn poll(
         if idle { "IDLE" } else { "polling" }
     );
     loop {
-        take_new(&mut session, mailbox, moves, db, events, files_dir).await?;
+        let can = Can { moves, expunges };
+        take_new(&mut session, mailbox, can, db, events, files_dir, tries).await?;
         // Connected and read: a later failure starts its retries from the beginning.
         *backoff = FIRST_BACKOFF;
         if idle {
@@ -216,14 +241,22 @@ async fn poll(
     }
 }
 
+/// What the server can do besides plain IMAP4rev1: MOVE, and UIDPLUS's `UID EXPUNGE`.
+#[derive(Clone, Copy)]
+struct Can {
+    moves: bool,
+    expunges: bool,
+}
+
 /// Every new message of the folder, oldest first, stored and then marked (or moved).
 async fn take_new(
     session: &mut Connection,
     mailbox: &Mailbox,
-    moves: bool,
+    can: Can,
     db: &Db,
     events: &Events,
     files_dir: &std::path::Path,
+    tries: &mut Tries,
 ) -> Result<(), PollError> {
     let mut query = format!("UNDELETED UNKEYWORD {REJECTED}");
     if mailbox.done_folder.is_empty() {
@@ -234,24 +267,39 @@ async fn take_new(
     uids.sort_unstable();
     let room = Mailroom {
         tenant_id: mailbox.tenant_id,
+        // The instance's mailbox: every tenant's customers answer to it.
+        any_tenant: true,
         own_address: &mailbox.own_address,
         files_dir,
     };
     for uid in uids {
+        // Its size first: a message too large is never downloaded.
+        let sizes: Vec<_> = session
+            .uid_fetch(uid.to_string(), "RFC822.SIZE")
+            .await?
+            .try_collect()
+            .await?;
+        let Some(size) = sizes.iter().find_map(|f| f.size) else {
+            continue; // gone meanwhile (another instance moved it)
+        };
+        if size as u64 > mailbox.max_bytes {
+            reject(session, uid, "it is larger than mail.inbound_max_bytes").await?;
+            continue;
+        }
         let raw = {
             let fetches: Vec<_> = session
-                .uid_fetch(uid.to_string(), "(RFC822.SIZE BODY.PEEK[])")
+                .uid_fetch(uid.to_string(), "BODY.PEEK[]")
                 .await?
                 .try_collect()
                 .await?;
-            let Some(fetch) = fetches.into_iter().find(|f| f.body().is_some()) else {
-                continue; // gone meanwhile (another instance moved it)
+            let Some(body) = fetches.iter().find_map(|f| f.body()) else {
+                continue;
             };
-            if fetch.size.is_some_and(|s| s as u64 > mailbox.max_bytes) {
+            if body.len() as u64 > mailbox.max_bytes {
                 reject(session, uid, "it is larger than mail.inbound_max_bytes").await?;
                 continue;
             }
-            fetch.body().unwrap_or_default().to_vec()
+            body.to_vec()
         };
         let stored = match web_block_parse(raw).await {
             Ok(mail) => receive(db, events, &room, mail).await,
@@ -267,14 +315,31 @@ async fn take_new(
                         .map(|t| format!(" on ticket {t}"))
                         .unwrap_or_default()
                 );
-                done(session, mailbox, moves, uid).await?;
+                tries.0.remove(&uid);
+                done(session, mailbox, can, uid).await?;
             }
             // The message itself is wrong: it stays, flagged, and the rest go on.
             Err(e) if is_the_messages_fault(&e) => {
                 reject(session, uid, &e.to_string()).await?;
             }
-            // The database is down or full: the message stays new, to be read again.
-            Err(e) => return Err(PollError::Store(e)),
+            // The database is away: the message stays new, to be read again, however often.
+            Err(e) if is_passing(&e) => return Err(PollError::Store(e)),
+            // Anything else may be this message's doing: a few more tries, then it is set
+            // aside, so that it cannot hold up every message after it.
+            Err(e) => {
+                let n = tries.0.entry(uid).or_default();
+                *n += 1;
+                if *n < MAX_TRIES {
+                    return Err(PollError::Store(e));
+                }
+                tries.0.remove(&uid);
+                reject(
+                    session,
+                    uid,
+                    &format!("{MAX_TRIES} tries failed, the last: {e}"),
+                )
+                .await?;
+            }
         }
     }
     Ok(())
@@ -291,6 +356,14 @@ fn is_the_messages_fault(e: &ApiError) -> bool {
     e.status_code().is_client_error()
 }
 
+/// The database away or busy: trying again later succeeds.
+fn is_passing(e: &ApiError) -> bool {
+    matches!(
+        e,
+        ApiError::ServiceUnavailable(_) | ApiError::Conflict | ApiError::Busy(_)
+    )
+}
+
 async fn reject(session: &mut Connection, uid: u32, why: &str) -> Result<(), PollError> {
     log::warn!("IMAP: message {uid} is left in the mailbox, flagged {REJECTED}: {why}");
     let _: Vec<_> = session
@@ -304,7 +377,7 @@ async fn reject(session: &mut Connection, uid: u32, why: &str) -> Result<(), Pol
 async fn done(
     session: &mut Connection,
     mailbox: &Mailbox,
-    moves: bool,
+    can: Can,
     uid: u32,
 ) -> Result<(), PollError> {
     let set = uid.to_string();
@@ -314,7 +387,7 @@ async fn done(
             .await?
             .try_collect()
             .await?;
-    } else if moves {
+    } else if can.moves {
         session.uid_mv(&set, &mailbox.done_folder).await?;
     } else {
         session.uid_copy(&set, &mailbox.done_folder).await?;
@@ -323,6 +396,10 @@ async fn done(
             .await?
             .try_collect()
             .await?;
+        // Without UIDPLUS it stays, \Deleted (and unread by the next search), until expunged.
+        if can.expunges {
+            let _: Vec<_> = session.uid_expunge(&set).await?.try_collect().await?;
+        }
     }
     Ok(())
 }

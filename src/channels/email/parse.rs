@@ -19,11 +19,44 @@ static REPORTED_ID: LazyLock<Regex> =
 static DIAGNOSTIC: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?mi)^Diagnostic-Code:\s*(.+(?:\r?\n[ \t]+.+)*)").expect("a valid pattern")
 });
+/// Whom the report is about: `Final-Recipient: rfc822; someone@example.org` (or Original-).
+static RECIPIENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?mi)^(?:Final|Original)-Recipient:\s*[^;\r\n]*;\s*<?([^>\s]+)>?")
+        .expect("a valid pattern")
+});
 static STATUS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?mi)^Status:\s*(\S+)").expect("a valid pattern"));
 
+/// The most ids a mail is threaded by: `In-Reply-To` and the nearest of `References`.
+const MAX_ANSWERS: usize = 20;
+/// The most mails one delivery report can fail.
+const MAX_BOUNCED: usize = 10;
+/// The most files one mail brings.
+pub const MAX_FILES: usize = 100;
+/// The longest `Message-ID` kept as it is; a longer one is kept as its hash.
+const MAX_ID_BYTES: usize = 255;
+/// The longest address (RFC 5321 allows 254).
+const MAX_ADDRESS_BYTES: usize = 254;
+const MAX_SUBJECT_CHARS: usize = 998;
+const MAX_NAME_CHARS: usize = 255;
+
 fn malformed(why: &str) -> ApiError {
     ApiError::invalid("message", "malformed", why)
+}
+
+/// Text as stored: no NUL (Postgres' text takes none, and no mail needs one).
+fn clean(text: &str) -> String {
+    text.replace('\0', "")
+}
+
+/// A `Message-ID` as stored and looked up: without brackets or NUL, and a long one as its
+/// hash (an index entry has its limits; a real id is far shorter).
+pub fn stored_id(id: &str) -> String {
+    let id = clean(&bare_message_id(id));
+    if id.len() <= MAX_ID_BYTES {
+        return id;
+    }
+    format!("sha256-{}", hex::encode(Sha256::digest(id.as_bytes())))
 }
 
 /// Parses the message; a `400` names what is missing (no headers, no sender).
@@ -42,25 +75,46 @@ pub fn parse(raw: &[u8]) -> Result<ReceivedMail, ApiError> {
     let from_address = from
         .address()
         .map(str::trim)
-        .filter(|a| a.contains('@') && !a.chars().any(char::is_whitespace))
+        .filter(|a| {
+            a.contains('@')
+                && a.len() <= MAX_ADDRESS_BYTES
+                && !a.chars().any(|c| c.is_whitespace() || c.is_control())
+        })
         .ok_or_else(|| malformed("the From header holds no e-mail address"))?
         .to_lowercase();
     let from_name = from
         .name()
-        .map(|n| n.trim().to_owned())
+        .map(|n| {
+            clean(n.trim())
+                .chars()
+                .take(MAX_NAME_CHARS)
+                .collect::<String>()
+        })
         .filter(|n| !n.is_empty());
-    let message_id = match message.message_id().map(bare_message_id) {
+    let message_id = match message.message_id().map(stored_id) {
         Some(id) if !id.is_empty() => id,
         // A mail without an id is still received once only: its bytes name it.
         _ => format!("sha256-{}", hex::encode(Sha256::digest(raw))),
     };
-    let mut answers = ids(message.in_reply_to());
-    for id in ids(message.references()).into_iter().rev() {
-        if !answers.contains(&id) {
-            answers.push(id);
+    // The ids it answers, nearest first, a few: a References header of thousands of ids
+    // threads no better than its last ones.
+    let mut answers = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let references = ids(message.references());
+    let nearest = references.iter().rev().take(MAX_ANSWERS);
+    for id in ids(message.in_reply_to())
+        .iter()
+        .take(MAX_ANSWERS)
+        .chain(nearest)
+    {
+        if answers.len() < MAX_ANSWERS && seen.insert(id.clone()) {
+            answers.push(id.clone());
         }
     }
-    let subject = message.subject().unwrap_or_default().trim().to_owned();
+    let subject = clean(message.subject().unwrap_or_default().trim())
+        .chars()
+        .take(MAX_SUBJECT_CHARS)
+        .collect();
     let kind = match bounce(&message) {
         Some(kind) => kind,
         None if auto_reply(&message) => ReceivedKind::AutoReply,
@@ -68,12 +122,22 @@ pub fn parse(raw: &[u8]) -> Result<ReceivedMail, ApiError> {
     };
     let text = message
         .body_text(0)
-        .map(|t| t.trim_end().replace("\r\n", "\n"))
+        .map(|t| clean(t.trim_end()).replace("\r\n", "\n"))
         .unwrap_or_default();
     let files = match kind {
         ReceivedKind::Bounce { .. } => Vec::new(),
         _ => files(&message),
     };
+    if files.len() > MAX_FILES {
+        return Err(ApiError::invalid(
+            "message",
+            "too_many_files",
+            format!(
+                "a mail brings at most {MAX_FILES} files; this one has {}",
+                files.len()
+            ),
+        ));
+    }
     Ok(ReceivedMail {
         message_id,
         answers,
@@ -93,7 +157,7 @@ fn ids(value: &HeaderValue<'_>) -> Vec<String> {
         _ => Vec::new(),
     };
     list.into_iter()
-        .map(bare_message_id)
+        .map(stored_id)
         .filter(|id| !id.is_empty())
         .collect()
 }
@@ -117,7 +181,8 @@ fn auto_reply(message: &Message<'_>) -> bool {
 }
 
 /// A delivery status notification (RFC 3464, `multipart/report; report-type=delivery-status`):
-/// the ids of the mails it reports on (from its copy of them or of their headers) and why.
+/// the ids of the mails it reports on (from its copy of them or of their headers), whom it
+/// could not reach, and why.
 fn bounce(message: &Message<'_>) -> Option<ReceivedKind> {
     let root = message.root_part();
     let report = root.content_type().is_some_and(|ct| {
@@ -132,7 +197,7 @@ fn bounce(message: &Message<'_>) -> Option<ReceivedKind> {
     if !report {
         return None;
     }
-    let (mut bounced, mut reason) = (Vec::new(), String::new());
+    let (mut bounced, mut recipients, mut reason) = (Vec::new(), Vec::new(), String::new());
     for part in message.parts.iter() {
         let ct = part.content_type();
         let is = |t: &str, s: &str| {
@@ -142,9 +207,15 @@ fn bounce(message: &Message<'_>) -> Option<ReceivedKind> {
             })
         };
         match &part.body {
-            PartType::Message(copy) => bounced.extend(copy.message_id().map(bare_message_id)),
+            PartType::Message(copy) => bounced.extend(copy.message_id().map(stored_id)),
             _ if is("message", "delivery-status") || is("message", "global-delivery-status") => {
                 let text = String::from_utf8_lossy(part.contents());
+                recipients.extend(
+                    RECIPIENT
+                        .captures_iter(&text)
+                        .map(|c| c[1].to_lowercase())
+                        .take(MAX_BOUNCED),
+                );
                 if let Some(c) = DIAGNOSTIC
                     .captures(&text)
                     .or_else(|| STATUS.captures(&text))
@@ -154,7 +225,7 @@ fn bounce(message: &Message<'_>) -> Option<ReceivedKind> {
             }
             _ if is("text", "rfc822-headers") || is("message", "rfc822-headers") => {
                 let text = String::from_utf8_lossy(part.contents());
-                bounced.extend(REPORTED_ID.captures_iter(&text).map(|c| c[1].to_owned()));
+                bounced.extend(REPORTED_ID.captures_iter(&text).map(|c| stored_id(&c[1])));
             }
             _ => {}
         }
@@ -162,9 +233,14 @@ fn bounce(message: &Message<'_>) -> Option<ReceivedKind> {
     if reason.is_empty() {
         reason = "the receiving mail server reported the mail undeliverable".into();
     }
+    bounced.truncate(MAX_BOUNCED);
     Some(ReceivedKind::Bounce {
         bounced,
-        reason: format!("bounced: {reason}"),
+        recipients,
+        reason: clean(&format!("bounced: {reason}"))
+            .chars()
+            .take(500)
+            .collect(),
     })
 }
 
@@ -210,6 +286,25 @@ mod tests {
     }
 
     #[test]
+    fn a_mail_is_threaded_by_a_few_ids_however_many_it_names() {
+        let many: Vec<String> = (0..10_000).map(|i| format!("<id-{i}@x>")).collect();
+        let raw = format!(
+            "From: a@example.net\r\nMessage-ID: <{}@x>\r\nReferences: {}\r\n\r\nhi\0there\r\n",
+            "a".repeat(400),
+            many.join(" ")
+        );
+        let mail = parse(raw.as_bytes()).unwrap();
+        assert_eq!(mail.answers.len(), 20);
+        assert_eq!(mail.answers[0], "id-9999@x");
+        assert!(
+            mail.message_id.starts_with("sha256-"),
+            "{}",
+            mail.message_id
+        );
+        assert_eq!(mail.text, "hithere");
+    }
+
+    #[test]
     fn answers_come_nearest_first() {
         let raw = b"From: a@example.net\r\nIn-Reply-To: <c@x>\r\nReferences: <a@x> <b@x> <c@x>\r\n\r\nhi\r\n";
         let mail = parse(raw).unwrap();
@@ -251,10 +346,16 @@ mod fixture_tests {
     fn bounces_name_the_mail_they_report_on_and_why() {
         for name in ["bounce.eml", "bounce_message_rfc822.eml"] {
             let mail = parse(&fixture(name)).unwrap();
-            let ReceivedKind::Bounce { bounced, reason } = mail.kind else {
+            let ReceivedKind::Bounce {
+                bounced,
+                recipients,
+                reason,
+            } = mail.kind
+            else {
                 panic!("{name}: not a bounce: {:?}", mail.kind);
             };
             assert_eq!(bounced, ["ticket-7.abc@acme.example"], "{name}");
+            assert_eq!(recipients, ["nobody@example.org"], "{name}");
             assert!(
                 reason.contains("5.1.1") && reason.contains("User unknown"),
                 "{reason}"

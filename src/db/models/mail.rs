@@ -17,6 +17,8 @@ pub const KIND_NEW_CHAT: &str = "new_chat";
 pub const KIND_MISSED_CHAT: &str = "missed_chat";
 pub const KIND_PASSWORD_RESET: &str = "password_reset";
 pub const KIND_NEW_EMAIL: &str = "new_email";
+/// To a customer whose chat nobody answered: the team answers by e-mail.
+pub const KIND_OFFLINE_NOTICE: &str = "offline_notice";
 
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = mails)]
@@ -187,6 +189,25 @@ impl Mail {
             .optional())?)
     }
 
+    /// Whether a mail of this kind went (or is queued) to this address since then.
+    pub fn sent_to_since(
+        conn: &mut DbConnection,
+        tenant_id: i64,
+        kind: &str,
+        to: &str,
+        since: i64,
+    ) -> Result<bool, ApiError> {
+        let found: Option<i64> = on_backend!(conn, |c| mails::table
+            .filter(mails::tenant_id.eq(tenant_id))
+            .filter(mails::to_address.eq(to))
+            .filter(mails::created_at.gt(since))
+            .filter(mails::kind.eq(kind))
+            .select(mails::id)
+            .first(c)
+            .optional())?;
+        Ok(found.is_some())
+    }
+
     /// The ticket of the tenant's mail whose `Message-ID` has this key (the part before `@`).
     pub fn ticket_of_key(
         conn: &mut DbConnection,
@@ -202,18 +223,46 @@ impl Mail {
         Ok(found.flatten())
     }
 
-    /// A delivery status notification said the mail with this key bounced: it is `failed`,
-    /// with the report's reason, whatever the server had answered when it was sent (a mail
-    /// can bounce after the server took it). Answers the mail, if the tenant has it.
-    pub fn bounced(
+    /// The tenant's mail whose `Message-ID` has this key.
+    pub fn find_by_key(
         conn: &mut DbConnection,
         tenant_id: i64,
         key: &str,
+    ) -> Result<Option<Mail>, ApiError> {
+        Ok(on_backend!(conn, |c| mails::table
+            .filter(mails::message_id_header.eq(key))
+            .filter(mails::tenant_id.eq(tenant_id))
+            .select(Mail::as_select())
+            .first(c)
+            .optional())?)
+    }
+
+    /// The tenant of the first of these keys that names a mail (they are unique over every
+    /// tenant).
+    pub fn tenant_of_keys(conn: &mut DbConnection, keys: &[&str]) -> Result<Option<i64>, ApiError> {
+        if keys.is_empty() {
+            return Ok(None);
+        }
+        let found: Vec<(String, i64)> = on_backend!(conn, |c| mails::table
+            .filter(mails::message_id_header.eq_any(keys))
+            .select((mails::message_id_header, mails::tenant_id))
+            .load(c))?;
+        Ok(keys
+            .iter()
+            .find_map(|k| found.iter().find(|(key, _)| key == k).map(|(_, t)| *t)))
+    }
+
+    /// A delivery status notification said this mail bounced: it is `failed`, with the
+    /// report's reason, whatever the server had answered when it was sent (a mail can bounce
+    /// after the server took it). A mail `failed` already stays as it was (`None`).
+    pub fn bounced(
+        conn: &mut DbConnection,
+        id: i64,
         reason: &str,
     ) -> Result<Option<Mail>, ApiError> {
         let target = mails::table
-            .filter(mails::message_id_header.eq(key))
-            .filter(mails::tenant_id.eq(tenant_id));
+            .filter(mails::id.eq(id))
+            .filter(mails::state.ne(FAILED));
         let updated: Option<Mail> = on_backend!(conn, |c| diesel::update(target)
             .set((
                 mails::state.eq(FAILED),

@@ -5,7 +5,7 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
-use crate::extract::body::{check_declared_length, read_body};
+use crate::extract::body::read_raw_body;
 use crate::extract::Auth;
 use crate::openapi::answers::{FormErrors, Item};
 use crate::routes::item;
@@ -21,7 +21,8 @@ use crate::services::mail::own_address;
 /// sender is that ticket's customer), else on a new e-mail ticket for the sender. An
 /// auto-reply is stored without telling anyone; a delivery status notification marks the
 /// mail it bounces `failed`; mail from `mail.from` itself is dropped. The same `Message-ID`
-/// twice changes nothing the second time. `200` means it is stored.
+/// twice changes nothing the second time. `200` means it is stored; a message larger than
+/// `mail.inbound_max_bytes` is `413`, a body that is not `message/rfc822` `415`.
 ///
 /// Permission: `API_EMAIL`.
 #[utoipa::path(
@@ -35,8 +36,6 @@ use crate::services::mail::own_address;
         (status = 200, description = "Stored (or received before: `duplicate`).",
             body = Item<InboundOutcome>),
         FormErrors,
-        (status = 413, description = "Larger than `mail.inbound_max_bytes`."),
-        (status = 415, description = "Not `message/rfc822`."),
     ),
     security(("apiKey" = [])),
 )]
@@ -60,12 +59,17 @@ pub async fn handle(
             "the body is the raw message, sent as message/rfc822".into(),
         ));
     }
-    let limit = settings.mail.inbound_max_bytes;
-    check_declared_length(&req, limit)?;
-    let raw = read_body(payload, limit).await?;
+    let raw = read_raw_body(
+        &req,
+        payload,
+        &settings.server,
+        settings.mail.inbound_max_bytes,
+    )
+    .await?;
     let mail = web::block(move || parse(&raw)).await??;
     let room = Mailroom {
         tenant_id: auth.tenant_id,
+        any_tenant: false,
         own_address: &own_address(&settings.mail),
         files_dir: &settings.attachments.dir,
     };
