@@ -128,6 +128,8 @@ pub struct Options {
     pub imap_url: String,
     /// `mail.imap_done_folder`.
     pub imap_done_folder: String,
+    /// `server.public_url`.
+    pub public_url: String,
 }
 
 impl Default for Options {
@@ -146,6 +148,7 @@ impl Default for Options {
             inbound_max_bytes: 25 * 1024 * 1024,
             imap_url: String::new(),
             imap_done_folder: String::new(),
+            public_url: String::new(),
         }
     }
 }
@@ -185,7 +188,7 @@ fn build_app(options: Options) -> TestApp {
             stream_buffer: 1024,
             wait_alert_seconds: options.wait_alert_seconds,
             body_timeout_seconds: options.body_timeout_seconds,
-            public_url: String::new(),
+            public_url: options.public_url.clone(),
             trust_forwarded_for: false,
             demo_chat_server: options.demo_chat_server,
         },

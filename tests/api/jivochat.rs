@@ -5,7 +5,7 @@ use omnibridge::domain::permission::Permission;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{answer, spawn_app, Answer, TestApp};
+use crate::helpers::{answer, spawn_app, spawn_app_with, Answer, Options, TestApp};
 use crate::inbound_mail::{messages, ticket};
 
 fn payload(name: &str) -> Value {
@@ -205,7 +205,11 @@ async fn a_jivochat_chats_whole_life_becomes_tickets_of_the_right_customer() {
 
 #[tokio::test]
 async fn a_visitor_without_contacts_is_known_by_their_jivochat_number() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(Options {
+        public_url: "https://help.acme.example/".into(),
+        ..Options::default()
+    })
+    .await;
     let (_, key) = app.agent("Alice", &Permission::ALL);
     let (_, token) = webhook_token(&app, &key).await;
     hook(&app, &token, &payload("chat_accepted")).await;
@@ -221,6 +225,22 @@ async fn a_visitor_without_contacts_is_known_by_their_jivochat_number() {
     );
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM tickets"), 2);
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM customers"), 1);
+    // The card links the customer's tickets in the console.
+    let customer = app.count("SELECT MIN(id) AS n FROM customers");
+    assert_eq!(
+        a.body["crm_link"],
+        format!("https://help.acme.example/tickets?customer={customer}")
+    );
+
+    // Another chat account's visitor 2846 is someone else: JivoChat numbers per account.
+    let options = omnibridge::services::admin::ChatAccountOptions::named("Second shop");
+    let second =
+        omnibridge::services::admin::create_chat_account(&app.db, app.tenant_id, &options).unwrap();
+    anonymous["chat_id"] = json!(4001);
+    let a = hook(&app, &second.webhook_token, &anonymous).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert!(a.body["contact_info"]["email"].is_null(), "{}", a.body);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM customers"), 2);
 }
 
 #[tokio::test]
