@@ -240,6 +240,11 @@ async fn the_command_line_changes_settings_too() {
     };
     let tenant = app.tenant_id.to_string();
     let id_text = id.to_string();
+    let before = app
+        .agent_call(Method::GET, &format!("chatAccount/{id}"), &key, None)
+        .await
+        .body["item"]["webhook_token"]
+        .clone();
     let out = run(&[
         "chat-account",
         "set",
@@ -254,6 +259,7 @@ async fn the_command_line_changes_settings_too() {
         "--require",
         "emailAddress",
         "--rotate-secret",
+        "--rotate-webhook-token",
     ]);
     assert!(
         out.status.success(),
@@ -265,6 +271,10 @@ async fn the_command_line_changes_settings_too() {
     assert_eq!(printed["transcripts"], true);
     assert_eq!(printed["required_fields"], json!(["emailAddress"]));
     assert!(printed["secret"].as_str().is_some_and(|s| s.len() >= 48));
+    assert!(printed["webhook_token"]
+        .as_str()
+        .is_some_and(|s| s.len() >= 48));
+    assert_ne!(printed["webhook_token"], before);
     let a = app
         .agent_call(Method::GET, &format!("chatAccount/{id}"), &key, None)
         .await;
