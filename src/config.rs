@@ -106,6 +106,9 @@ pub struct ServerSettings {
     /// a proxy that writes that header itself): the console's per-address sign-in limit
     /// counts by it.
     pub trust_forwarded_for: bool,
+    /// `GET /metrics` answers a scrape that sends this as `Authorization: Bearer …`; empty
+    /// turns `/metrics` off (`404`).
+    pub metrics_token: String,
     /// Serve a stand-in chat server at `/demo/chat` (set by `serve --demo`).
     pub demo_chat_server: bool,
 }
@@ -161,6 +164,7 @@ impl Settings {
             .set_default("mail.imap_poll_seconds", 60)?
             .set_default("server.public_url", "")?
             .set_default("server.trust_forwarded_for", false)?
+            .set_default("server.metrics_token", "")?
             .set_default("server.demo_chat_server", false)?
             .set_default("console.session_idle_minutes", 12 * 60)?
             .set_default("console.session_max_hours", 7 * 24)?

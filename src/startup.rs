@@ -60,7 +60,9 @@ impl Application {
         crate::services::mail::check_settings(&settings.mail).map_err(StartupError::Settings)?;
         let mailbox = crate::channels::email::imap::Mailbox::from_settings(&settings.mail)
             .map_err(StartupError::Settings)?;
-        let db = db.with_group_commit()?;
+        let (metrics, db_metrics) = routes::metrics::Metrics::new()
+            .map_err(|e| StartupError::Settings(format!("metrics: {e}")))?;
+        let db = db.with_metrics(db_metrics).with_group_commit()?;
         let workers = match settings.server.workers {
             0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
             n => n,
@@ -117,8 +119,12 @@ impl Application {
         // The answers actix writes before any handler runs are JSON errors too.
         actix_http::h1::set_error_body(crate::error::dispatcher_error);
         let demo_chat = settings.server.demo_chat_server;
+        let metrics_on = !settings.server.metrics_token.is_empty();
+        let metrics = web::Data::new(metrics);
         let server = HttpServer::new(move || {
+            let measured = metrics.clone();
             App::new()
+                .wrap_fn(move |req, service| measured.measure(req, service))
                 // The path only: query strings can carry an apiKey, and a webhook's path its
                 // token, which must never be logged.
                 .wrap(
@@ -130,9 +136,16 @@ impl Application {
                 .app_data(events.clone())
                 .app_data(keys.clone())
                 .app_data(settings.clone())
+                .app_data(metrics.clone())
                 .configure(routes::configure)
                 .configure(console::configure)
                 .configure(|cfg| {
+                    if metrics_on {
+                        cfg.route(
+                            routes::metrics::PATH,
+                            web::get().to(routes::metrics::scrape),
+                        );
+                    }
                     if demo_chat {
                         cfg.route(
                             routes::demo_chat::PATH,

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 
-use crate::db::{ConnectionManager, DbConnection, WRITE_ATTEMPTS};
+use crate::db::{ConnectionManager, DbConnection, DbMetrics, WRITE_ATTEMPTS};
 use crate::error::ApiError;
 
 /// Most writes one transaction takes.
@@ -30,10 +30,14 @@ type Job = Box<dyn FnOnce(&mut DbConnection) -> Result<Completion, (Completion, 
 
 pub struct GroupWriter {
     jobs: mpsc::SyncSender<Job>,
+    metrics: Option<DbMetrics>,
 }
 
 impl GroupWriter {
-    pub fn start(manager: &ConnectionManager) -> Result<GroupWriter, ApiError> {
+    pub fn start(
+        manager: &ConnectionManager,
+        metrics: Option<DbMetrics>,
+    ) -> Result<GroupWriter, ApiError> {
         let connect = {
             let manager = manager.clone();
             move || -> Result<DbConnection, ApiError> {
@@ -49,10 +53,11 @@ impl GroupWriter {
         let (jobs, queue) = mpsc::sync_channel::<Job>(MAX_QUEUED);
         let alive = Arc::new(());
         let watch = Arc::downgrade(&alive);
+        let measured = metrics.clone();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
             .spawn(move || {
-                run(conn, queue, connect);
+                run(conn, queue, connect, measured);
                 drop(alive);
             })
             .map_err(ApiError::from)?;
@@ -60,7 +65,7 @@ impl GroupWriter {
             .name("sqlite-checkpoint".into())
             .spawn(move || checkpoint(&mut checkpoint_conn, watch))
             .map_err(ApiError::from)?;
-        Ok(GroupWriter { jobs })
+        Ok(GroupWriter { jobs, metrics })
     }
 
     /// Runs `f` in the next batch; answers after the batch has committed.
@@ -84,12 +89,20 @@ impl GroupWriter {
                 Some(reason) => Err((done, reason)),
             }
         });
-        self.jobs.try_send(job).map_err(|e| match e {
-            mpsc::TrySendError::Full(_) => {
-                ApiError::ServiceUnavailable("too many writes waiting".into())
+        if let Some(m) = &self.metrics {
+            m.write_queue.inc();
+        }
+        self.jobs.try_send(job).map_err(|e| {
+            if let Some(m) = &self.metrics {
+                m.write_queue.dec();
             }
-            mpsc::TrySendError::Disconnected(_) => {
-                ApiError::ServiceUnavailable("the writer has stopped".into())
+            match e {
+                mpsc::TrySendError::Full(_) => {
+                    ApiError::ServiceUnavailable("too many writes waiting".into())
+                }
+                mpsc::TrySendError::Disconnected(_) => {
+                    ApiError::ServiceUnavailable("the writer has stopped".into())
+                }
             }
         })?;
         rx.await
@@ -139,6 +152,7 @@ fn run(
     mut conn: DbConnection,
     queue: mpsc::Receiver<Job>,
     connect: impl Fn() -> Result<DbConnection, ApiError>,
+    metrics: Option<DbMetrics>,
 ) {
     // Ends when every `Db` holding the writer is gone.
     while let Ok(first) = queue.recv() {
@@ -148,6 +162,10 @@ fn run(
                 Ok(job) => batch.push(job),
                 Err(_) => break,
             }
+        }
+        if let Some(m) = &metrics {
+            m.write_queue.sub(batch.len() as i64);
+            m.write_batch.observe(batch.len() as f64);
         }
         if let Err(e) = conn.batch_execute("BEGIN IMMEDIATE") {
             // Dropping the jobs unrun answers their callers 503.

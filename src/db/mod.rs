@@ -123,6 +123,47 @@ impl r2d2::ManageConnection for ConnectionManager {
 
 pub type Pool = r2d2::Pool<ConnectionManager>;
 
+/// What the database side shows on `/metrics`: how long a request waits for a pooled
+/// connection, and SQLite's writer — how many writes each commit takes and how many wait.
+#[derive(Clone)]
+pub struct DbMetrics {
+    pub pool_wait: prometheus::Histogram,
+    pub write_batch: prometheus::Histogram,
+    pub write_queue: prometheus::IntGauge,
+}
+
+impl DbMetrics {
+    pub fn register(registry: &prometheus::Registry) -> prometheus::Result<DbMetrics> {
+        use prometheus::{exponential_buckets, Histogram, HistogramOpts, IntGauge};
+        let pool_wait = Histogram::with_opts(
+            HistogramOpts::new(
+                "omnibridge_db_pool_wait_seconds",
+                "How long a database call waited for a pooled connection.",
+            )
+            .buckets(exponential_buckets(0.000_05, 4.0, 10)?),
+        )?;
+        let write_batch = Histogram::with_opts(
+            HistogramOpts::new(
+                "omnibridge_sqlite_write_batch_size",
+                "Writes committed together by SQLite's writer (one commit, one fsync).",
+            )
+            .buckets(exponential_buckets(1.0, 2.0, 9)?),
+        )?;
+        let write_queue = IntGauge::new(
+            "omnibridge_sqlite_write_queue_depth",
+            "Writes waiting for SQLite's writer.",
+        )?;
+        registry.register(Box::new(pool_wait.clone()))?;
+        registry.register(Box::new(write_batch.clone()))?;
+        registry.register(Box::new(write_queue.clone()))?;
+        Ok(DbMetrics {
+            pool_wait,
+            write_batch,
+            write_queue,
+        })
+    }
+}
+
 /// The handle services use: every call runs on the blocking pool, never on an async worker.
 #[derive(Clone)]
 pub struct Db {
@@ -131,6 +172,7 @@ pub struct Db {
     manager: ConnectionManager,
     /// SQLite's single writer, once `with_group_commit` has started it.
     writer: Option<Arc<group_commit::GroupWriter>>,
+    metrics: Option<DbMetrics>,
 }
 
 pub(crate) const WRITE_ATTEMPTS: usize = 5;
@@ -156,7 +198,30 @@ impl Db {
             dialect,
             manager,
             writer: None,
+            metrics: None,
         })
+    }
+
+    /// Measures pool waits and (started after this) SQLite's writer.
+    pub fn with_metrics(mut self, metrics: DbMetrics) -> Db {
+        self.metrics = Some(metrics);
+        self
+    }
+
+    /// The pool's connections: open, and idle among them.
+    pub fn pool_state(&self) -> (u32, u32) {
+        let state = self.pool.state();
+        (state.connections, state.idle_connections)
+    }
+
+    /// A pooled connection, its wait measured.
+    fn connection(&self) -> Result<r2d2::PooledConnection<ConnectionManager>, ApiError> {
+        let started = std::time::Instant::now();
+        let conn = self.pool.get();
+        if let Some(metrics) = &self.metrics {
+            metrics.pool_wait.observe(started.elapsed().as_secs_f64());
+        }
+        Ok(conn?)
     }
 
     /// For a server on SQLite: from now on `write` goes through one writer thread that
@@ -164,7 +229,8 @@ impl Db {
     /// transactions on the pool.
     pub fn with_group_commit(mut self) -> Result<Db, ApiError> {
         if self.dialect == Dialect::Sqlite && self.writer.is_none() {
-            self.writer = Some(Arc::new(group_commit::GroupWriter::start(&self.manager)?));
+            let writer = group_commit::GroupWriter::start(&self.manager, self.metrics.clone())?;
+            self.writer = Some(Arc::new(writer));
         }
         Ok(self)
     }
@@ -189,7 +255,7 @@ impl Db {
         &self,
         f: impl FnOnce(&mut DbConnection) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
-        let mut conn = self.pool.get()?;
+        let mut conn = self.connection()?;
         f(&mut conn)
     }
 
@@ -198,7 +264,7 @@ impl Db {
         &self,
         mut f: impl FnMut(&mut DbConnection) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
-        let mut conn = self.pool.get()?;
+        let mut conn = self.connection()?;
         let mut attempt = 0;
         loop {
             attempt += 1;

@@ -11,6 +11,7 @@ pub mod file;
 pub mod health;
 pub mod jivochat;
 pub mod message;
+pub mod metrics;
 pub mod notification;
 pub mod ticket;
 pub mod user;

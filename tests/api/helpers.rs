@@ -130,6 +130,8 @@ pub struct Options {
     pub imap_done_folder: String,
     /// `server.public_url`.
     pub public_url: String,
+    /// `server.metrics_token`; empty (the default) turns `/metrics` off.
+    pub metrics_token: String,
 }
 
 impl Default for Options {
@@ -149,6 +151,7 @@ impl Default for Options {
             imap_url: String::new(),
             imap_done_folder: String::new(),
             public_url: String::new(),
+            metrics_token: String::new(),
         }
     }
 }
@@ -189,6 +192,7 @@ fn build_app(options: Options) -> TestApp {
             wait_alert_seconds: options.wait_alert_seconds,
             body_timeout_seconds: options.body_timeout_seconds,
             public_url: options.public_url.clone(),
+            metrics_token: options.metrics_token.clone(),
             trust_forwarded_for: false,
             demo_chat_server: options.demo_chat_server,
         },

@@ -20,6 +20,7 @@ mod idempotency;
 mod inbound_mail;
 mod jivochat;
 mod mail;
+mod metrics;
 mod notifications;
 mod openapi;
 mod origin_and_ip;

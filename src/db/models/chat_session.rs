@@ -136,6 +136,16 @@ impl ChatSession {
             .load(conn)?)
     }
 
+    /// How many chats wait, per chat account of every tenant (accounts with none left out).
+    pub fn waiting_by_account(conn: &mut DbConnection) -> Result<Vec<(i64, i64)>, ApiError> {
+        use diesel::dsl::count_star;
+        Ok(on_backend!(conn, |c| chat_sessions::table
+            .filter(chat_sessions::state.eq(STATE_WAITING))
+            .group_by(chat_sessions::chat_account_id)
+            .select((chat_sessions::chat_account_id, count_star()))
+            .load(c))?)
+    }
+
     pub fn count_waiting(conn: &mut DbConnection, chat_account_id: i64) -> Result<i64, ApiError> {
         Ok(chat_sessions::table
             .filter(chat_sessions::chat_account_id.eq(chat_account_id))

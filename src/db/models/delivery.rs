@@ -47,6 +47,15 @@ pub struct Delivery {
 }
 
 impl Delivery {
+    /// How many deliveries are in each state (read off the `(state, next_attempt_at)` index).
+    pub fn count_by_state(conn: &mut DbConnection) -> Result<Vec<(String, i64)>, ApiError> {
+        use diesel::dsl::count_star;
+        Ok(on_backend!(conn, |c| deliveries::table
+            .group_by(deliveries::state)
+            .select((deliveries::state, count_star()))
+            .load(c))?)
+    }
+
     pub fn create(conn: &mut DbConnection, new: &NewDelivery<'_>) -> Result<i64, ApiError> {
         Ok(on_backend!(conn, |c| diesel::insert_into(
             deliveries::table

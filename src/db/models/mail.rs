@@ -61,6 +61,15 @@ pub struct Mail {
 }
 
 impl Mail {
+    /// How many mails are in each state (read off the `(state, next_attempt_at)` index).
+    pub fn count_by_state(conn: &mut DbConnection) -> Result<Vec<(String, i64)>, ApiError> {
+        use diesel::dsl::count_star;
+        Ok(on_backend!(conn, |c| mails::table
+            .group_by(mails::state)
+            .select((mails::state, count_star()))
+            .load(c))?)
+    }
+
     pub fn create(conn: &mut DbConnection, new: &NewMail<'_>) -> Result<i64, ApiError> {
         Ok(on_backend!(conn, |c| diesel::insert_into(mails::table)
             .values(new)

@@ -329,6 +329,16 @@ impl Events {
     pub fn subscribe(&self, tenant_id: i64) -> broadcast::Receiver<Arc<Event>> {
         self.local.subscribe(tenant_id)
     }
+
+    /// How many event streams this instance has open (every tenant's).
+    pub fn open_streams(&self) -> usize {
+        let by_tenant = self
+            .local
+            .by_tenant
+            .read()
+            .unwrap_or_else(|e| e.into_inner());
+        by_tenant.values().map(|tx| tx.receiver_count()).sum()
+    }
 }
 
 /// The payload that crosses Postgres: the event, its longest text cut so it fits.
