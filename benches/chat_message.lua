@@ -1,6 +1,8 @@
 -- wrk script: multipart notifyUserNewChatMessage across many chat sessions, a new session
--- every 10 messages. Env: OB_API_KEY, OB_TOKEN, OB_RUN (unique per run), OB_DELAY_MS (pacing
--- per connection; 0 = as fast as possible).
+-- every 10 messages. Env: OB_API_KEY, OB_TOKEN, OB_RUN (unique per run: the message's text
+-- ends with it, so a run's stored messages can be counted), OB_DELAY_MS (pacing per connection;
+-- 0 = as fast as possible), OB_INVALID=1 (the same body with a chatSessionID too short: parsed,
+-- the key checked, validated, answered 400, never stored).
 local threads = {}
 local next_id = 0
 
@@ -16,6 +18,7 @@ function init(args)
   token = os.getenv("OB_TOKEN")
   run = os.getenv("OB_RUN") or "r"
   pause = tonumber(os.getenv("OB_DELAY_MS") or "0")
+  invalid = os.getenv("OB_INVALID") == "1"
   boundary = "omnibridgebench"
 end
 
@@ -26,10 +29,13 @@ end
 function request()
   counter = counter + 1
   local session = string.format("bench-%s-%d-%08d", run, tid, math.floor(counter / 10))
+  if invalid then
+    session = "short"
+  end
   local body = part("chatServer", "chat.example.com")
     .. part("chatSessionID", session)
     .. part("chatAccountToken", token)
-    .. part("message", "Hello, this is benchmark message number " .. counter)
+    .. part("message", "Hello, this is benchmark message number " .. counter .. " of " .. run)
     .. "--" .. boundary .. "--\r\n"
   local headers = {
     ["apiKey"] = api_key,

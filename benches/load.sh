@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Load benchmark: multipart notifyUserNewChatMessage across many sessions (a new session every
-# 10 messages) and GET /health, against one release server, in one run. Prints requests/s,
-# p50/p99, the ratio of the two rates, the p99 at half the peak message rate, peak RSS, and
-# checks that every 200 was committed.
+# Load benchmark, three rates in one run against one release server: GET /health (the HTTP
+# ceiling); the multipart notifyUserNewChatMessage made invalid (a chatSessionID too short:
+# parsed, key checked, validated, 400 — the parse ceiling); the same message stored (a new
+# session every 10 messages). Prints each rate with p50/p99, their ratios, the p99 at half the
+# peak stored rate, peak RSS, and checks that every 200 of the measured runs was committed.
 #
 #   benches/load.sh                       # SQLite in a temp dir
 #   OB_DATABASE_URL=postgres://postgres@127.0.0.1:5432/ob_bench benches/load.sh
@@ -49,38 +50,52 @@ field() { sed -E "s/.* $1=([^ ]+).*/\1/" <<<"$2"; }
 echo "== warm-up"
 OB_RUN=warm wrk -t1 -c4 -d3s -s benches/chat_message.lua "$url" >/dev/null
 
-echo "== notifyUserNewChatMessage, $CONNECTIONS connections, $DURATION"
-msg=$(OB_RUN=peak wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s benches/chat_message.lua "$url" | result)
+run() { wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" | result; }
+echo "== stored: notifyUserNewChatMessage, $CONNECTIONS connections, $DURATION"
+msg=$(OB_RUN=peak run -s benches/chat_message.lua "$url")
 echo "$msg"
-echo "== GET /health, $CONNECTIONS connections, $DURATION"
-health=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s benches/health.lua "$url/health" | result)
+echo "== parse ceiling: the same message with a chatSessionID too short (400, nothing stored)"
+parse=$(OB_RUN=parse OB_INVALID=1 run -s benches/chat_message.lua "$url")
+echo "$parse"
+echo "== HTTP ceiling: GET /health"
+health=$(run -s benches/health.lua "$url/health")
 echo "$health"
 
 peak=$(field rps "$msg")
 half=$(awk -v p="$peak" 'BEGIN { printf "%d", p / 2 }')
 # Each connection waits CONNECTIONS/half seconds between requests: about half the peak rate.
 delay_ms=$(awk -v c="$CONNECTIONS" -v h="$half" 'BEGIN { printf "%d", c * 1000 / h }')
-echo "== notifyUserNewChatMessage at about half the peak ($half/s)"
-paced=$(OB_RUN=half OB_DELAY_MS=$delay_ms wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s benches/chat_message.lua "$url" | result)
+echo "== stored at about half the peak ($half/s)"
+paced=$(OB_RUN=half OB_DELAY_MS=$delay_ms run -s benches/chat_message.lua "$url")
 echo "$paced"
 
 rss_kb=$(awk '/VmHWM/ {print $2}' /proc/$server/status)
 kill $server; wait $server 2>/dev/null || true
 
-ok=$(( $(field requests "$msg") - $(field errors_status "$msg") + $(field requests "$paced") - $(field errors_status "$paced") ))
+# Every 200 of the measured runs committed: their messages end with the run's name, so the
+# warm-up's (and the invalid run's, none) are not counted.
+answered=$(( $(field requests "$msg") - $(field errors_status "$msg") + $(field requests "$paced") - $(field errors_status "$paced") ))
+count_sql="SELECT COUNT(*) FROM messages WHERE body LIKE '% of peak' OR body LIKE '% of half'"
+parse_sql="SELECT COUNT(*) FROM messages WHERE body LIKE '% of parse'"
 if [[ "$OMNIBRIDGE__DATABASE__URL" == postgres* ]]; then
-  stored=$(psql "$OMNIBRIDGE__DATABASE__URL" -Atc "SELECT COUNT(*) FROM messages WHERE body LIKE 'Hello, this is benchmark%'")
+  stored=$(psql "$OMNIBRIDGE__DATABASE__URL" -Atc "$count_sql")
+  leaked=$(psql "$OMNIBRIDGE__DATABASE__URL" -Atc "$parse_sql")
 else
-  stored=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(\"SELECT COUNT(*) FROM messages WHERE body LIKE 'Hello, this is benchmark%'\").fetchone()[0])" "$OMNIBRIDGE__DATABASE__URL")
+  sqlite() { python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])" "$OMNIBRIDGE__DATABASE__URL" "$1"; }
+  stored=$(sqlite "$count_sql")
+  leaked=$(sqlite "$parse_sql")
 fi
-warm_stored=$(( stored - ok ))
 
+line() { printf '%-14s %9s/s  p50 %6s ms  p99 %6s ms  non-2xx %s\n' "$1" "$(field rps "$2")" "$(field p50_ms "$2")" "$(field p99_ms "$2")" "$(field errors_status "$2")"; }
 echo
-echo "== summary"
-printf 'messages/s %s (p50 %s ms, p99 %s ms), non-2xx %s\n' "$peak" "$(field p50_ms "$msg")" "$(field p99_ms "$msg")" "$(field errors_status "$msg")"
-printf 'health/s   %s (p50 %s ms, p99 %s ms)\n' "$(field rps "$health")" "$(field p50_ms "$health")" "$(field p99_ms "$health")"
-awk -v m="$peak" -v h="$(field rps "$health")" 'BEGIN { printf "ratio      %.2f\n", m / h }'
-printf 'half-peak  %s/s: p50 %s ms, p99 %s ms\n' "$(field rps "$paced")" "$(field p50_ms "$paced")" "$(field p99_ms "$paced")"
-printf 'peak RSS   %.1f MB\n' "$(awk -v k="$rss_kb" 'BEGIN { print k / 1024 }')"
-printf 'committed  %s messages stored for %s answers 200 (+%s from warm-up)\n' "$stored" "$ok" "$warm_stored"
-[ "$warm_stored" -ge 0 ] || { echo "FAIL: fewer messages stored than 200s answered" >&2; exit 1; }
+echo "== summary ($(nproc) cores, $CONNECTIONS connections, $DURATION each, ${OMNIBRIDGE__DATABASE__URL%%:*})"
+line "GET /health" "$health"
+line "parse ceiling" "$parse"
+line "stored" "$msg"
+line "stored, half" "$paced"
+awk -v m="$peak" -v p="$(field rps "$parse")" -v h="$(field rps "$health")" \
+  'BEGIN { printf "ratios         stored/parse %.2f  stored/health %.3f  parse/health %.2f\n", m / p, m / h, p / h }'
+printf 'peak RSS       %.1f MB\n' "$(awk -v k="$rss_kb" 'BEGIN { print k / 1024 }')"
+printf 'committed      %s messages stored for %s answers 200\n' "$stored" "$answered"
+[ "$stored" -ge "$answered" ] || { echo "FAIL: fewer messages stored than 200s answered" >&2; exit 1; }
+[ "$leaked" -eq 0 ] || { echo "FAIL: the invalid run stored $leaked messages" >&2; exit 1; }

@@ -234,6 +234,8 @@ fn bounce(message: &Message<'_>) -> Option<ReceivedKind> {
         reason = "the receiving mail server reported the mail undeliverable".into();
     }
     bounced.truncate(MAX_BOUNCED);
+    recipients.sort_unstable();
+    recipients.dedup();
     Some(ReceivedKind::Bounce {
         bounced,
         recipients,
