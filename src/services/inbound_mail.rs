@@ -20,6 +20,7 @@ use crate::db::models::inbound_mail::{
 };
 use crate::db::models::mail::Mail;
 use crate::db::models::message::{Message, NewMessage};
+use crate::db::models::tenant::Tenant;
 use crate::db::models::ticket::{NewTicket, Ticket};
 use crate::db::models::ticket_event::TicketEvent;
 use crate::db::{now_millis, Db, DbConnection};
@@ -127,6 +128,12 @@ fn owner(conn: &mut DbConnection, mail: &ReceivedMail) -> Result<Option<i64>, Ap
     };
     let keys: Vec<&str> = ids.iter().map(|id| message_id_key(id)).collect();
     Mail::tenant_of_keys(conn, &keys)
+}
+
+/// Whether this tenant exists (the mailbox's, `mail.imap_tenant`): until it does, mail waits
+/// in the mailbox rather than fail one message after another.
+pub async fn tenant_exists(db: &Db, tenant_id: i64) -> Result<bool, ApiError> {
+    db.read(move |conn| Tenant::exists(conn, tenant_id)).await
 }
 
 /// Stores a received mail (see the module's comment). Answers once it is committed.

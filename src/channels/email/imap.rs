@@ -22,7 +22,7 @@ use crate::config::MailSettings;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::services::events::Events;
-use crate::services::inbound_mail::{receive, Mailroom};
+use crate::services::inbound_mail::{receive, tenant_exists, Mailroom};
 use crate::services::mail::own_address;
 
 /// The keyword on a message that cannot be taken: it is not read again.
@@ -119,6 +119,8 @@ enum PollError {
     Io(#[from] std::io::Error),
     #[error("{0}")]
     Store(ApiError),
+    #[error("mail.imap_tenant {0} is no tenant: the mailbox waits until it is")]
+    NoTenant(i64),
 }
 
 /// Starts the poller on the current actix system; it stops with the server.
@@ -204,6 +206,12 @@ async fn poll(
     backoff: &mut Duration,
     tries: &mut Tries,
 ) -> Result<(), PollError> {
+    if !tenant_exists(db, mailbox.tenant_id)
+        .await
+        .map_err(PollError::Store)?
+    {
+        return Err(PollError::NoTenant(mailbox.tenant_id));
+    }
     let mut session = connect(mailbox).await?;
     session.select(&mailbox.folder).await?;
     if !mailbox.done_folder.is_empty() {
