@@ -88,7 +88,8 @@ fi
 
 line() { printf '%-14s %9s/s  p50 %6s ms  p99 %6s ms  non-2xx %s\n' "$1" "$(field rps "$2")" "$(field p50_ms "$2")" "$(field p99_ms "$2")" "$(field errors_status "$2")"; }
 echo
-echo "== summary ($(nproc) cores, $CONNECTIONS connections, $DURATION each, ${OMNIBRIDGE__DATABASE__URL%%:*})"
+database=SQLite; [[ "$OMNIBRIDGE__DATABASE__URL" == postgres* ]] && database=Postgres
+echo "== summary ($(nproc) cores, $CONNECTIONS connections, $DURATION each, $database)"
 line "GET /health" "$health"
 line "parse ceiling" "$parse"
 line "stored" "$msg"
