@@ -86,6 +86,7 @@ diesel::table! {
         transcripts -> Bool,
         created_at -> BigInt,
         webhook_token -> Text,
+        waiting_chats -> BigInt,
     }
 }
 

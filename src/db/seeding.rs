@@ -2,7 +2,8 @@
 
 use diesel::prelude::*;
 
-use crate::db::schema::{chat_sessions, customers, ticket_tags, tickets, users};
+use crate::db::models::chat_session::STATE_WAITING;
+use crate::db::schema::{chat_accounts, chat_sessions, customers, ticket_tags, tickets, users};
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::on_backend;
@@ -119,6 +120,14 @@ pub fn insert_batch(
     if !session_rows.is_empty() {
         on_backend!(conn, |c| diesel::insert_into(chat_sessions::table)
             .values(&session_rows)
+            .execute(c))?;
+        // The account's count of waiting chats stays what the sessions say.
+        let waiting = plan
+            .iter()
+            .filter(|p| p.chat_state == Some(STATE_WAITING))
+            .count() as i64;
+        on_backend!(conn, |c| diesel::update(chat_accounts::table.find(account))
+            .set(chat_accounts::waiting_chats.eq(chat_accounts::waiting_chats + waiting))
             .execute(c))?;
     }
     let tag_rows: Vec<_> = plan

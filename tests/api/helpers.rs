@@ -223,7 +223,8 @@ fn build_app(options: Options) -> TestApp {
             imap_folder: "INBOX".into(),
             imap_done_folder: options.imap_done_folder.clone(),
             imap_tenant: 1,
-            imap_poll_seconds: 30,
+            // A missed IDLE notice costs a test at most this long.
+            imap_poll_seconds: 5,
         },
         console: ConsoleSettings {
             session_idle_minutes: options.session_idle_minutes,

@@ -231,7 +231,14 @@ async fn poll(
     );
     loop {
         let can = Can { moves, expunges };
-        take_new(&mut session, mailbox, can, db, events, files_dir, tries).await?;
+        // Until a search finds nothing: a message that came while the last ones were taken
+        // was announced in those commands' answers, and IDLE would not announce it again.
+        // (A few rounds at most: what is left waits for the next.)
+        for _ in 0..10 {
+            if take_new(&mut session, mailbox, can, db, events, files_dir, tries).await? == 0 {
+                break;
+            }
+        }
         // Connected and read: a later failure starts its retries from the beginning.
         *backoff = FIRST_BACKOFF;
         if idle {
@@ -256,7 +263,8 @@ struct Can {
     expunges: bool,
 }
 
-/// Every new message of the folder, oldest first, stored and then marked (or moved).
+/// Every new message of the folder, oldest first, stored and then marked (or moved); answers
+/// how many there were.
 async fn take_new(
     session: &mut Connection,
     mailbox: &Mailbox,
@@ -265,7 +273,7 @@ async fn take_new(
     events: &Events,
     files_dir: &std::path::Path,
     tries: &mut Tries,
-) -> Result<(), PollError> {
+) -> Result<usize, PollError> {
     let mut query = format!("UNDELETED UNKEYWORD {REJECTED}");
     if mailbox.done_folder.is_empty() {
         query.push_str(" UNSEEN");
@@ -273,6 +281,7 @@ async fn take_new(
     let found: HashSet<u32> = session.uid_search(&query).await?;
     let mut uids: Vec<u32> = found.into_iter().collect();
     uids.sort_unstable();
+    let found = uids.len();
     let room = Mailroom {
         tenant_id: mailbox.tenant_id,
         // The instance's mailbox: every tenant's customers answer to it.
@@ -350,7 +359,7 @@ async fn take_new(
             }
         }
     }
-    Ok(())
+    Ok(found)
 }
 
 async fn web_block_parse(

@@ -1,7 +1,7 @@
 use diesel::prelude::*;
 
 use crate::db::models::ticket::Ticket;
-use crate::db::schema::chat_sessions;
+use crate::db::schema::{chat_accounts, chat_sessions};
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::on_backend;
@@ -44,6 +44,21 @@ pub struct NewChatSession<'a> {
     pub created_at: i64,
 }
 
+/// Moves the chat account's count of waiting chats, in the caller's transaction: every change
+/// of a session into or out of `waiting` goes through here.
+fn count_waiting_by(
+    conn: &mut DbConnection,
+    chat_account_id: i64,
+    delta: i64,
+) -> Result<(), ApiError> {
+    on_backend!(conn, |c| diesel::update(
+        chat_accounts::table.find(chat_account_id)
+    )
+    .set(chat_accounts::waiting_chats.eq(chat_accounts::waiting_chats + delta))
+    .execute(c))?;
+    Ok(())
+}
+
 impl ChatSession {
     /// The session keyed by (tenant, chatServer, chatSessionID).
     pub fn find(
@@ -78,6 +93,9 @@ impl ChatSession {
             .returning(chat_sessions::id)
             .get_result(c)
             .optional())?;
+        if id.is_some() && new.state == STATE_WAITING {
+            count_waiting_by(conn, new.chat_account_id, 1)?;
+        }
         Ok(id)
     }
 
@@ -109,16 +127,31 @@ impl ChatSession {
 
     /// Ends the session and takes it out of the queue. `false` when it had already ended.
     pub fn end(conn: &mut DbConnection, id: i64, at: i64) -> Result<bool, ApiError> {
+        let ended = (
+            chat_sessions::state.eq(STATE_ENDED),
+            chat_sessions::ended_at.eq(at),
+            chat_sessions::typing.eq(false),
+        );
+        // A waiting one leaves the queue's count; an active one was counted out already.
+        let left_queue: Option<i64> = on_backend!(conn, |c| diesel::update(
+            chat_sessions::table
+                .find(id)
+                .filter(chat_sessions::state.eq(STATE_WAITING)),
+        )
+        .set(ended)
+        .returning(chat_sessions::chat_account_id)
+        .get_result(c)
+        .optional())?;
+        if let Some(account) = left_queue {
+            count_waiting_by(conn, account, -1)?;
+            return Ok(true);
+        }
         let changed = diesel::update(
             chat_sessions::table
                 .find(id)
                 .filter(chat_sessions::state.ne(STATE_ENDED)),
         )
-        .set((
-            chat_sessions::state.eq(STATE_ENDED),
-            chat_sessions::ended_at.eq(at),
-            chat_sessions::typing.eq(false),
-        ))
+        .set(ended)
         .execute(conn)?;
         Ok(changed == 1)
     }
@@ -146,12 +179,13 @@ impl ChatSession {
             .load(c))?)
     }
 
+    /// How many of the chat account's chats wait: kept in step with the sessions (see
+    /// `count_waiting_by`), so reading it costs the same however long the queue is.
     pub fn count_waiting(conn: &mut DbConnection, chat_account_id: i64) -> Result<i64, ApiError> {
-        Ok(chat_sessions::table
-            .filter(chat_sessions::chat_account_id.eq(chat_account_id))
-            .filter(chat_sessions::state.eq(STATE_WAITING))
-            .count()
-            .get_result(conn)?)
+        Ok(on_backend!(conn, |c| chat_accounts::table
+            .find(chat_account_id)
+            .select(chat_accounts::waiting_chats)
+            .first(c))?)
     }
 
     /// How long the chat account's most recent picked-up chats waited, in milliseconds.
@@ -215,7 +249,7 @@ impl ChatSession {
     /// An agent picks a waiting chat up: it leaves the queue, and its wait feeds the
     /// estimates. `false` when it was not waiting.
     pub fn pick_up(conn: &mut DbConnection, ticket_id: i64, at: i64) -> Result<bool, ApiError> {
-        let changed = on_backend!(conn, |c| diesel::update(
+        let left_queue: Option<i64> = on_backend!(conn, |c| diesel::update(
             chat_sessions::table
                 .filter(chat_sessions::ticket_id.eq(ticket_id))
                 .filter(chat_sessions::state.eq(STATE_WAITING)),
@@ -224,11 +258,15 @@ impl ChatSession {
             chat_sessions::state.eq(STATE_ACTIVE),
             chat_sessions::picked_up_at.eq(at),
         ))
-        .execute(c))?;
-        if changed == 1 {
-            Ticket::set_chat_state(conn, ticket_id, STATE_ACTIVE)?;
-        }
-        Ok(changed == 1)
+        .returning(chat_sessions::chat_account_id)
+        .get_result(c)
+        .optional())?;
+        let Some(account) = left_queue else {
+            return Ok(false);
+        };
+        count_waiting_by(conn, account, -1)?;
+        Ticket::set_chat_state(conn, ticket_id, STATE_ACTIVE)?;
+        Ok(true)
     }
 
     /// Renames these tickets' sessions `purged-{id}`: a chat server's session id may be the

@@ -1,0 +1,1 @@
+ALTER TABLE chat_accounts DROP COLUMN waiting_chats;
