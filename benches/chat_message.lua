@@ -2,7 +2,8 @@
 -- every 10 messages. Env: OB_API_KEY, OB_TOKEN, OB_RUN (unique per run: the message's text
 -- ends with it, so a run's stored messages can be counted), OB_DELAY_MS (pacing per connection;
 -- 0 = as fast as possible), OB_INVALID=1 (the same body with a chatSessionID too short: parsed,
--- the key checked, validated, answered 400, never stored).
+-- the key checked, validated, answered 400, never stored), OB_PER_CHAT (messages per chat
+-- session, default 10; 1 = every message opens a new chat, which waits in the queue).
 local threads = {}
 local next_id = 0
 
@@ -19,6 +20,7 @@ function init(args)
   run = os.getenv("OB_RUN") or "r"
   pause = tonumber(os.getenv("OB_DELAY_MS") or "0")
   invalid = os.getenv("OB_INVALID") == "1"
+  per_chat = tonumber(os.getenv("OB_PER_CHAT") or "10")
   boundary = "omnibridgebench"
 end
 
@@ -28,7 +30,7 @@ end
 
 function request()
   counter = counter + 1
-  local session = string.format("bench-%s-%d-%08d", run, tid, math.floor(counter / 10))
+  local session = string.format("bench-%s-%d-%08d", run, tid, math.floor(counter / per_chat))
   if invalid then
     session = "short"
   end

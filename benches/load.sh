@@ -9,7 +9,8 @@
 #   OB_DATABASE_URL=postgres://postgres@127.0.0.1:5432/ob_bench benches/load.sh
 #
 # Needs wrk (apt-get install wrk). DURATION (default 20s), CONNECTIONS (default 32),
-# THREADS (default 2), WORKERS (server workers, default: one per core).
+# THREADS (default 2), WORKERS (server workers, default: one per core), MESSAGES_PER_CHAT
+# (default 10; 1 = every message opens a new chat, and the queue grows by one each time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
@@ -42,7 +43,7 @@ key=$($bin api-key create --tenant $tenant --permission API_CHAT | sed -E 's/.*"
 $bin serve & server=$!
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.1; done
 
-export OB_API_KEY=$key OB_TOKEN=$token
+export OB_API_KEY=$key OB_TOKEN=$token OB_PER_CHAT=${MESSAGES_PER_CHAT:-10}
 url="http://127.0.0.1:$PORT"
 result() { grep '^RESULT' | tail -1; }
 field() { sed -E "s/.* $1=([^ ]+).*/\1/" <<<"$2"; }
