@@ -6,10 +6,13 @@
 //! fsync per request. Here writers queue in memory instead, a failed write rolls back only
 //! its own savepoint, and one commit (one fsync) makes a whole batch durable. Every caller
 //! hears back only after that commit: a 200 still means committed.
+//!
+//! The writer also runs a chore of its own (the search index's catch-up) at the end of a
+//! batch, at most once per period while writes come, so it shares their commit.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{mpsc, Arc, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 
@@ -28,6 +31,15 @@ type Completion = Box<dyn FnOnce(Option<&str>) + Send>;
 /// Runs one write; `Err` means the transaction itself is no longer usable.
 type Job = Box<dyn FnOnce(&mut DbConnection) -> Result<Completion, (Completion, String)> + Send>;
 
+/// Work the writer does itself after the writes of a batch, at most once per `every` while
+/// writes come, and once at start (for what was committed before). `run` answers whether
+/// more is left: then it runs again at once.
+#[derive(Clone, Copy)]
+pub struct Chore {
+    pub every: Duration,
+    pub run: fn(&mut DbConnection) -> Result<bool, ApiError>,
+}
+
 pub struct GroupWriter {
     jobs: mpsc::SyncSender<Job>,
     metrics: Option<DbMetrics>,
@@ -37,6 +49,7 @@ impl GroupWriter {
     pub fn start(
         manager: &ConnectionManager,
         metrics: Option<DbMetrics>,
+        chore: Chore,
     ) -> Result<GroupWriter, ApiError> {
         let connect = {
             let manager = manager.clone();
@@ -57,7 +70,7 @@ impl GroupWriter {
         std::thread::Builder::new()
             .name("sqlite-writer".into())
             .spawn(move || {
-                run(conn, queue, connect, measured);
+                run(conn, queue, connect, measured, chore);
                 drop(alive);
             })
             .map_err(ApiError::from)?;
@@ -153,19 +166,38 @@ fn run(
     queue: mpsc::Receiver<Job>,
     connect: impl Fn() -> Result<DbConnection, ApiError>,
     metrics: Option<DbMetrics>,
+    chore: Chore,
 ) {
-    // Ends when every `Db` holding the writer is gone.
-    while let Ok(first) = queue.recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
+    let mut chores = Chores::new(chore);
+    loop {
+        // Ends when every `Db` holding the writer is gone.
+        let first = match chores.wait() {
+            Some(wait) => match queue.recv_timeout(wait) {
+                Ok(job) => Some(job),
+                Err(mpsc::RecvTimeoutError::Timeout) => None,
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            },
+            None => match queue.recv() {
+                Ok(job) => Some(job),
+                Err(_) => break,
+            },
+        };
+        let mut batch: Vec<Job> = first.into_iter().collect();
+        while !batch.is_empty() && batch.len() < MAX_BATCH {
             match queue.try_recv() {
                 Ok(job) => batch.push(job),
                 Err(_) => break,
             }
         }
+        let chore_due = chores.due();
+        if batch.is_empty() && !chore_due {
+            continue;
+        }
         if let Some(m) = &metrics {
             m.write_queue.sub(batch.len() as i64);
-            m.write_batch.observe(batch.len() as f64);
+            if !batch.is_empty() {
+                m.write_batch.observe(batch.len() as f64);
+            }
         }
         if let Err(e) = conn.batch_execute("BEGIN IMMEDIATE") {
             // Dropping the jobs unrun answers their callers 503.
@@ -173,6 +205,7 @@ fn run(
             recover(&mut conn, &connect);
             continue;
         }
+        let wrote = !batch.is_empty();
         let mut completions = Vec::with_capacity(batch.len());
         let mut broken = None;
         for job in batch {
@@ -186,6 +219,12 @@ fn run(
                     broken = Some(reason);
                 }
             }
+        }
+        if broken.is_none() && chore_due {
+            broken = chores.run(&mut conn);
+        }
+        if wrote {
+            chores.pending = true;
         }
         let error = match broken {
             Some(reason) => {
@@ -202,10 +241,66 @@ fn run(
                 "sqlite writer: batch of {} not committed: {reason}",
                 completions.len()
             );
+            chores.pending = true;
             recover(&mut conn, &connect);
         }
         for done in completions {
             done(error.as_deref());
+        }
+    }
+}
+
+/// When the writer's chore runs: after writes, at most once per period; again at once while
+/// it says more is left; at start, for what was committed before.
+struct Chores {
+    chore: Chore,
+    pending: bool,
+    ran: Instant,
+}
+
+impl Chores {
+    fn new(chore: Chore) -> Chores {
+        Chores {
+            chore,
+            pending: true,
+            ran: Self::long_ago(chore.every),
+        }
+    }
+
+    fn long_ago(every: Duration) -> Instant {
+        Instant::now()
+            .checked_sub(every)
+            .unwrap_or_else(Instant::now)
+    }
+
+    /// How long the writer may wait for a write before the chore is due; `None`: no chore
+    /// is pending, wait for writes only.
+    fn wait(&self) -> Option<Duration> {
+        self.pending
+            .then(|| self.chore.every.saturating_sub(self.ran.elapsed()))
+    }
+
+    fn due(&self) -> bool {
+        self.pending && self.ran.elapsed() >= self.chore.every
+    }
+
+    /// Runs the chore in its own savepoint; says why the transaction broke, if it did.
+    fn run(&mut self, conn: &mut DbConnection) -> Option<String> {
+        self.ran = Instant::now();
+        let mut work = self.chore.run;
+        match in_savepoint(conn, &mut work) {
+            (Ok(more), None) => {
+                self.pending = more;
+                if more {
+                    self.ran = Self::long_ago(self.chore.every); // due again at once
+                }
+                None
+            }
+            (Err(e), None) => {
+                log::error!("sqlite writer's chore failed: {e}");
+                None
+            }
+            (_, broken) => broken,
         }
     }
 }

@@ -2,10 +2,12 @@
 //! URL, an r2d2 pool, the embedded migrations, and `Db`, the handle the services use so that
 //! no query ever runs on an async worker thread.
 
+pub mod batch;
 pub mod group_commit;
 pub mod models;
 pub mod pubsub;
 pub mod schema;
+pub mod search_index;
 pub mod seeding;
 
 use std::sync::Arc;
@@ -176,6 +178,8 @@ pub struct Db {
 }
 
 pub(crate) const WRITE_ATTEMPTS: usize = 5;
+/// How often SQLite's writer indexes for search what was written since (while writes come).
+const SEARCH_INDEX_EVERY: Duration = Duration::from_millis(100);
 
 impl Db {
     pub fn connect(url: &str, pool_size: u32, sqlite_synchronous: &str) -> Result<Db, ApiError> {
@@ -225,11 +229,19 @@ impl Db {
     }
 
     /// For a server on SQLite: from now on `write` goes through one writer thread that
-    /// commits waiting writes together (see `group_commit`). Postgres keeps concurrent
-    /// transactions on the pool.
+    /// commits waiting writes together (see `group_commit`) and indexes them for search
+    /// (`search_index`). Postgres keeps concurrent transactions on the pool.
     pub fn with_group_commit(mut self) -> Result<Db, ApiError> {
         if self.dialect == Dialect::Sqlite && self.writer.is_none() {
-            let writer = group_commit::GroupWriter::start(&self.manager, self.metrics.clone())?;
+            let index_search = group_commit::Chore {
+                every: SEARCH_INDEX_EVERY,
+                run: |conn| search_index::catch_up(conn, search_index::CHUNK),
+            };
+            let writer = group_commit::GroupWriter::start(
+                &self.manager,
+                self.metrics.clone(),
+                index_search,
+            )?;
             self.writer = Some(Arc::new(writer));
         }
         Ok(self)
@@ -296,6 +308,21 @@ impl Db {
         }
         let db = self.clone();
         actix_web::web::block(move || db.write_blocking(f)).await?
+    }
+
+    /// Before a search: the full-text index holds everything committed so far (SQLite indexes
+    /// in the writer's batches, at most `SEARCH_INDEX_EVERY` behind). If that fails, the
+    /// search goes on with the index as it is.
+    pub async fn search_ready(&self) {
+        if self.dialect != Dialect::Sqlite {
+            return;
+        }
+        let caught_up = self
+            .write(|conn| search_index::catch_up(conn, search_index::CHUNK))
+            .await;
+        if let Err(e) = caught_up {
+            log::warn!("the search index could not catch up before a search: {e}");
+        }
     }
 
     pub async fn ping(&self) -> Result<(), ApiError> {

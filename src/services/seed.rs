@@ -45,6 +45,9 @@ pub fn seed(db: &Db, tenant_id: i64, count: usize, agents: usize) -> Result<Seed
         })?;
         done += n;
     }
+    // The server's writer would index these in chunks while it serves: do it now, so a
+    // benchmark measures what it means to.
+    crate::db::search_index::catch_up_fully(db)?;
     Ok(Seeded {
         tickets: done,
         customers: customers_made,

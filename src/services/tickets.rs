@@ -145,6 +145,15 @@ pub async fn list(
     query: TicketQuery,
     count_limit: u32,
 ) -> Result<(Vec<TicketView>, Total), ApiError> {
+    // A search finds everything committed before it (a view's stored search may be the
+    // writer's indexing period behind, a tenth of a second).
+    if query
+        .filters
+        .iter()
+        .any(|f| matches!(f, Filter::Text { .. }))
+    {
+        db.search_ready().await;
+    }
     db.read(move |conn| {
         let TicketQuery {
             mut filters,
