@@ -113,6 +113,7 @@ impl Application {
             RESYNC => cache.clear(),
             _ => {}
         });
+        let batcher = web::Data::new(crate::services::message_batch::start(&db)?);
         let events = web::Data::new(events);
         let db = web::Data::new(db);
         let settings = web::Data::new(settings);
@@ -134,6 +135,7 @@ impl Application {
                 )
                 .app_data(db.clone())
                 .app_data(events.clone())
+                .app_data(batcher.clone())
                 .app_data(keys.clone())
                 .app_data(settings.clone())
                 .app_data(metrics.clone())

@@ -5,6 +5,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
+use crate::db::batch::Batcher;
 use crate::db::models::chat_account::ChatAccount;
 use crate::db::models::chat_event::ChatEvent;
 use crate::db::models::chat_session::{ChatSession, NewChatSession, STATE_ENDED, STATE_WAITING};
@@ -223,11 +224,47 @@ pub fn retry_keys(
     Ok((idempotency_key.map(str::to_owned), retry))
 }
 
+/// A customer's message, as it waits to be stored.
+pub struct PendingMessage {
+    pub tenant_id: i64,
+    pub message: NewChatMessage,
+    pub idempotency_key: Option<String>,
+    pub retry_key: Option<String>,
+}
+
+impl PendingMessage {
+    /// Its row, on the session's ticket.
+    pub fn row(&self, ticket_id: i64, session_id: i64, now: i64) -> NewMessage<'_> {
+        let msg = &self.message;
+        NewMessage {
+            tenant_id: self.tenant_id,
+            ticket_id,
+            session_id: Some(session_id),
+            author: "customer",
+            body: &msg.message,
+            message_number: msg.message_number.unwrap_or(1),
+            url: &msg.url,
+            additional_data: &msg.additional_data,
+            used_predefined_user_input: msg.used_predefined_user_input,
+            external_address_overwrite: &msg.external_address_overwrite,
+            idempotency_key: self.idempotency_key.as_deref(),
+            retry_key: self.retry_key.as_deref(),
+            created_at: now,
+            user_id: None,
+        }
+    }
+}
+
+/// Postgres stores customers' messages in batches (see `message_batch`); SQLite's writer
+/// batches every write already.
+pub type MessageBatcher = Batcher<PendingMessage, MessageOutcome>;
+
 /// A customer's message: stored (with the session, ticket and customer on a first contact),
 /// then told to the tenant's streams unless it was a retry.
 pub async fn record_message(
     db: &Db,
     events: &Events,
+    batcher: &MessageBatcher,
     tenant_id: i64,
     msg: NewChatMessage,
     idempotency_key: Option<String>,
@@ -238,63 +275,16 @@ pub async fn record_message(
     );
     let (idempotency_key, retry_key) =
         retry_keys(idempotency_key.as_deref(), msg.message_number, &msg.message)?;
-    let contact = ContactDetails {
-        name: msg.customer_name.clone(),
-        email: msg.email_address.clone(),
-        phone: msg.phone_number.clone(),
+    let pending = PendingMessage {
+        tenant_id,
+        message: msg,
+        idempotency_key,
+        retry_key,
     };
-    let outcome = db
-        .write(move |conn| {
-            let now = now_millis();
-            let account = ChatAccount::find_by_token(conn, tenant_id, &msg.chat_account_token)?;
-            let title = ticket_title(&msg.message);
-            let first = FirstContact {
-                title: &title,
-                channel_id: msg.channel_id,
-                source_url: &msg.url,
-                contact: &contact,
-                external: None,
-                renew_if_deleted: false,
-            };
-            let opened = open_session(
-                conn,
-                &account,
-                &msg.chat_server,
-                &msg.chat_session_id,
-                &first,
-                now,
-            )?;
-            let session = &opened.session;
-            let inserted = Message::insert_once(
-                conn,
-                &NewMessage {
-                    tenant_id,
-                    ticket_id: session.ticket_id,
-                    session_id: Some(session.id),
-                    author: "customer",
-                    body: &msg.message,
-                    message_number: msg.message_number.unwrap_or(1),
-                    url: &msg.url,
-                    additional_data: &msg.additional_data,
-                    used_predefined_user_input: msg.used_predefined_user_input,
-                    external_address_overwrite: &msg.external_address_overwrite,
-                    idempotency_key: idempotency_key.as_deref(),
-                    retry_key: retry_key.as_deref(),
-                    created_at: now,
-                    user_id: None,
-                },
-            )?;
-            if !inserted.duplicate {
-                Ticket::touch_by_customer(conn, session.ticket_id, now)?;
-            }
-            Ok(MessageOutcome {
-                ticket_id: session.ticket_id,
-                message_id: inserted.id,
-                ticket_created: opened.created,
-                duplicate: inserted.duplicate,
-            })
-        })
-        .await?;
+    let outcome = match batcher.write(pending).await {
+        Ok(stored) => stored?,
+        Err(pending) => db.write(move |conn| store_message(conn, &pending)).await?,
+    };
     if !outcome.duplicate {
         events.send(
             tenant_id,
@@ -308,6 +298,49 @@ pub async fn record_message(
         );
     }
     Ok(outcome)
+}
+
+/// A customer's message by itself, inside the caller's transaction.
+pub fn store_message(
+    conn: &mut DbConnection,
+    pending: &PendingMessage,
+) -> Result<MessageOutcome, ApiError> {
+    let (tenant_id, msg) = (pending.tenant_id, &pending.message);
+    let now = now_millis();
+    let account = ChatAccount::find_by_token(conn, tenant_id, &msg.chat_account_token)?;
+    let title = ticket_title(&msg.message);
+    let contact = ContactDetails {
+        name: msg.customer_name.clone(),
+        email: msg.email_address.clone(),
+        phone: msg.phone_number.clone(),
+    };
+    let first = FirstContact {
+        title: &title,
+        channel_id: msg.channel_id,
+        source_url: &msg.url,
+        contact: &contact,
+        external: None,
+        renew_if_deleted: false,
+    };
+    let opened = open_session(
+        conn,
+        &account,
+        &msg.chat_server,
+        &msg.chat_session_id,
+        &first,
+        now,
+    )?;
+    let session = &opened.session;
+    let inserted = Message::insert_once(conn, &pending.row(session.ticket_id, session.id, now))?;
+    if !inserted.duplicate {
+        Ticket::touch_by_customer(conn, session.ticket_id, now)?;
+    }
+    Ok(MessageOutcome {
+        ticket_id: session.ticket_id,
+        message_id: inserted.id,
+        ticket_created: opened.created,
+        duplicate: inserted.duplicate,
+    })
 }
 
 fn existing_session(

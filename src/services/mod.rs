@@ -14,6 +14,7 @@ pub mod inbound_mail;
 pub mod jivochat;
 pub mod keys;
 pub mod mail;
+pub mod message_batch;
 pub mod monitoring;
 pub mod notifications;
 pub mod notify;

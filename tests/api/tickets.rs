@@ -91,7 +91,9 @@ async fn the_list_filters_pages_and_sorts_newest_update_first() {
             .await,
         );
     }
-    // Ticket 1 gets a new message: it is now the most recently updated.
+    // Ticket 1 gets a new message: it is now the most recently updated (times are in
+    // milliseconds, and the last ticket may have been made in this one).
+    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
     app.send_message("session-list-0001", "anyone there?").await;
     let a = app
         .agent_call(Method::GET, "ticket?itemLimit=2", &key, None)

@@ -76,6 +76,29 @@ impl ChatSession {
             .optional())?)
     }
 
+    /// Of these sessions (by the chat server's ids), those that exist and whose ticket is not
+    /// deleted: (chat server's id, session id, ticket id).
+    pub fn live_of(
+        conn: &mut DbConnection,
+        tenant_id: i64,
+        chat_server: &str,
+        chat_session_ids: &[&str],
+    ) -> Result<Vec<(String, i64, i64)>, ApiError> {
+        use crate::db::schema::tickets;
+        Ok(on_backend!(conn, |c| chat_sessions::table
+            .inner_join(tickets::table)
+            .filter(chat_sessions::tenant_id.eq(tenant_id))
+            .filter(chat_sessions::chat_server.eq(chat_server))
+            .filter(chat_sessions::chat_session_id.eq_any(chat_session_ids))
+            .filter(tickets::deleted_at.is_null())
+            .select((
+                chat_sessions::chat_session_id,
+                chat_sessions::id,
+                chat_sessions::ticket_id,
+            ))
+            .load(c))?)
+    }
+
     /// Inserts the session unless a concurrent request already did: `None` then, and the
     /// caller's transaction is retried to find the winner's session.
     pub fn insert_if_absent(

@@ -42,6 +42,16 @@ pub struct Message {
     pub user_id: Option<i64>,
 }
 
+/// A stored message's id, and what tells it from the others of a multi-row insert.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = messages)]
+pub struct StoredKeys {
+    pub id: i64,
+    pub session_id: Option<i64>,
+    pub idempotency_key: Option<String>,
+    pub retry_key: Option<String>,
+}
+
 pub struct Inserted {
     pub id: i64,
     pub duplicate: bool,
@@ -82,6 +92,24 @@ impl Message {
             id,
             duplicate: true,
         })
+    }
+
+    /// Stores many messages in one statement (Postgres), skipping any that repeats one of its
+    /// session (same idempotency or retry key); what identifies those stored.
+    pub fn insert_many(
+        conn: &mut DbConnection,
+        rows: &[NewMessage<'_>],
+    ) -> Result<Vec<StoredKeys>, ApiError> {
+        match conn {
+            DbConnection::Pg(c) => Ok(diesel::insert_into(messages::table)
+                .values(rows)
+                .on_conflict_do_nothing()
+                .returning(StoredKeys::as_returning())
+                .get_results(c)?),
+            DbConnection::Sqlite(_) => Err(ApiError::Internal(
+                "multi-row message inserts are for Postgres".into(),
+            )),
+        }
     }
 
     /// The agent who wrote this message, if an agent did.

@@ -89,6 +89,24 @@ impl Ticket {
         Ok(())
     }
 
+    /// Marks these tickets updated by their customers (ids in ascending order, so that
+    /// concurrent transactions lock them in the same order).
+    pub fn touch_many_by_customer(
+        conn: &mut DbConnection,
+        ids: &[i64],
+        at: i64,
+    ) -> Result<(), ApiError> {
+        on_backend!(conn, |c| diesel::update(
+            tickets::table.filter(tickets::id.eq_any(ids))
+        )
+        .set((
+            tickets::updated_at.eq(at),
+            tickets::last_update_customer.eq(at),
+        ))
+        .execute(c))?;
+        Ok(())
+    }
+
     /// Keeps the ticket's copy of its chat session's state in step (views filter on it).
     pub fn set_chat_state(conn: &mut DbConnection, id: i64, state: &str) -> Result<(), ApiError> {
         on_backend!(conn, |c| diesel::update(tickets::table.find(id))

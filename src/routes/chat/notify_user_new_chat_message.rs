@@ -7,7 +7,7 @@ use crate::error::ApiError;
 use crate::extract::{read_form, ChatAuth};
 use crate::openapi::answers::{FormErrors, Outcome, UnknownChatAccount};
 use crate::routes::result;
-use crate::services::chat::{self, MessageOutcome};
+use crate::services::chat::{self, MessageBatcher, MessageOutcome};
 use crate::services::events::Events;
 
 /// A customer's message
@@ -55,6 +55,7 @@ pub async fn handle(
     db: web::Data<Db>,
     settings: web::Data<Settings>,
     events: web::Data<Events>,
+    batcher: web::Data<MessageBatcher>,
 ) -> Result<HttpResponse, ApiError> {
     let idempotency_key = match req.headers().get("Idempotency-Key") {
         Some(v) => Some(
@@ -66,7 +67,14 @@ pub async fn handle(
     };
     let form: NotifyUserNewChatMessageForm = read_form(&req, payload, &settings).await?;
     let message = NewChatMessage::from(form);
-    let outcome =
-        chat::record_message(&db, &events, auth.tenant_id, message, idempotency_key).await?;
+    let outcome = chat::record_message(
+        &db,
+        &events,
+        &batcher,
+        auth.tenant_id,
+        message,
+        idempotency_key,
+    )
+    .await?;
     Ok(result("Message sent.", outcome))
 }
