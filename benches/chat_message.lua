@@ -3,7 +3,11 @@
 -- ends with it, so a run's stored messages can be counted), OB_DELAY_MS (pacing per connection;
 -- 0 = as fast as possible), OB_INVALID=1 (the same body with a chatSessionID too short: parsed,
 -- the key checked, validated, answered 400, never stored), OB_PER_CHAT (messages per chat
--- session, default 10; 1 = every message opens a new chat, which waits in the queue).
+-- session, default 10; 1 = every message opens a new chat, which waits in the queue), OB_LANES
+-- (default 1: a thread's next messages all go to the same chat, so a chat's messages arrive
+-- at once, its first ones racing to open it; N = the thread's connections: its N requests in
+-- flight go to N different chats, and each chat's messages come one after another, as a chat
+-- server sends them).
 local threads = {}
 local next_id = 0
 
@@ -21,6 +25,7 @@ function init(args)
   pause = tonumber(os.getenv("OB_DELAY_MS") or "0")
   invalid = os.getenv("OB_INVALID") == "1"
   per_chat = tonumber(os.getenv("OB_PER_CHAT") or "10")
+  lanes = tonumber(os.getenv("OB_LANES") or "1")
   boundary = "omnibridgebench"
 end
 
@@ -30,7 +35,9 @@ end
 
 function request()
   counter = counter + 1
-  local session = string.format("bench-%s-%d-%08d", run, tid, math.floor(counter / per_chat))
+  local lane = counter % lanes
+  local chat = math.floor(math.floor(counter / lanes) / per_chat) * lanes + lane
+  local session = string.format("bench-%s-%d-%08d", run, tid, chat)
   if invalid then
     session = "short"
   end

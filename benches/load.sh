@@ -10,7 +10,9 @@
 #
 # Needs wrk (apt-get install wrk). DURATION (default 20s), CONNECTIONS (default 32),
 # THREADS (default 2), WORKERS (server workers, default: one per core), MESSAGES_PER_CHAT
-# (default 10; 1 = every message opens a new chat, and the queue grows by one each time).
+# (default 10; 1 = every message opens a new chat, and the queue grows by one each time),
+# BURST=1 (a chat's messages sent all at once, its first ones racing to open it; by default
+# each connection's chats get their messages one after another, as from a chat server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
@@ -44,6 +46,8 @@ $bin serve & server=$!
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.1; done
 
 export OB_API_KEY=$key OB_TOKEN=$token OB_PER_CHAT=${MESSAGES_PER_CHAT:-10}
+# A thread's requests in flight each go to a chat of their own, unless BURST.
+export OB_LANES=$(( ${BURST:-0} == 1 ? 1 : CONNECTIONS / THREADS ))
 url="http://127.0.0.1:$PORT"
 result() { grep '^RESULT' | tail -1; }
 field() { sed -E "s/.* $1=([^ ]+).*/\1/" <<<"$2"; }
@@ -90,7 +94,8 @@ fi
 line() { printf '%-14s %9s/s  p50 %6s ms  p99 %6s ms  non-2xx %s\n' "$1" "$(field rps "$2")" "$(field p50_ms "$2")" "$(field p99_ms "$2")" "$(field errors_status "$2")"; }
 echo
 database=SQLite; [[ "$OMNIBRIDGE__DATABASE__URL" == postgres* ]] && database=Postgres
-echo "== summary ($(nproc) cores, $CONNECTIONS connections, $DURATION each, $database)"
+pattern="one after another"; [ "$OB_LANES" = 1 ] && pattern="all at once (BURST)"
+echo "== summary ($(nproc) cores, $CONNECTIONS connections, $DURATION each, $database, a chat's messages $pattern)"
 line "GET /health" "$health"
 line "parse ceiling" "$parse"
 line "stored" "$msg"
