@@ -53,6 +53,16 @@ enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// SQLite: write a consistent copy of the database and the attachments folder to FILE (a
+    /// tar archive) while the server runs. On Postgres, use pg_dump (see the README).
+    Backup { file: std::path::PathBuf },
+    /// SQLite: put a backup back, with the server stopped; `--force` replaces an existing
+    /// database.
+    Restore {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        force: bool,
+    },
     /// Fill a tenant with synthetic tickets, for benchmarks (deterministic).
     Seed {
         #[arg(long)]
@@ -255,6 +265,24 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Serve { demo } => serve(settings, demo),
+        // Neither migrates the database first: a backup copies it as it is, a restore
+        // writes the file itself.
+        Command::Backup { file } => match omnibridge::services::backup::backup(&settings, &file) {
+            Ok(taken) => {
+                println!("{}", json!({ "backup": taken }));
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e.to_string()),
+        },
+        Command::Restore { file, force } => {
+            match omnibridge::services::backup::restore(&settings, &file, force) {
+                Ok(restored) => {
+                    println!("{}", json!({ "restored": restored }));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e.to_string()),
+            }
+        }
         command => match admin_command(&settings, command) {
             Ok(out) => {
                 println!("{out}");
@@ -328,7 +356,9 @@ fn console_url(settings: &Settings) -> String {
 fn admin_command(settings: &Settings, command: Command) -> Result<Value, ApiError> {
     let db = connect_database(settings)?;
     Ok(match command {
-        Command::Serve { .. } => unreachable!("handled by serve"),
+        Command::Serve { .. } | Command::Backup { .. } | Command::Restore { .. } => {
+            unreachable!("handled by main")
+        }
         Command::Migrate => {
             json!({"migrated": true, "database": settings.database.url.split('@').next_back()})
         }

@@ -179,12 +179,22 @@ pub fn open_session(
         typing: false,
         created_at: now,
     };
-    ChatSession::insert_if_absent(conn, &new)?.ok_or(ApiError::Conflict)?;
+    let id = ChatSession::insert_if_absent(conn, &new)?.ok_or(ApiError::Conflict)?;
     notify::new_chat(conn, tenant_id, ticket_id, now)?;
-    let session = ChatSession::find(conn, tenant_id, chat_server, chat_session_id)?
-        .ok_or_else(|| ApiError::Internal("session vanished after insert".into()))?;
     Ok(OpenedSession {
-        session,
+        session: ChatSession {
+            id,
+            tenant_id,
+            chat_account_id: account.id,
+            ticket_id,
+            chat_server: chat_server.to_owned(),
+            chat_session_id: chat_session_id.to_owned(),
+            state: STATE_WAITING.to_owned(),
+            queue_entered_at: now,
+            initial_estimated_wait,
+            picked_up_at: None,
+            ended_at: None,
+        },
         created: true,
     })
 }
@@ -332,7 +342,8 @@ pub fn store_message(
     )?;
     let session = &opened.session;
     let inserted = Message::insert_once(conn, &pending.row(session.ticket_id, session.id, now))?;
-    if !inserted.duplicate {
+    // A ticket made for this message has its times already.
+    if !inserted.duplicate && !opened.created {
         Ticket::touch_by_customer(conn, session.ticket_id, now)?;
     }
     Ok(MessageOutcome {

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod admin;
 pub mod attachments;
+pub mod backup;
 pub mod chat;
 pub mod chat_accounts;
 pub mod chat_config;

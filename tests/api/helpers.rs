@@ -313,6 +313,10 @@ impl Drop for Twin {
 }
 
 impl TestApp {
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
     pub fn is_postgres(&self) -> bool {
         self.pg_database.is_some()
     }

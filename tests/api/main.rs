@@ -4,6 +4,7 @@
 mod answers;
 mod attachments;
 mod auth;
+mod backup;
 mod batches;
 mod chat_accounts;
 mod chat_config;
