@@ -34,19 +34,31 @@ impl Notifier {
         }
     }
 
-    /// `pg_notify(channel, payload)`; one reconnection at most, so a database that is away
-    /// drops notifications rather than holding up the ones behind them for long.
-    pub fn notify(&mut self, channel: &str, payload: &str) -> bool {
+    /// `pg_notify(channel, payload)` for each payload, in order, in one transaction; one
+    /// reconnection at most, so a database that is away drops notifications rather than
+    /// holding up the ones behind them for long. (Postgres may deliver identical payloads of
+    /// one transaction once.)
+    pub fn notify(&mut self, channel: &str, payloads: &[String]) -> bool {
         for _ in 0..2 {
             if self.conn.is_none() {
-                self.conn = connect(&self.url);
+                self.conn = connect(&self.url).and_then(|mut c| {
+                    // A notification lives in memory only: its commit need not wait for
+                    // the disk.
+                    match diesel::sql_query("SET synchronous_commit = off").execute(&mut c) {
+                        Ok(_) => Some(c),
+                        Err(e) => {
+                            log::warn!("pubsub: {e}");
+                            None
+                        }
+                    }
+                });
             }
             let Some(c) = self.conn.as_mut() else {
                 continue;
             };
-            let sent = diesel::sql_query("SELECT pg_notify($1, $2)")
+            let sent = diesel::sql_query("SELECT pg_notify($1, p) FROM unnest($2) AS p")
                 .bind::<diesel::sql_types::Text, _>(channel)
-                .bind::<diesel::sql_types::Text, _>(payload)
+                .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(payloads)
                 .execute(c);
             match sent {
                 Ok(_) => return true,

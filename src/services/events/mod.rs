@@ -26,6 +26,8 @@ const CHANNEL: &str = "omnibridge_events";
 const MAX_PAYLOAD: usize = 7900;
 /// Events waiting for the publisher thread; more are dropped (and logged), never waited for.
 const PUBLISH_QUEUE: usize = 4096;
+/// Most events one NOTIFY transaction takes.
+const PUBLISH_BATCH: usize = 256;
 
 /// One event: its tenant, its type (`message`, `typing`, `visited`, `chat_ended`,
 /// `ticket_updated`, `attachment`, `delivery`) and what it says (`ticketID`, `chatSessionID`, ...).
@@ -371,10 +373,18 @@ fn payload(event: &Event) -> String {
     }
 }
 
+/// Sends what waits together: one transaction for up to `PUBLISH_BATCH` events.
 fn publish_loop(url: &str, rx: std::sync::mpsc::Receiver<Event>) {
     let mut notifier = Notifier::new(url);
     while let Ok(event) = rx.recv() {
-        notifier.notify(CHANNEL, &payload(&event));
+        let mut payloads = vec![payload(&event)];
+        while payloads.len() < PUBLISH_BATCH {
+            match rx.try_recv() {
+                Ok(event) => payloads.push(payload(&event)),
+                Err(_) => break,
+            }
+        }
+        notifier.notify(CHANNEL, &payloads);
     }
 }
 
