@@ -12,7 +12,8 @@
 # THREADS (default 2), WORKERS (server workers, default: one per core), MESSAGES_PER_CHAT
 # (default 10; 1 = every message opens a new chat, and the queue grows by one each time),
 # BURST=1 (a chat's messages sent all at once, its first ones racing to open it; by default
-# each connection's chats get their messages one after another, as from a chat server).
+# each connection's chats get their messages one after another, as from a chat server),
+# OB_BIN (a binary to measure instead of this checkout's release build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
@@ -24,8 +25,8 @@ PORT=${PORT:-18080}
 work=$(mktemp -d)
 trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
 
-cargo build --release --quiet
-bin=target/release/omnibridge
+# OB_BIN: another build to measure (an older commit's, say), the same way.
+if [ -n "${OB_BIN:-}" ]; then bin=$OB_BIN; else cargo build --release --quiet; bin=target/release/omnibridge; fi
 export OMNIBRIDGE__SERVER__PORT=$PORT
 export OMNIBRIDGE__DATABASE__URL=${OB_DATABASE_URL:-$work/bench.db}
 export OMNIBRIDGE__ATTACHMENTS__DIR=$work/files
