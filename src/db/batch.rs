@@ -15,13 +15,16 @@ use std::sync::mpsc;
 
 use diesel::Connection;
 
-use crate::db::{Db, DbConnection, Dialect, WRITE_ATTEMPTS};
+use crate::db::{write_on, Db, DbConnection, Dialect, WRITE_ATTEMPTS};
 use crate::error::ApiError;
 
 /// Most writes one transaction takes.
 const MAX_BATCH: usize = 128;
-/// Most writes waiting; past that, the caller writes on its own.
+/// Most writes waiting in a lane; past that, the caller writes on its own.
 const MAX_QUEUED: usize = 4096;
+/// Threads, each a transaction at a time: while one waits for Postgres (a round trip, the
+/// commit's flush), another's batch runs.
+const LANES: usize = 2;
 
 /// What `Store::together` made of one write of the batch.
 pub enum Together<O> {
@@ -43,43 +46,63 @@ pub struct Store<I, O> {
     pub together: StoreTogether<I, O>,
     /// Stores one write by itself.
     pub alone: fn(&mut DbConnection, &I) -> Result<O, ApiError>,
+    /// Its lane: writes of one lane are stored by one thread, in the order they came, so
+    /// writes that touch the same rows (a chat's messages) never wait for each other's locks
+    /// in two transactions at once.
+    pub lane: fn(&I) -> u64,
 }
 
 type Answer<O> = tokio::sync::oneshot::Sender<Result<O, ApiError>>;
 
 pub struct Batcher<I, O> {
-    queue: Option<mpsc::SyncSender<(I, Answer<O>)>>,
+    /// One queue a lane, on Postgres; none on SQLite.
+    lanes: Vec<mpsc::SyncSender<(I, Answer<O>)>>,
+    lane_of: fn(&I) -> u64,
 }
 
 impl<I, O> Clone for Batcher<I, O> {
     fn clone(&self) -> Self {
         Batcher {
-            queue: self.queue.clone(),
+            lanes: self.lanes.clone(),
+            lane_of: self.lane_of,
         }
     }
 }
 
 impl<I: Send + 'static, O: Send + 'static> Batcher<I, O> {
-    /// On Postgres, starts the batching thread; on SQLite, a batcher that takes nothing.
+    /// On Postgres, starts a thread for each of `LANES`; on SQLite, a batcher that takes
+    /// nothing.
     pub fn start(db: &Db, name: &str, store: Store<I, O>) -> Result<Batcher<I, O>, ApiError> {
+        let lane_of = store.lane;
         if db.dialect() != Dialect::Postgres {
-            return Ok(Batcher { queue: None });
+            return Ok(Batcher {
+                lanes: Vec::new(),
+                lane_of,
+            });
         }
-        let (queue, waiting) = mpsc::sync_channel(MAX_QUEUED);
-        let db = db.clone();
-        std::thread::Builder::new()
-            .name(name.into())
-            .spawn(move || run(&db, &waiting, &store))
-            .map_err(ApiError::from)?;
-        Ok(Batcher { queue: Some(queue) })
+        let store = std::sync::Arc::new(store);
+        let mut lanes = Vec::with_capacity(LANES);
+        for lane in 0..LANES {
+            let (queue, waiting) = mpsc::sync_channel(MAX_QUEUED);
+            let (db, store) = (db.clone(), store.clone());
+            std::thread::Builder::new()
+                .name(format!("{name}-{lane}"))
+                .spawn(move || run(&db, &waiting, &store))
+                .map_err(ApiError::from)?;
+            lanes.push(queue);
+        }
+        Ok(Batcher { lanes, lane_of })
     }
 
-    /// Stores the write in the next batch; answers after it has committed. `Err(item)`: no
-    /// batcher here (SQLite), or too many waiting: the caller writes it on its own.
+    /// Stores the write in the next batch of its lane; answers after it has committed.
+    /// `Err(item)`: no batcher here (SQLite), or too many waiting: the caller writes it on
+    /// its own.
     pub async fn write(&self, item: I) -> Result<Result<O, ApiError>, I> {
-        let Some(queue) = &self.queue else {
+        if self.lanes.is_empty() {
             return Err(item);
-        };
+        }
+        let lane = (self.lane_of)(&item) % self.lanes.len() as u64;
+        let queue = &self.lanes[lane as usize];
         let (answer, outcome) = tokio::sync::oneshot::channel();
         if let Err(e) = queue.try_send((item, answer)) {
             let (mpsc::TrySendError::Full((item, _)) | mpsc::TrySendError::Disconnected((item, _))) =
@@ -92,8 +115,10 @@ impl<I: Send + 'static, O: Send + 'static> Batcher<I, O> {
     }
 }
 
-/// Ends when every `Batcher` is gone.
+/// Ends when every `Batcher` is gone. Writes on a connection of its own, made again after a
+/// batch fails (the database restarted, say).
 fn run<I, O>(db: &Db, waiting: &mpsc::Receiver<(I, Answer<O>)>, store: &Store<I, O>) {
+    let mut own: Option<DbConnection> = None;
     while let Ok(first) = waiting.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -103,7 +128,15 @@ fn run<I, O>(db: &Db, waiting: &mpsc::Receiver<(I, Answer<O>)>, store: &Store<I,
             }
         }
         let items: Vec<&I> = batch.iter().map(|(item, _)| item).collect();
-        let stored = db.write_blocking(|conn| store_batch(conn, &items, store));
+        let conn = match own.take() {
+            Some(conn) => Ok(conn),
+            None => db.own_connection(),
+        };
+        let stored = conn.and_then(|mut conn| {
+            let stored = write_on(&mut conn, |c| store_batch(c, &items, store))?;
+            own = Some(conn);
+            Ok(stored)
+        });
         match stored {
             Ok(outcomes) => {
                 for ((_, answer), outcome) in batch.into_iter().zip(outcomes) {

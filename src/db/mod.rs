@@ -274,17 +274,16 @@ impl Db {
     /// A blocking write transaction, retried when it lost a race.
     pub fn write_blocking<T>(
         &self,
-        mut f: impl FnMut(&mut DbConnection) -> Result<T, ApiError>,
+        f: impl FnMut(&mut DbConnection) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
-        let mut conn = self.connection()?;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match write_transaction(&mut conn, &mut f) {
-                Err(ApiError::Conflict) if attempt < WRITE_ATTEMPTS => continue,
-                other => return other,
-            }
-        }
+        write_on(&mut *self.connection()?, f)
+    }
+
+    /// A connection of its own, outside the pool, for a thread that writes all the time (a
+    /// pooled one is checked with a round trip each time it is taken).
+    pub fn own_connection(&self) -> Result<DbConnection, ApiError> {
+        r2d2::ManageConnection::connect(&self.manager)
+            .map_err(|e| ApiError::ServiceUnavailable(e.to_string()))
     }
 
     /// Reads off the async workers.
@@ -336,6 +335,21 @@ impl Db {
 
 /// A transaction that takes SQLite's write lock up front (`BEGIN IMMEDIATE`), so two writers
 /// that both read first never deadlock on the upgrade; Postgres uses its ordinary one.
+/// A blocking write transaction on this connection, retried when it lost a race.
+pub fn write_on<T>(
+    conn: &mut DbConnection,
+    mut f: impl FnMut(&mut DbConnection) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match write_transaction(conn, &mut f) {
+            Err(ApiError::Conflict) if attempt < WRITE_ATTEMPTS => continue,
+            other => return other,
+        }
+    }
+}
+
 fn write_transaction<T>(
     conn: &mut DbConnection,
     f: &mut impl FnMut(&mut DbConnection) -> Result<T, ApiError>,

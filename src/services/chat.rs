@@ -165,7 +165,8 @@ pub fn open_session(
             chat_state: Some(STATE_WAITING),
         },
     )?;
-    let position = ChatSession::count_waiting(conn, account.id)? + 1;
+    // The chat account's row first, then the session's: the order a batch takes them in.
+    let position = ChatSession::join_queue(conn, account.id, 1)?;
     let initial_estimated_wait = WaitModel::load(conn, account)?.initial_estimate(position);
     let new = NewChatSession {
         tenant_id,
@@ -179,7 +180,7 @@ pub fn open_session(
         typing: false,
         created_at: now,
     };
-    let id = ChatSession::insert_if_absent(conn, &new)?.ok_or(ApiError::Conflict)?;
+    let id = ChatSession::insert_many(conn, std::slice::from_ref(&new))?[0].2;
     notify::new_chat(conn, tenant_id, ticket_id, now)?;
     Ok(OpenedSession {
         session: ChatSession {

@@ -5,16 +5,19 @@
 //! first message, which opens its chat; contact details to apply; a deleted ticket; a
 //! repeat) are stored one by one in the same transaction, as on SQLite.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use crate::db::batch::{Batcher, Store, Together};
 use crate::db::models::chat_account::ChatAccount;
-use crate::db::models::chat_session::ChatSession;
+use crate::db::models::chat_session::{ChatSession, NewChatSession, STATE_WAITING};
+use crate::db::models::customer::Customer;
 use crate::db::models::message::Message;
-use crate::db::models::ticket::Ticket;
+use crate::db::models::ticket::{NewTicket, Ticket};
 use crate::db::{now_millis, Db, DbConnection};
 use crate::error::ApiError;
 use crate::services::chat::{self, MessageBatcher, MessageOutcome, PendingMessage};
+use crate::services::notify::{self, About};
+use crate::services::queue::WaitModel;
 
 /// On Postgres, the thread that stores customers' messages; on SQLite, nothing.
 pub fn start(db: &Db) -> Result<MessageBatcher, ApiError> {
@@ -24,12 +27,23 @@ pub fn start(db: &Db) -> Result<MessageBatcher, ApiError> {
         Store {
             together,
             alone: chat::store_message,
+            lane: chat_of,
         },
     )
 }
 
-/// Stores what it can of the batch together; of the others, a chat's first message waiting
-/// (which opens it) is stored alone and the chat's later ones are tried again after it.
+/// A chat's messages go one lane.
+fn chat_of(pending: &PendingMessage) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    let msg = &pending.message;
+    (pending.tenant_id, &msg.chat_server, &msg.chat_session_id).hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Stores what it can of the batch together: messages to open chats, and chats' first
+/// messages, which open them, with their later ones. The others (contact details to apply,
+/// a deleted ticket, an unknown chat account) are stored alone.
 fn together(
     conn: &mut DbConnection,
     batch: &[&PendingMessage],
@@ -38,19 +52,20 @@ fn together(
     let mut outcomes: Vec<Together<MessageOutcome>> =
         batch.iter().map(|_| Together::Alone).collect();
     // An unknown chat account is told (404) where the message is stored alone.
-    let mut known_accounts: HashMap<(i64, &str), bool> = HashMap::new();
+    let mut accounts: HashMap<(i64, &str), Option<ChatAccount>> = HashMap::new();
     let mut by_server: HashMap<(i64, &str), Vec<usize>> = HashMap::new();
     for (i, pending) in batch.iter().enumerate() {
         let token = pending.message.chat_account_token.as_str();
-        let known = match known_accounts.get(&(pending.tenant_id, token)) {
-            Some(known) => *known,
+        let known = match accounts.get(&(pending.tenant_id, token)) {
+            Some(account) => account.is_some(),
             None => {
-                let known = match ChatAccount::find_by_token(conn, pending.tenant_id, token) {
-                    Ok(_) => true,
-                    Err(ApiError::UnknownChatAccount) => false,
+                let account = match ChatAccount::find_by_token(conn, pending.tenant_id, token) {
+                    Ok(account) => Some(account),
+                    Err(ApiError::UnknownChatAccount) => None,
                     Err(e) => return Err(e),
                 };
-                known_accounts.insert((pending.tenant_id, token), known);
+                let known = account.is_some();
+                accounts.insert((pending.tenant_id, token), account);
                 known
             }
         };
@@ -66,6 +81,51 @@ fn together(
                 .push(i);
         }
     }
+    // Each message's chat: open already, or opened here by its first message.
+    let mut chat_of: Vec<Option<(i64, i64)>> = batch.iter().map(|_| None).collect();
+    let mut opening: Vec<usize> = Vec::new();
+    let mut after_first: Vec<usize> = Vec::new();
+    for ((tenant_id, server), items) in &by_server {
+        let ids: Vec<&str> = items
+            .iter()
+            .map(|&i| batch[i].message.chat_session_id.as_str())
+            .collect();
+        let existing: HashMap<String, Option<(i64, i64)>> =
+            ChatSession::existing_of(conn, *tenant_id, server, &ids)?
+                .into_iter()
+                .map(|(id, session, ticket, deleted)| (id, (!deleted).then_some((session, ticket))))
+                .collect();
+        let mut first_seen: HashSet<&str> = HashSet::new();
+        for &i in items {
+            let id = batch[i].message.chat_session_id.as_str();
+            match existing.get(id) {
+                Some(open) => chat_of[i] = *open, // a deleted ticket's stays alone
+                None if first_seen.insert(id) => opening.push(i),
+                None => after_first.push(i),
+            }
+        }
+    }
+    let opened = open_chats(conn, batch, &accounts, &opening, now)?;
+    let chat_key = |i: usize| {
+        let p = batch[i];
+        let m = &p.message;
+        (
+            p.tenant_id,
+            m.chat_server.as_str(),
+            m.chat_session_id.as_str(),
+        )
+    };
+    let mut by_chat = HashMap::new();
+    let mut new_tickets = HashSet::new();
+    for (&i, chat) in opening.iter().zip(opened) {
+        chat_of[i] = Some(chat);
+        by_chat.insert(chat_key(i), chat);
+        new_tickets.insert(chat.1);
+    }
+    for i in after_first {
+        chat_of[i] = by_chat.get(&chat_key(i)).copied();
+    }
+    let firsts: HashSet<usize> = opening.into_iter().collect();
     // How a stored row maps back to its message: by its key within its session, else (no
     // key, so never a repeat) by its place among its session's keyless messages, as ids are
     // drawn in the order of the rows.
@@ -73,44 +133,24 @@ fn together(
     let mut keyless: HashMap<i64, VecDeque<usize>> = HashMap::new();
     let mut ticket_of: HashMap<i64, i64> = HashMap::new();
     let mut rows = Vec::new();
-    let mut opening: HashMap<(i64, &str, &str), usize> = HashMap::new();
-    for ((tenant_id, server), items) in by_server {
-        let ids: Vec<&str> = items
-            .iter()
-            .map(|&i| batch[i].message.chat_session_id.as_str())
-            .collect();
-        let live: HashMap<String, (i64, i64)> =
-            ChatSession::live_of(conn, tenant_id, server, &ids)?
-                .into_iter()
-                .map(|(chat_session_id, session, ticket)| (chat_session_id, (session, ticket)))
-                .collect();
-        for i in items {
-            let pending = &batch[i];
-            let msg = &pending.message;
-            let Some(&(session, ticket)) = live.get(&msg.chat_session_id) else {
-                // Not open (or its ticket deleted): the first waiting is stored alone, and
-                // says which; the others follow it.
-                let chat = (tenant_id, server, msg.chat_session_id.as_str());
-                if opening.insert(chat, i).is_some() {
-                    outcomes[i] = Together::Again;
+    for (i, pending) in batch.iter().enumerate() {
+        let Some((session, ticket)) = chat_of[i] else {
+            continue;
+        };
+        match pending
+            .idempotency_key
+            .as_deref()
+            .or(pending.retry_key.as_deref())
+        {
+            Some(key) => {
+                if by_key.insert((session, key), i).is_some() {
+                    continue; // the same key twice: the second is a repeat
                 }
-                continue;
-            };
-            match pending
-                .idempotency_key
-                .as_deref()
-                .or(pending.retry_key.as_deref())
-            {
-                Some(key) => {
-                    if by_key.insert((session, key), i).is_some() {
-                        continue; // the same key twice: the second is a repeat
-                    }
-                }
-                None => keyless.entry(session).or_default().push_back(i),
             }
-            ticket_of.insert(session, ticket);
-            rows.push(pending.row(ticket, session, now));
+            None => keyless.entry(session).or_default().push_back(i),
         }
+        ticket_of.insert(session, ticket);
+        rows.push(pending.row(ticket, session, now));
     }
     if rows.is_empty() {
         return Ok(outcomes);
@@ -133,13 +173,124 @@ fn together(
         outcomes[i] = Together::Stored(MessageOutcome {
             ticket_id,
             message_id: row.id,
-            ticket_created: false,
+            ticket_created: firsts.contains(&i),
             duplicate: false,
         });
-        touched.push(ticket_id);
+        // A ticket made in this batch has its times already.
+        if !new_tickets.contains(&ticket_id) {
+            touched.push(ticket_id);
+        }
     }
     touched.sort_unstable();
     touched.dedup();
     Ticket::touch_many_by_customer(conn, &touched, now)?;
     Ok(outcomes)
+}
+
+/// Opens the chats of these first messages (no chat of theirs exists, none brings contact
+/// details) in a few statements: their customers and tickets, each chat account's queue
+/// once, their sessions, the agents told. Their (session, ticket), in the same order.
+fn open_chats(
+    conn: &mut DbConnection,
+    batch: &[&PendingMessage],
+    accounts: &HashMap<(i64, &str), Option<ChatAccount>>,
+    firsts: &[usize],
+    now: i64,
+) -> Result<Vec<(i64, i64)>, ApiError> {
+    let mut chats = vec![(0, 0); firsts.len()];
+    let mut by_tenant: HashMap<i64, Vec<usize>> = HashMap::new();
+    for (k, &i) in firsts.iter().enumerate() {
+        by_tenant.entry(batch[i].tenant_id).or_default().push(k);
+    }
+    for (tenant_id, places) in by_tenant {
+        let customers = Customer::create_unknown(conn, tenant_id, places.len())?;
+        let titles: Vec<String> = places
+            .iter()
+            .map(|&k| chat::ticket_title(&batch[firsts[k]].message.message))
+            .collect();
+        let new: Vec<NewTicket<'_>> = places
+            .iter()
+            .zip(&customers)
+            .zip(&titles)
+            .map(|((&k, &customer_id), title)| {
+                let msg = &batch[firsts[k]].message;
+                NewTicket {
+                    tenant_id,
+                    customer_id,
+                    title,
+                    status: "new",
+                    priority: "medium",
+                    channel_id: msg.channel_id,
+                    direction: "inbound",
+                    source_url: &msg.url,
+                    created_at: now,
+                    updated_at: now,
+                    last_update_customer: Some(now),
+                    chat_state: Some(STATE_WAITING),
+                }
+            })
+            .collect();
+        let tickets = Ticket::create_many(conn, &new)?;
+        // Each chat account's queue grows once, by its new chats, in the order they came.
+        let mut by_account: HashMap<i64, (&ChatAccount, Vec<usize>)> = HashMap::new();
+        for (n, &k) in places.iter().enumerate() {
+            let p = batch[firsts[k]];
+            let token = p.message.chat_account_token.as_str();
+            let Some(Some(account)) = accounts.get(&(tenant_id, token)) else {
+                return Err(ApiError::Internal(
+                    "a new chat's account was not read".into(),
+                ));
+            };
+            by_account
+                .entry(account.id)
+                .or_insert((account, Vec::new()))
+                .1
+                .push(n);
+        }
+        let mut sessions = Vec::with_capacity(places.len());
+        let mut accounts_in_order: Vec<_> = by_account.into_values().collect();
+        accounts_in_order.sort_unstable_by_key(|(account, _)| account.id);
+        for (account, chats_of_account) in accounts_in_order {
+            let count = chats_of_account.len() as i64;
+            // Read before the account's row is locked, which it stays until the commit.
+            let wait = WaitModel::load(conn, account)?;
+            let after = ChatSession::join_queue(conn, account.id, count)?;
+            for (ahead, &n) in chats_of_account.iter().enumerate() {
+                let msg = &batch[firsts[places[n]]].message;
+                let position = after - count + 1 + ahead as i64;
+                sessions.push(NewChatSession {
+                    tenant_id,
+                    chat_account_id: account.id,
+                    ticket_id: tickets[n],
+                    chat_server: &msg.chat_server,
+                    chat_session_id: &msg.chat_session_id,
+                    state: STATE_WAITING,
+                    queue_entered_at: now,
+                    initial_estimated_wait: wait.initial_estimate(position),
+                    typing: false,
+                    created_at: now,
+                });
+            }
+        }
+        let ids: HashMap<(String, String), i64> = ChatSession::insert_many(conn, &sessions)?
+            .into_iter()
+            .map(|(server, id, session)| ((server, id), session))
+            .collect();
+        for (&k, &ticket) in places.iter().zip(&tickets) {
+            let msg = &batch[firsts[k]].message;
+            let key = (msg.chat_server.clone(), msg.chat_session_id.clone());
+            chats[k] = (ids[&key], ticket);
+        }
+        let told: Vec<About<'_>> = tickets
+            .iter()
+            .zip(&titles)
+            .map(|(&id, title)| About {
+                id,
+                title,
+                created_at: now,
+            })
+            .collect();
+        notify::new_chats(conn, tenant_id, &told, now)?;
+    }
+    Ok(chats)
 }

@@ -42,12 +42,29 @@ pub fn subject(text: &str, ticket_id: i64) -> String {
     format!("{text} [#{ticket_id}]")
 }
 
+/// What an agent is told of a ticket.
+pub struct About<'a> {
+    pub id: i64,
+    pub title: &'a str,
+    pub created_at: i64,
+}
+
+impl<'a> From<&'a Ticket> for About<'a> {
+    fn from(ticket: &'a Ticket) -> About<'a> {
+        About {
+            id: ticket.id,
+            title: &ticket.title,
+            created_at: ticket.created_at,
+        }
+    }
+}
+
 /// Tells every agent of the tenant (a notification each) and mails those who want mail.
 fn to_agents(
     conn: &mut DbConnection,
     tenant_id: i64,
     kind: &str,
-    ticket: &Ticket,
+    tickets: &[About<'_>],
     headline: &str,
     now: i64,
 ) -> Result<(), ApiError> {
@@ -56,36 +73,38 @@ fn to_agents(
         return Ok(());
     }
     let ids: Vec<i64> = agents.iter().map(|a| a.id).collect();
-    let notice = format!("{headline}: {}", ticket.title);
-    Notification::to_users(conn, tenant_id, &ids, kind, Some(ticket.id), &notice, now)?;
-    let subject = subject(&format!("{headline}: {}", ticket.title), ticket.id);
-    let text = format!(
-        "{headline}.\n\nTicket #{}: {}\nStarted: {}\nOpen it with GET /api/v2/ticket/{}?getTicketHistory=true\n",
-        ticket.id,
-        ticket.title,
-        iso(ticket.created_at),
-        ticket.id
-    );
-    let html = html_of(&text);
-    for agent in agents
-        .iter()
-        .filter(|a| a.email_notifications && !a.email.is_empty())
-    {
-        queue(
-            conn,
-            tenant_id,
-            &Outgoing {
-                kind,
-                ticket_id: Some(ticket.id),
-                message_id: None,
-                to: &agent.email,
-                subject: &subject,
-                text: &text,
-                html: &html,
-                in_reply_to: None,
-            },
-            now,
-        )?;
+    for ticket in tickets {
+        let notice = format!("{headline}: {}", ticket.title);
+        Notification::to_users(conn, tenant_id, &ids, kind, Some(ticket.id), &notice, now)?;
+        let subject = subject(&format!("{headline}: {}", ticket.title), ticket.id);
+        let text = format!(
+            "{headline}.\n\nTicket #{}: {}\nStarted: {}\nOpen it with GET /api/v2/ticket/{}?getTicketHistory=true\n",
+            ticket.id,
+            ticket.title,
+            iso(ticket.created_at),
+            ticket.id
+        );
+        let html = html_of(&text);
+        for agent in agents
+            .iter()
+            .filter(|a| a.email_notifications && !a.email.is_empty())
+        {
+            queue(
+                conn,
+                tenant_id,
+                &Outgoing {
+                    kind,
+                    ticket_id: Some(ticket.id),
+                    message_id: None,
+                    to: &agent.email,
+                    subject: &subject,
+                    text: &text,
+                    html: &html,
+                    in_reply_to: None,
+                },
+                now,
+            )?;
+        }
     }
     Ok(())
 }
@@ -98,6 +117,17 @@ pub fn new_chat(
     now: i64,
 ) -> Result<(), ApiError> {
     new_ticket(conn, tenant_id, ticket_id, KIND_NEW_CHAT, "New chat", now)
+}
+
+/// Chat sessions' first contacts made these tickets, in the caller's transaction (which
+/// made them: none was deleted since).
+pub fn new_chats(
+    conn: &mut DbConnection,
+    tenant_id: i64,
+    tickets: &[About<'_>],
+    now: i64,
+) -> Result<(), ApiError> {
+    to_agents(conn, tenant_id, KIND_NEW_CHAT, tickets, "New chat", now)
 }
 
 /// A customer's mail opened a new ticket.
@@ -128,7 +158,14 @@ fn new_ticket(
     let Some(ticket) = live_ticket(conn, tenant_id, ticket_id)? else {
         return Ok(());
     };
-    to_agents(conn, tenant_id, kind, &ticket, headline, now)
+    to_agents(
+        conn,
+        tenant_id,
+        kind,
+        &[About::from(&ticket)],
+        headline,
+        now,
+    )
 }
 
 /// The customer wrote again on an assigned ticket: its assignee hears of it.
@@ -173,7 +210,7 @@ pub fn missed_chat(
         conn,
         tenant_id,
         KIND_MISSED_CHAT,
-        &ticket,
+        &[About::from(&ticket)],
         "Missed chat",
         now,
     )

@@ -4,6 +4,8 @@
 
 use futures_util::future::join_all;
 
+use omnibridge::domain::permission::Permission;
+
 use crate::helpers::{spawn_app, Encoding};
 
 #[tokio::test]
@@ -126,4 +128,105 @@ async fn messages_sent_at_once_are_each_stored_once_and_answered_with_their_own_
         ),
         0
     );
+}
+
+#[tokio::test]
+async fn chats_opened_at_once_each_get_one_ticket_one_customer_and_their_own_place_in_the_queue() {
+    let app = spawn_app().await;
+    let (agent, _) = app.agent("Ann", &[Permission::TicketRead]);
+    let chats: Vec<String> = (0..12).map(|c| format!("session-new-{c:04}")).collect();
+    // A chat's four messages at once, the chats' all together: first ones open chats side
+    // by side, later ones race their own first.
+    let app = &app;
+    let sends = chats.iter().flat_map(|chat| {
+        (0..4).map(move |m| {
+            let text = format!("{chat} says {m}");
+            async move { (chat, app.send_message(chat, &text).await) }
+        })
+    });
+    let answers = join_all(sends).await;
+
+    let mut tickets = std::collections::HashMap::new();
+    let mut created = std::collections::HashMap::new();
+    for (chat, a) in &answers {
+        assert_eq!(a.status, 200, "{}", a.body);
+        let ticket = a.body["ticketID"].as_i64().unwrap();
+        assert_eq!(
+            *tickets.entry(chat.as_str()).or_insert(ticket),
+            ticket,
+            "{chat}'s messages are on one ticket"
+        );
+        if a.body["ticketCreated"] == true {
+            *created.entry(chat.as_str()).or_insert(0) += 1;
+        }
+    }
+    for chat in &chats {
+        assert_eq!(
+            created.get(chat.as_str()),
+            Some(&1),
+            "{chat} was created once"
+        );
+        let ticket = tickets[chat.as_str()];
+        assert_eq!(
+            app.count(&format!(
+                "SELECT COUNT(*) AS n FROM messages WHERE ticket_id = {ticket}"
+            )),
+            4
+        );
+    }
+    let n = chats.len() as i64;
+    for table in ["chat_sessions", "tickets", "customers"] {
+        assert_eq!(app.count(&format!("SELECT COUNT(*) AS n FROM {table}")), n);
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(DISTINCT customer_id) AS n FROM tickets"),
+        n
+    );
+    assert_eq!(app.count("SELECT waiting_chats AS n FROM chat_accounts"), n);
+    // Places 1 to 12, each once: with nobody online, a chat's first estimate is its place
+    // times the account's default wait.
+    let wait = app.count("SELECT CAST(default_wait_seconds AS BIGINT) AS n FROM chat_accounts");
+    assert_eq!(
+        app.count("SELECT COUNT(DISTINCT initial_estimated_wait) AS n FROM chat_sessions"),
+        n
+    );
+    assert_eq!(
+        app.count("SELECT CAST(MIN(initial_estimated_wait) AS BIGINT) AS n FROM chat_sessions"),
+        wait
+    );
+    assert_eq!(
+        app.count("SELECT CAST(MAX(initial_estimated_wait) AS BIGINT) AS n FROM chat_sessions"),
+        n * wait
+    );
+    // The agent heard of each new chat once.
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(DISTINCT ticket_id) AS n FROM notifications \
+             WHERE user_id = {agent} AND kind = 'new_chat'"
+        )),
+        n
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM notifications WHERE user_id = {agent} AND kind = 'new_chat'"
+        )),
+        n
+    );
+    // And the queue says the same.
+    let queue = app
+        .post(
+            "requestChatQueue",
+            &[("chatAccountToken", app.chat_token.clone())],
+            Encoding::Multipart,
+        )
+        .await;
+    assert_eq!(queue.status, 200, "{}", queue.body);
+    assert_eq!(queue.body["queueLength"], n);
+    let items = queue.body["items"].as_array().unwrap();
+    for (i, item) in items.iter().enumerate() {
+        let place = i as i64 + 1;
+        assert_eq!(item["position"], place, "{item}");
+        assert_eq!(item["initialEstimatedWait"], place * wait, "{item}");
+    }
+    assert_eq!(items.len() as i64, n);
 }

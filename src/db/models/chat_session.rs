@@ -76,50 +76,111 @@ impl ChatSession {
             .optional())?)
     }
 
-    /// Of these sessions (by the chat server's ids), those that exist and whose ticket is not
-    /// deleted: (chat server's id, session id, ticket id).
-    pub fn live_of(
+    /// Of these sessions (by the chat server's ids), those that exist: (chat server's id,
+    /// session id, ticket id, whether the ticket was deleted). Postgres: one lookup of the
+    /// unique key per id, whatever the planner believes of the table (with `= ANY` it may
+    /// scan all of a chat server's sessions and filter them).
+    pub fn existing_of(
         conn: &mut DbConnection,
         tenant_id: i64,
         chat_server: &str,
         chat_session_ids: &[&str],
-    ) -> Result<Vec<(String, i64, i64)>, ApiError> {
-        use crate::db::schema::tickets;
-        Ok(on_backend!(conn, |c| chat_sessions::table
-            .inner_join(tickets::table)
-            .filter(chat_sessions::tenant_id.eq(tenant_id))
-            .filter(chat_sessions::chat_server.eq(chat_server))
-            .filter(chat_sessions::chat_session_id.eq_any(chat_session_ids))
-            .filter(tickets::deleted_at.is_null())
-            .select((
-                chat_sessions::chat_session_id,
-                chat_sessions::id,
-                chat_sessions::ticket_id,
-            ))
-            .load(c))?)
+    ) -> Result<Vec<(String, i64, i64, bool)>, ApiError> {
+        use diesel::sql_types::{Array, BigInt, Bool, Text};
+        #[derive(QueryableByName)]
+        struct Existing {
+            #[diesel(sql_type = Text)]
+            chat_session_id: String,
+            #[diesel(sql_type = BigInt)]
+            id: i64,
+            #[diesel(sql_type = BigInt)]
+            ticket_id: i64,
+            #[diesel(sql_type = Bool)]
+            deleted: bool,
+        }
+        let DbConnection::Pg(c) = conn else {
+            return Err(ApiError::Internal("existing_of is for Postgres".into()));
+        };
+        // LIMIT 1 keeps the subquery a lookup of its own for each id.
+        let found: Vec<Existing> = diesel::sql_query(
+            "SELECT s.chat_session_id, s.id, s.ticket_id, t.deleted_at IS NOT NULL AS deleted \
+             FROM unnest($3) AS wanted(id) \
+             CROSS JOIN LATERAL (SELECT id, ticket_id, chat_session_id FROM chat_sessions \
+               WHERE tenant_id = $1 AND chat_server = $2 AND chat_session_id = wanted.id \
+               LIMIT 1) s \
+             JOIN tickets t ON t.id = s.ticket_id",
+        )
+        .bind::<BigInt, _>(tenant_id)
+        .bind::<Text, _>(chat_server)
+        .bind::<Array<Text>, _>(chat_session_ids)
+        .load(c)?;
+        Ok(found
+            .into_iter()
+            .map(|e| (e.chat_session_id, e.id, e.ticket_id, e.deleted))
+            .collect())
     }
 
-    /// Inserts the session unless a concurrent request already did: `None` then, and the
-    /// caller's transaction is retried to find the winner's session.
-    pub fn insert_if_absent(
+    /// Adds `chats` to the chat account's count of waiting chats, ahead of inserting them
+    /// (`insert_many`); the count after. The account's row stays locked until the caller's
+    /// transaction ends, so the positions below the count are the new chats'.
+    pub fn join_queue(
         conn: &mut DbConnection,
-        new: &NewChatSession<'_>,
-    ) -> Result<Option<i64>, ApiError> {
-        let id = on_backend!(conn, |c| diesel::insert_into(chat_sessions::table)
-            .values(new)
-            .on_conflict((
-                chat_sessions::tenant_id,
-                chat_sessions::chat_server,
-                chat_sessions::chat_session_id,
-            ))
-            .do_nothing()
-            .returning(chat_sessions::id)
-            .get_result(c)
-            .optional())?;
-        if id.is_some() && new.state == STATE_WAITING {
-            count_waiting_by(conn, new.chat_account_id, 1)?;
+        chat_account_id: i64,
+        chats: i64,
+    ) -> Result<i64, ApiError> {
+        Ok(on_backend!(conn, |c| diesel::update(
+            chat_accounts::table.find(chat_account_id)
+        )
+        .set(chat_accounts::waiting_chats.eq(chat_accounts::waiting_chats + chats))
+        .returning(chat_accounts::waiting_chats)
+        .get_result(c))?)
+    }
+
+    /// Inserts waiting sessions counted already (`join_queue`), in one statement; `Conflict`
+    /// if a concurrent request inserted one of them first (the caller's transaction is
+    /// retried, and finds it). Their ids: (chat server, chat server's id, id).
+    pub fn insert_many(
+        conn: &mut DbConnection,
+        new: &[NewChatSession<'_>],
+    ) -> Result<Vec<(String, String, i64)>, ApiError> {
+        let returned = (
+            chat_sessions::chat_server,
+            chat_sessions::chat_session_id,
+            chat_sessions::id,
+        );
+        let key = (
+            chat_sessions::tenant_id,
+            chat_sessions::chat_server,
+            chat_sessions::chat_session_id,
+        );
+        let stored: Vec<(String, String, i64)> = match conn {
+            DbConnection::Pg(c) => diesel::insert_into(chat_sessions::table)
+                .values(new)
+                .on_conflict(key)
+                .do_nothing()
+                .returning(returned)
+                .get_results(c)?,
+            // SQLite returns no rows from a multi-row insert: one at a time.
+            DbConnection::Sqlite(c) => {
+                let mut stored = Vec::with_capacity(new.len());
+                for row in new {
+                    stored.extend(
+                        diesel::insert_into(chat_sessions::table)
+                            .values(row)
+                            .on_conflict(key)
+                            .do_nothing()
+                            .returning(returned)
+                            .get_result(c)
+                            .optional()?,
+                    );
+                }
+                stored
+            }
+        };
+        if stored.len() < new.len() {
+            return Err(ApiError::Conflict);
         }
-        Ok(id)
+        Ok(stored)
     }
 
     pub fn record_event(
