@@ -167,6 +167,8 @@ pub fn open_session(
     )?;
     // The chat account's row first, then the session's: the order a batch takes them in.
     let position = ChatSession::join_queue(conn, account.id, 1)?;
+    // Entered once the row is ours: after every chat with a place before this one.
+    let entered = now_millis().max(now);
     let initial_estimated_wait = WaitModel::load(conn, account)?.initial_estimate(position);
     let new = NewChatSession {
         tenant_id,
@@ -175,7 +177,7 @@ pub fn open_session(
         chat_server,
         chat_session_id,
         state: STATE_WAITING,
-        queue_entered_at: now,
+        queue_entered_at: entered,
         initial_estimated_wait,
         typing: false,
         created_at: now,
@@ -191,7 +193,7 @@ pub fn open_session(
             chat_server: chat_server.to_owned(),
             chat_session_id: chat_session_id.to_owned(),
             state: STATE_WAITING.to_owned(),
-            queue_entered_at: now,
+            queue_entered_at: entered,
             initial_estimated_wait,
             picked_up_at: None,
             ended_at: None,

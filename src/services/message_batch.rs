@@ -255,6 +255,8 @@ fn open_chats(
             // Read before the account's row is locked, which it stays until the commit.
             let wait = WaitModel::load(conn, account)?;
             let after = ChatSession::join_queue(conn, account.id, count)?;
+            // Entered once the row is ours: after every chat with a place before these.
+            let entered = now_millis().max(now);
             for (ahead, &n) in chats_of_account.iter().enumerate() {
                 let msg = &batch[firsts[places[n]]].message;
                 let position = after - count + 1 + ahead as i64;
@@ -265,7 +267,7 @@ fn open_chats(
                     chat_server: &msg.chat_server,
                     chat_session_id: &msg.chat_session_id,
                     state: STATE_WAITING,
-                    queue_entered_at: now,
+                    queue_entered_at: entered,
                     initial_estimated_wait: wait.initial_estimate(position),
                     typing: false,
                     created_at: now,

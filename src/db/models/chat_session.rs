@@ -154,12 +154,48 @@ impl ChatSession {
             chat_sessions::chat_session_id,
         );
         let stored: Vec<(String, String, i64)> = match conn {
-            DbConnection::Pg(c) => diesel::insert_into(chat_sessions::table)
-                .values(new)
-                .on_conflict(key)
-                .do_nothing()
-                .returning(returned)
-                .get_results(c)?,
+            // One array a column: the same statement whatever the number of rows.
+            DbConnection::Pg(c) => {
+                use diesel::sql_types::{Array, BigInt, Bool, Integer, Text};
+                #[derive(QueryableByName)]
+                struct Stored {
+                    #[diesel(sql_type = Text)]
+                    chat_server: String,
+                    #[diesel(sql_type = Text)]
+                    chat_session_id: String,
+                    #[diesel(sql_type = BigInt)]
+                    id: i64,
+                }
+                fn column<'r, T>(
+                    rows: &'r [NewChatSession<'r>],
+                    f: impl Fn(&'r NewChatSession<'r>) -> T,
+                ) -> Vec<T> {
+                    rows.iter().map(f).collect()
+                }
+                let stored: Vec<Stored> = diesel::sql_query(
+                    "INSERT INTO chat_sessions (tenant_id, chat_account_id, ticket_id, \
+                     chat_server, chat_session_id, state, queue_entered_at, \
+                     initial_estimated_wait, typing, created_at) \
+                     SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                     ON CONFLICT (tenant_id, chat_server, chat_session_id) DO NOTHING \
+                     RETURNING chat_server, chat_session_id, id",
+                )
+                .bind::<Array<BigInt>, _>(column(new, |s| s.tenant_id))
+                .bind::<Array<BigInt>, _>(column(new, |s| s.chat_account_id))
+                .bind::<Array<BigInt>, _>(column(new, |s| s.ticket_id))
+                .bind::<Array<Text>, _>(column(new, |s| s.chat_server))
+                .bind::<Array<Text>, _>(column(new, |s| s.chat_session_id))
+                .bind::<Array<Text>, _>(column(new, |s| s.state))
+                .bind::<Array<BigInt>, _>(column(new, |s| s.queue_entered_at))
+                .bind::<Array<Integer>, _>(column(new, |s| s.initial_estimated_wait))
+                .bind::<Array<Bool>, _>(column(new, |s| s.typing))
+                .bind::<Array<BigInt>, _>(column(new, |s| s.created_at))
+                .load(c)?;
+                stored
+                    .into_iter()
+                    .map(|s| (s.chat_server, s.chat_session_id, s.id))
+                    .collect()
+            }
             // SQLite returns no rows from a multi-row insert: one at a time.
             DbConnection::Sqlite(c) => {
                 let mut stored = Vec::with_capacity(new.len());

@@ -104,17 +104,21 @@ impl Customer {
                 "multi-row customer inserts are for Postgres".into(),
             ));
         };
-        let now = now_millis();
-        let row = (
-            customers::tenant_id.eq(tenant_id),
-            customers::created_at.eq(now),
-            customers::updated_at.eq(now),
-        );
-        let rows = vec![row; count];
-        Ok(diesel::insert_into(customers::table)
-            .values(&rows)
-            .returning(customers::id)
-            .get_results(c)?)
+        use diesel::sql_types::{BigInt, Integer};
+        #[derive(QueryableByName)]
+        struct Id {
+            #[diesel(sql_type = BigInt)]
+            id: i64,
+        }
+        let ids: Vec<Id> = diesel::sql_query(
+            "INSERT INTO customers (tenant_id, created_at, updated_at) \
+             SELECT $1, $2, $2 FROM generate_series(1, $3) RETURNING id",
+        )
+        .bind::<BigInt, _>(tenant_id)
+        .bind::<BigInt, _>(now_millis())
+        .bind::<Integer, _>(i32::try_from(count).unwrap_or(i32::MAX))
+        .load(c)?;
+        Ok(ids.into_iter().map(|row| row.id).collect())
     }
 
     /// Fills in or updates what the chat said: a name replaces the old one; an e-mail or phone

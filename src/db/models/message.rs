@@ -43,7 +43,7 @@ pub struct Message {
 }
 
 /// A stored message's id, and what tells it from the others of a multi-row insert.
-#[derive(Debug, Queryable, Selectable)]
+#[derive(Debug, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = messages)]
 pub struct StoredKeys {
     pub id: i64,
@@ -95,21 +95,48 @@ impl Message {
     }
 
     /// Stores many messages in one statement (Postgres), skipping any that repeats one of its
-    /// session (same idempotency or retry key); what identifies those stored.
+    /// session (same idempotency or retry key); what identifies those stored. The rows go as
+    /// one array a column, so the statement is the same whatever their number: prepared
+    /// once, never planned again.
     pub fn insert_many(
         conn: &mut DbConnection,
         rows: &[NewMessage<'_>],
     ) -> Result<Vec<StoredKeys>, ApiError> {
-        match conn {
-            DbConnection::Pg(c) => Ok(diesel::insert_into(messages::table)
-                .values(rows)
-                .on_conflict_do_nothing()
-                .returning(StoredKeys::as_returning())
-                .get_results(c)?),
-            DbConnection::Sqlite(_) => Err(ApiError::Internal(
+        use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text};
+        let DbConnection::Pg(c) = conn else {
+            return Err(ApiError::Internal(
                 "multi-row message inserts are for Postgres".into(),
-            )),
+            ));
+        };
+        fn column<'r, T>(
+            rows: &'r [NewMessage<'r>],
+            f: impl Fn(&'r NewMessage<'r>) -> T,
+        ) -> Vec<T> {
+            rows.iter().map(f).collect()
         }
+        Ok(diesel::sql_query(
+            "INSERT INTO messages (tenant_id, ticket_id, session_id, author, body, \
+             message_number, url, additional_data, used_predefined_user_input, \
+             external_address_overwrite, idempotency_key, retry_key, created_at, user_id) \
+             SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+             ON CONFLICT DO NOTHING \
+             RETURNING id, session_id, idempotency_key, retry_key",
+        )
+        .bind::<Array<BigInt>, _>(column(rows, |r| r.tenant_id))
+        .bind::<Array<BigInt>, _>(column(rows, |r| r.ticket_id))
+        .bind::<Array<Nullable<BigInt>>, _>(column(rows, |r| r.session_id))
+        .bind::<Array<Text>, _>(column(rows, |r| r.author))
+        .bind::<Array<Text>, _>(column(rows, |r| r.body))
+        .bind::<Array<Integer>, _>(column(rows, |r| r.message_number))
+        .bind::<Array<Text>, _>(column(rows, |r| r.url))
+        .bind::<Array<Text>, _>(column(rows, |r| r.additional_data))
+        .bind::<Array<Bool>, _>(column(rows, |r| r.used_predefined_user_input))
+        .bind::<Array<Text>, _>(column(rows, |r| r.external_address_overwrite))
+        .bind::<Array<Nullable<Text>>, _>(column(rows, |r| r.idempotency_key))
+        .bind::<Array<Nullable<Text>>, _>(column(rows, |r| r.retry_key))
+        .bind::<Array<BigInt>, _>(column(rows, |r| r.created_at))
+        .bind::<Array<Nullable<BigInt>>, _>(column(rows, |r| r.user_id))
+        .load(c)?)
     }
 
     /// The agent who wrote this message, if an agent did.

@@ -88,10 +88,36 @@ impl Ticket {
                 "multi-row ticket inserts are for Postgres".into(),
             ));
         };
-        let mut ids: Vec<i64> = diesel::insert_into(tickets::table)
-            .values(new)
-            .returning(tickets::id)
-            .get_results(c)?;
+        use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text};
+        #[derive(QueryableByName)]
+        struct Id {
+            #[diesel(sql_type = BigInt)]
+            id: i64,
+        }
+        fn column<'r, T>(rows: &'r [NewTicket<'r>], f: impl Fn(&'r NewTicket<'r>) -> T) -> Vec<T> {
+            rows.iter().map(f).collect()
+        }
+        // One array a column: the same statement whatever the number of rows.
+        let ids: Vec<Id> = diesel::sql_query(
+            "INSERT INTO tickets (tenant_id, customer_id, title, status, priority, channel_id, \
+             direction, source_url, created_at, updated_at, last_update_customer, chat_state) \
+             SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+             RETURNING id",
+        )
+        .bind::<Array<BigInt>, _>(column(new, |t| t.tenant_id))
+        .bind::<Array<BigInt>, _>(column(new, |t| t.customer_id))
+        .bind::<Array<Text>, _>(column(new, |t| t.title))
+        .bind::<Array<Text>, _>(column(new, |t| t.status))
+        .bind::<Array<Text>, _>(column(new, |t| t.priority))
+        .bind::<Array<Integer>, _>(column(new, |t| t.channel_id))
+        .bind::<Array<Text>, _>(column(new, |t| t.direction))
+        .bind::<Array<Text>, _>(column(new, |t| t.source_url))
+        .bind::<Array<BigInt>, _>(column(new, |t| t.created_at))
+        .bind::<Array<BigInt>, _>(column(new, |t| t.updated_at))
+        .bind::<Array<Nullable<BigInt>>, _>(column(new, |t| t.last_update_customer))
+        .bind::<Array<Nullable<Text>>, _>(column(new, |t| t.chat_state))
+        .load(c)?;
+        let mut ids: Vec<i64> = ids.into_iter().map(|row| row.id).collect();
         // Ids are drawn in the order of the rows.
         ids.sort_unstable();
         Ok(ids)
