@@ -9,6 +9,7 @@ pub mod pubsub;
 pub mod schema;
 pub mod search_index;
 pub mod seeding;
+pub mod statement;
 
 use std::sync::Arc;
 use std::time::Duration;

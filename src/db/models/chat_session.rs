@@ -2,6 +2,7 @@ use diesel::prelude::*;
 
 use crate::db::models::ticket::Ticket;
 use crate::db::schema::{chat_accounts, chat_sessions};
+use crate::db::statement::{Bind, Statement};
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::on_backend;
@@ -86,7 +87,7 @@ impl ChatSession {
         chat_server: &str,
         chat_session_ids: &[&str],
     ) -> Result<Vec<(String, i64, i64, bool)>, ApiError> {
-        use diesel::sql_types::{Array, BigInt, Bool, Text};
+        use diesel::sql_types::{BigInt, Bool, Text};
         #[derive(QueryableByName)]
         struct Existing {
             #[diesel(sql_type = Text)]
@@ -102,17 +103,17 @@ impl ChatSession {
             return Err(ApiError::Internal("existing_of is for Postgres".into()));
         };
         // LIMIT 1 keeps the subquery a lookup of its own for each id.
-        let found: Vec<Existing> = diesel::sql_query(
+        let found: Vec<Existing> = Statement::new(
             "SELECT s.chat_session_id, s.id, s.ticket_id, t.deleted_at IS NOT NULL AS deleted \
-             FROM unnest($3) AS wanted(id) \
+             FROM unnest(?) AS wanted(id) \
              CROSS JOIN LATERAL (SELECT id, ticket_id, chat_session_id FROM chat_sessions \
-               WHERE tenant_id = $1 AND chat_server = $2 AND chat_session_id = wanted.id \
+               WHERE tenant_id = ? AND chat_server = ? AND chat_session_id = wanted.id \
                LIMIT 1) s \
              JOIN tickets t ON t.id = s.ticket_id",
         )
-        .bind::<BigInt, _>(tenant_id)
-        .bind::<Text, _>(chat_server)
-        .bind::<Array<Text>, _>(chat_session_ids)
+        .bind(Bind::Texts(chat_session_ids.to_vec()))
+        .bind(Bind::BigInt(tenant_id))
+        .bind(Bind::Text(chat_server))
         .load(c)?;
         Ok(found
             .into_iter()
@@ -156,7 +157,7 @@ impl ChatSession {
         let stored: Vec<(String, String, i64)> = match conn {
             // One array a column: the same statement whatever the number of rows.
             DbConnection::Pg(c) => {
-                use diesel::sql_types::{Array, BigInt, Bool, Integer, Text};
+                use diesel::sql_types::{BigInt, Text};
                 #[derive(QueryableByName)]
                 struct Stored {
                     #[diesel(sql_type = Text)]
@@ -172,24 +173,24 @@ impl ChatSession {
                 ) -> Vec<T> {
                     rows.iter().map(f).collect()
                 }
-                let stored: Vec<Stored> = diesel::sql_query(
+                let stored: Vec<Stored> = Statement::new(
                     "INSERT INTO chat_sessions (tenant_id, chat_account_id, ticket_id, \
                      chat_server, chat_session_id, state, queue_entered_at, \
                      initial_estimated_wait, typing, created_at) \
-                     SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                     SELECT * FROM unnest(?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
                      ON CONFLICT (tenant_id, chat_server, chat_session_id) DO NOTHING \
                      RETURNING chat_server, chat_session_id, id",
                 )
-                .bind::<Array<BigInt>, _>(column(new, |s| s.tenant_id))
-                .bind::<Array<BigInt>, _>(column(new, |s| s.chat_account_id))
-                .bind::<Array<BigInt>, _>(column(new, |s| s.ticket_id))
-                .bind::<Array<Text>, _>(column(new, |s| s.chat_server))
-                .bind::<Array<Text>, _>(column(new, |s| s.chat_session_id))
-                .bind::<Array<Text>, _>(column(new, |s| s.state))
-                .bind::<Array<BigInt>, _>(column(new, |s| s.queue_entered_at))
-                .bind::<Array<Integer>, _>(column(new, |s| s.initial_estimated_wait))
-                .bind::<Array<Bool>, _>(column(new, |s| s.typing))
-                .bind::<Array<BigInt>, _>(column(new, |s| s.created_at))
+                .bind(Bind::BigInts(column(new, |s| s.tenant_id)))
+                .bind(Bind::BigInts(column(new, |s| s.chat_account_id)))
+                .bind(Bind::BigInts(column(new, |s| s.ticket_id)))
+                .bind(Bind::Texts(column(new, |s| s.chat_server)))
+                .bind(Bind::Texts(column(new, |s| s.chat_session_id)))
+                .bind(Bind::Texts(column(new, |s| s.state)))
+                .bind(Bind::BigInts(column(new, |s| s.queue_entered_at)))
+                .bind(Bind::Integers(column(new, |s| s.initial_estimated_wait)))
+                .bind(Bind::Bools(column(new, |s| s.typing)))
+                .bind(Bind::BigInts(column(new, |s| s.created_at)))
                 .load(c)?;
                 stored
                     .into_iter()

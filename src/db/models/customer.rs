@@ -1,6 +1,7 @@
 use diesel::prelude::*;
 
 use crate::db::schema::customers;
+use crate::db::statement::{Bind, Statement};
 use crate::db::{now_millis, DbConnection};
 use crate::error::ApiError;
 use crate::on_backend;
@@ -104,19 +105,21 @@ impl Customer {
                 "multi-row customer inserts are for Postgres".into(),
             ));
         };
-        use diesel::sql_types::{BigInt, Integer};
+        use diesel::sql_types::BigInt;
         #[derive(QueryableByName)]
         struct Id {
             #[diesel(sql_type = BigInt)]
             id: i64,
         }
-        let ids: Vec<Id> = diesel::sql_query(
+        let now = now_millis();
+        let ids: Vec<Id> = Statement::new(
             "INSERT INTO customers (tenant_id, created_at, updated_at) \
-             SELECT $1, $2, $2 FROM generate_series(1, $3) RETURNING id",
+             SELECT ?, ?, ? FROM generate_series(1, ?) RETURNING id",
         )
-        .bind::<BigInt, _>(tenant_id)
-        .bind::<BigInt, _>(now_millis())
-        .bind::<Integer, _>(i32::try_from(count).unwrap_or(i32::MAX))
+        .bind(Bind::BigInt(tenant_id))
+        .bind(Bind::BigInt(now))
+        .bind(Bind::BigInt(now))
+        .bind(Bind::Integer(i32::try_from(count).unwrap_or(i32::MAX)))
         .load(c)?;
         Ok(ids.into_iter().map(|row| row.id).collect())
     }

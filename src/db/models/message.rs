@@ -1,6 +1,7 @@
 use diesel::prelude::*;
 
 use crate::db::schema::messages;
+use crate::db::statement::{Bind, Statement};
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::on_backend;
@@ -102,7 +103,6 @@ impl Message {
         conn: &mut DbConnection,
         rows: &[NewMessage<'_>],
     ) -> Result<Vec<StoredKeys>, ApiError> {
-        use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text};
         let DbConnection::Pg(c) = conn else {
             return Err(ApiError::Internal(
                 "multi-row message inserts are for Postgres".into(),
@@ -114,28 +114,28 @@ impl Message {
         ) -> Vec<T> {
             rows.iter().map(f).collect()
         }
-        Ok(diesel::sql_query(
+        Ok(Statement::new(
             "INSERT INTO messages (tenant_id, ticket_id, session_id, author, body, \
              message_number, url, additional_data, used_predefined_user_input, \
              external_address_overwrite, idempotency_key, retry_key, created_at, user_id) \
-             SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+             SELECT * FROM unnest(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
              ON CONFLICT DO NOTHING \
              RETURNING id, session_id, idempotency_key, retry_key",
         )
-        .bind::<Array<BigInt>, _>(column(rows, |r| r.tenant_id))
-        .bind::<Array<BigInt>, _>(column(rows, |r| r.ticket_id))
-        .bind::<Array<Nullable<BigInt>>, _>(column(rows, |r| r.session_id))
-        .bind::<Array<Text>, _>(column(rows, |r| r.author))
-        .bind::<Array<Text>, _>(column(rows, |r| r.body))
-        .bind::<Array<Integer>, _>(column(rows, |r| r.message_number))
-        .bind::<Array<Text>, _>(column(rows, |r| r.url))
-        .bind::<Array<Text>, _>(column(rows, |r| r.additional_data))
-        .bind::<Array<Bool>, _>(column(rows, |r| r.used_predefined_user_input))
-        .bind::<Array<Text>, _>(column(rows, |r| r.external_address_overwrite))
-        .bind::<Array<Nullable<Text>>, _>(column(rows, |r| r.idempotency_key))
-        .bind::<Array<Nullable<Text>>, _>(column(rows, |r| r.retry_key))
-        .bind::<Array<BigInt>, _>(column(rows, |r| r.created_at))
-        .bind::<Array<Nullable<BigInt>>, _>(column(rows, |r| r.user_id))
+        .bind(Bind::BigInts(column(rows, |r| r.tenant_id)))
+        .bind(Bind::BigInts(column(rows, |r| r.ticket_id)))
+        .bind(Bind::NullableBigInts(column(rows, |r| r.session_id)))
+        .bind(Bind::Texts(column(rows, |r| r.author)))
+        .bind(Bind::Texts(column(rows, |r| r.body)))
+        .bind(Bind::Integers(column(rows, |r| r.message_number)))
+        .bind(Bind::Texts(column(rows, |r| r.url)))
+        .bind(Bind::Texts(column(rows, |r| r.additional_data)))
+        .bind(Bind::Bools(column(rows, |r| r.used_predefined_user_input)))
+        .bind(Bind::Texts(column(rows, |r| r.external_address_overwrite)))
+        .bind(Bind::NullableTexts(column(rows, |r| r.idempotency_key)))
+        .bind(Bind::NullableTexts(column(rows, |r| r.retry_key)))
+        .bind(Bind::BigInts(column(rows, |r| r.created_at)))
+        .bind(Bind::NullableBigInts(column(rows, |r| r.user_id)))
         .load(c)?)
     }
 

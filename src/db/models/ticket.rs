@@ -1,6 +1,7 @@
 use diesel::prelude::*;
 
 use crate::db::schema::tickets;
+use crate::db::statement::{Bind, Statement};
 use crate::db::DbConnection;
 use crate::domain::search;
 use crate::domain::view::{Direction, Filter, Sort, SortField, TimeField, Who};
@@ -88,7 +89,7 @@ impl Ticket {
                 "multi-row ticket inserts are for Postgres".into(),
             ));
         };
-        use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text};
+        use diesel::sql_types::BigInt;
         #[derive(QueryableByName)]
         struct Id {
             #[diesel(sql_type = BigInt)]
@@ -98,24 +99,26 @@ impl Ticket {
             rows.iter().map(f).collect()
         }
         // One array a column: the same statement whatever the number of rows.
-        let ids: Vec<Id> = diesel::sql_query(
+        let ids: Vec<Id> = Statement::new(
             "INSERT INTO tickets (tenant_id, customer_id, title, status, priority, channel_id, \
              direction, source_url, created_at, updated_at, last_update_customer, chat_state) \
-             SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+             SELECT * FROM unnest(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
              RETURNING id",
         )
-        .bind::<Array<BigInt>, _>(column(new, |t| t.tenant_id))
-        .bind::<Array<BigInt>, _>(column(new, |t| t.customer_id))
-        .bind::<Array<Text>, _>(column(new, |t| t.title))
-        .bind::<Array<Text>, _>(column(new, |t| t.status))
-        .bind::<Array<Text>, _>(column(new, |t| t.priority))
-        .bind::<Array<Integer>, _>(column(new, |t| t.channel_id))
-        .bind::<Array<Text>, _>(column(new, |t| t.direction))
-        .bind::<Array<Text>, _>(column(new, |t| t.source_url))
-        .bind::<Array<BigInt>, _>(column(new, |t| t.created_at))
-        .bind::<Array<BigInt>, _>(column(new, |t| t.updated_at))
-        .bind::<Array<Nullable<BigInt>>, _>(column(new, |t| t.last_update_customer))
-        .bind::<Array<Nullable<Text>>, _>(column(new, |t| t.chat_state))
+        .bind(Bind::BigInts(column(new, |t| t.tenant_id)))
+        .bind(Bind::BigInts(column(new, |t| t.customer_id)))
+        .bind(Bind::Texts(column(new, |t| t.title)))
+        .bind(Bind::Texts(column(new, |t| t.status)))
+        .bind(Bind::Texts(column(new, |t| t.priority)))
+        .bind(Bind::Integers(column(new, |t| t.channel_id)))
+        .bind(Bind::Texts(column(new, |t| t.direction)))
+        .bind(Bind::Texts(column(new, |t| t.source_url)))
+        .bind(Bind::BigInts(column(new, |t| t.created_at)))
+        .bind(Bind::BigInts(column(new, |t| t.updated_at)))
+        .bind(Bind::NullableBigInts(column(new, |t| {
+            t.last_update_customer
+        })))
+        .bind(Bind::NullableTexts(column(new, |t| t.chat_state)))
         .load(c)?;
         let mut ids: Vec<i64> = ids.into_iter().map(|row| row.id).collect();
         // Ids are drawn in the order of the rows.
