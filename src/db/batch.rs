@@ -12,6 +12,7 @@
 //! together, and its statements cost no round trips.
 
 use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use diesel::Connection;
 
@@ -25,6 +26,8 @@ const MAX_QUEUED: usize = 4096;
 /// Threads, each a transaction at a time: while one waits for Postgres (a round trip, the
 /// commit's flush), another's batch runs.
 const LANES: usize = 2;
+/// A lane's connection unused for longer is checked before its next batch.
+const CHECK_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 /// What `Store::together` made of one write of the batch.
 pub enum Together<O> {
@@ -116,10 +119,19 @@ impl<I: Send + 'static, O: Send + 'static> Batcher<I, O> {
 }
 
 /// Ends when every `Batcher` is gone. Writes on a connection of its own, made again after a
-/// batch fails (the database restarted, say).
+/// batch fails (the database restarted, say) and checked before use after a pause, as the
+/// pool checks its connections.
 fn run<I, O>(db: &Db, waiting: &mpsc::Receiver<(I, Answer<O>)>, store: &Store<I, O>) {
     let mut own: Option<DbConnection> = None;
+    let mut last_used = Instant::now();
     while let Ok(first) = waiting.recv() {
+        if last_used.elapsed() > CHECK_AFTER_IDLE {
+            own = own.take().and_then(|mut conn| {
+                diesel::connection::SimpleConnection::batch_execute(&mut conn, "SELECT 1")
+                    .ok()
+                    .map(|_| conn)
+            });
+        }
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match waiting.try_recv() {
@@ -137,6 +149,7 @@ fn run<I, O>(db: &Db, waiting: &mpsc::Receiver<(I, Answer<O>)>, store: &Store<I,
             own = Some(conn);
             Ok(stored)
         });
+        last_used = Instant::now();
         match stored {
             Ok(outcomes) => {
                 for ((_, answer), outcome) in batch.into_iter().zip(outcomes) {

@@ -5,7 +5,7 @@
 //! first message, which opens its chat; contact details to apply; a deleted ticket; a
 //! repeat) are stored one by one in the same transaction, as on SQLite.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use crate::db::batch::{Batcher, Store, Together};
 use crate::db::models::chat_account::ChatAccount;
@@ -54,6 +54,10 @@ fn together(
     // An unknown chat account is told (404) where the message is stored alone.
     let mut accounts: HashMap<(i64, &str), Option<ChatAccount>> = HashMap::new();
     let mut by_server: HashMap<(i64, &str), Vec<usize>> = HashMap::new();
+    // A chat whose first message of the batch is stored alone (it brings contact details,
+    // say) is opened by that message, and its later ones follow it alone, in order.
+    let mut first_alone: HashSet<(i64, &str, &str)> = HashSet::new();
+    let mut seen: HashSet<(i64, &str, &str)> = HashSet::new();
     for (i, pending) in batch.iter().enumerate() {
         let token = pending.message.chat_account_token.as_str();
         let known = match accounts.get(&(pending.tenant_id, token)) {
@@ -73,7 +77,17 @@ fn together(
         let has_contact = msg.customer_name.is_some()
             || msg.email_address.is_some()
             || msg.phone_number.is_some();
-        if known && !has_contact {
+        let chat = (
+            pending.tenant_id,
+            msg.chat_server.as_str(),
+            msg.chat_session_id.as_str(),
+        );
+        let storable_together = known && !has_contact;
+        let first_of_chat = seen.insert(chat);
+        if first_of_chat && !storable_together {
+            first_alone.insert(chat);
+        }
+        if storable_together {
             let server = pending.message.chat_server.as_str();
             by_server
                 .entry((pending.tenant_id, server))
@@ -100,11 +114,14 @@ fn together(
             let id = batch[i].message.chat_session_id.as_str();
             match existing.get(id) {
                 Some(open) => chat_of[i] = *open, // a deleted ticket's stays alone
+                None if first_alone.contains(&(*tenant_id, *server, id)) => {}
                 None if first_seen.insert(id) => opening.push(i),
                 None => after_first.push(i),
             }
         }
     }
+    // New chats take their places in the order their first messages came.
+    opening.sort_unstable();
     let opened = open_chats(conn, batch, &accounts, &opening, now)?;
     let chat_key = |i: usize| {
         let p = batch[i];
@@ -198,7 +215,9 @@ fn open_chats(
     now: i64,
 ) -> Result<Vec<(i64, i64)>, ApiError> {
     let mut chats = vec![(0, 0); firsts.len()];
-    let mut by_tenant: HashMap<i64, Vec<usize>> = HashMap::new();
+    // Tenants, and their accounts below, in order: two lanes lock accounts' rows in the
+    // same order.
+    let mut by_tenant: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
     for (k, &i) in firsts.iter().enumerate() {
         by_tenant.entry(batch[i].tenant_id).or_default().push(k);
     }
