@@ -7,6 +7,11 @@ use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Untyped};
 use diesel::{QueryResult, RunQueryDsl};
 
+/// One column of rows, as an array to bind (`unnest` turns the arrays back into rows).
+pub fn column<'r, R, T>(rows: &'r [R], f: impl Fn(&'r R) -> T) -> Vec<T> {
+    rows.iter().map(f).collect()
+}
+
 /// A value for one `?` of a `Statement`.
 pub enum Bind<'a> {
     BigInt(i64),

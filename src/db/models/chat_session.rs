@@ -2,7 +2,7 @@ use diesel::prelude::*;
 
 use crate::db::models::ticket::Ticket;
 use crate::db::schema::{chat_accounts, chat_sessions};
-use crate::db::statement::{Bind, Statement};
+use crate::db::statement::{column, Bind, Statement};
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::on_backend;
@@ -166,12 +166,6 @@ impl ChatSession {
                     chat_session_id: String,
                     #[diesel(sql_type = BigInt)]
                     id: i64,
-                }
-                fn column<'r, T>(
-                    rows: &'r [NewChatSession<'r>],
-                    f: impl Fn(&'r NewChatSession<'r>) -> T,
-                ) -> Vec<T> {
-                    rows.iter().map(f).collect()
                 }
                 let stored: Vec<Stored> = Statement::new(
                     "INSERT INTO chat_sessions (tenant_id, chat_account_id, ticket_id, \

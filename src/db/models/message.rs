@@ -1,7 +1,7 @@
 use diesel::prelude::*;
 
 use crate::db::schema::messages;
-use crate::db::statement::{Bind, Statement};
+use crate::db::statement::{column, Bind, Statement};
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::on_backend;
@@ -108,12 +108,6 @@ impl Message {
                 "multi-row message inserts are for Postgres".into(),
             ));
         };
-        fn column<'r, T>(
-            rows: &'r [NewMessage<'r>],
-            f: impl Fn(&'r NewMessage<'r>) -> T,
-        ) -> Vec<T> {
-            rows.iter().map(f).collect()
-        }
         Ok(Statement::new(
             "INSERT INTO messages (tenant_id, ticket_id, session_id, author, body, \
              message_number, url, additional_data, used_predefined_user_input, \

@@ -1,7 +1,7 @@
 use diesel::prelude::*;
 
 use crate::db::schema::tickets;
-use crate::db::statement::{Bind, Statement};
+use crate::db::statement::{column, Bind, Statement};
 use crate::db::DbConnection;
 use crate::domain::search;
 use crate::domain::view::{Direction, Filter, Sort, SortField, TimeField, Who};
@@ -94,9 +94,6 @@ impl Ticket {
         struct Id {
             #[diesel(sql_type = BigInt)]
             id: i64,
-        }
-        fn column<'r, T>(rows: &'r [NewTicket<'r>], f: impl Fn(&'r NewTicket<'r>) -> T) -> Vec<T> {
-            rows.iter().map(f).collect()
         }
         // One array a column: the same statement whatever the number of rows.
         let ids: Vec<Id> = Statement::new(
