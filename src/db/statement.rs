@@ -1,22 +1,37 @@
-//! Postgres statements diesel's DSL cannot write (an insert from `unnest`, a lateral lookup),
-//! which diesel still prepares once per connection and runs by name after: its `sql_query`
-//! is parsed and planned anew on every run.
+//! Statements diesel would prepare anew on every run, written so that it prepares them once
+//! per connection and keeps them (by their text): Postgres' inserts from `unnest` and its
+//! lateral lookup, which the DSL cannot write (its `sql_query` is never kept), and the
+//! statements of a message's hot path that the DSL writes but never keeps: every `UPDATE`,
+//! and every insert of a row with an optional column. On SQLite, preparing those cost its
+//! single writer more than running them.
 
+use diesel::backend::Backend;
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Untyped};
-use diesel::{QueryResult, RunQueryDsl};
+use diesel::sqlite::Sqlite;
+use diesel::{QueryResult, QueryableByName, RunQueryDsl};
 
 /// One column of rows, as an array to bind (`unnest` turns the arrays back into rows).
 pub fn column<'r, R, T>(rows: &'r [R], f: impl Fn(&'r R) -> T) -> Vec<T> {
     rows.iter().map(f).collect()
 }
 
-/// A value for one `?` of a `Statement`.
+/// A row's id, as a statement returns it.
+#[derive(QueryableByName)]
+pub struct Id {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+}
+
+/// A value for one `?` of a `Statement`; arrays are for Postgres.
 pub enum Bind<'a> {
     BigInt(i64),
+    NullableBigInt(Option<i64>),
     Integer(i32),
+    Bool(bool),
     Text(&'a str),
+    NullableText(Option<&'a str>),
     BigInts(Vec<i64>),
     NullableBigInts(Vec<Option<i64>>),
     Integers(Vec<i32>),
@@ -57,8 +72,13 @@ impl Query for Statement<'_> {
 
 impl<Conn> RunQueryDsl<Conn> for Statement<'_> {}
 
-impl QueryFragment<Pg> for Statement<'_> {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+impl<'a> Statement<'a> {
+    /// The SQL with each `?` replaced by its value, pushed by `push`.
+    fn walk<'b, DB: Backend>(
+        &'b self,
+        mut out: AstPass<'_, 'b, DB>,
+        push: impl Fn(&'b Bind<'a>, AstPass<'_, 'b, DB>) -> QueryResult<()>,
+    ) -> QueryResult<()> {
         let mut pieces = self.sql.split('?');
         if let Some(first) = pieces.next() {
             out.push_sql(first);
@@ -70,17 +90,7 @@ impl QueryFragment<Pg> for Statement<'_> {
                     "a ? of the statement has no value".into(),
                 ));
             };
-            match bind {
-                Bind::BigInt(v) => out.push_bind_param::<BigInt, _>(v)?,
-                Bind::Integer(v) => out.push_bind_param::<Integer, _>(v)?,
-                Bind::Text(v) => out.push_bind_param::<Text, _>(v)?,
-                Bind::BigInts(v) => out.push_bind_param::<Array<BigInt>, _>(v)?,
-                Bind::NullableBigInts(v) => out.push_bind_param::<Array<Nullable<BigInt>>, _>(v)?,
-                Bind::Integers(v) => out.push_bind_param::<Array<Integer>, _>(v)?,
-                Bind::Bools(v) => out.push_bind_param::<Array<Bool>, _>(v)?,
-                Bind::Texts(v) => out.push_bind_param::<Array<Text>, _>(v)?,
-                Bind::NullableTexts(v) => out.push_bind_param::<Array<Nullable<Text>>, _>(v)?,
-            }
+            push(bind, out.reborrow())?;
             out.push_sql(piece);
         }
         if binds.next().is_some() {
@@ -89,5 +99,45 @@ impl QueryFragment<Pg> for Statement<'_> {
             ));
         }
         Ok(())
+    }
+}
+
+impl QueryFragment<Pg> for Statement<'_> {
+    fn walk_ast<'b>(&'b self, out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        self.walk(out, |bind, mut out| match bind {
+            Bind::BigInt(v) => out.push_bind_param::<BigInt, _>(v),
+            Bind::NullableBigInt(v) => out.push_bind_param::<Nullable<BigInt>, _>(v),
+            Bind::Integer(v) => out.push_bind_param::<Integer, _>(v),
+            Bind::Bool(v) => out.push_bind_param::<Bool, _>(v),
+            Bind::Text(v) => out.push_bind_param::<Text, _>(v),
+            Bind::NullableText(v) => out.push_bind_param::<Nullable<Text>, _>(v),
+            Bind::BigInts(v) => out.push_bind_param::<Array<BigInt>, _>(v),
+            Bind::NullableBigInts(v) => out.push_bind_param::<Array<Nullable<BigInt>>, _>(v),
+            Bind::Integers(v) => out.push_bind_param::<Array<Integer>, _>(v),
+            Bind::Bools(v) => out.push_bind_param::<Array<Bool>, _>(v),
+            Bind::Texts(v) => out.push_bind_param::<Array<Text>, _>(v),
+            Bind::NullableTexts(v) => out.push_bind_param::<Array<Nullable<Text>>, _>(v),
+        })
+    }
+}
+
+impl QueryFragment<Sqlite> for Statement<'_> {
+    fn walk_ast<'b>(&'b self, out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
+        self.walk(out, |bind, mut out| match bind {
+            Bind::BigInt(v) => out.push_bind_param::<BigInt, _>(v),
+            Bind::NullableBigInt(v) => out.push_bind_param::<Nullable<BigInt>, _>(v),
+            Bind::Integer(v) => out.push_bind_param::<Integer, _>(v),
+            Bind::Bool(v) => out.push_bind_param::<Bool, _>(v),
+            Bind::Text(v) => out.push_bind_param::<Text, _>(v),
+            Bind::NullableText(v) => out.push_bind_param::<Nullable<Text>, _>(v),
+            Bind::BigInts(_)
+            | Bind::NullableBigInts(_)
+            | Bind::Integers(_)
+            | Bind::Bools(_)
+            | Bind::Texts(_)
+            | Bind::NullableTexts(_) => Err(diesel::result::Error::QueryBuilderError(
+                "SQLite has no arrays to bind".into(),
+            )),
+        })
     }
 }

@@ -1,7 +1,7 @@
 use diesel::prelude::*;
 
 use crate::db::schema::messages;
-use crate::db::statement::{column, Bind, Statement};
+use crate::db::statement::{column, Bind, Id, Statement};
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::on_backend;
@@ -65,13 +65,30 @@ impl Message {
         conn: &mut DbConnection,
         new: &NewMessage<'_>,
     ) -> Result<Inserted, ApiError> {
-        let id: Option<i64> = on_backend!(conn, |c| diesel::insert_into(messages::table)
-            .values(new)
-            .on_conflict_do_nothing()
-            .returning(messages::id)
-            .get_result(c)
-            .optional())?;
-        if let Some(id) = id {
+        // Not the DSL's insert: diesel prepares that anew on every run (optional columns).
+        let inserted = Statement::new(
+            "INSERT INTO messages (tenant_id, ticket_id, session_id, author, body, \
+             message_number, url, additional_data, used_predefined_user_input, \
+             external_address_overwrite, idempotency_key, retry_key, created_at, user_id) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             ON CONFLICT DO NOTHING RETURNING id",
+        )
+        .bind(Bind::BigInt(new.tenant_id))
+        .bind(Bind::BigInt(new.ticket_id))
+        .bind(Bind::NullableBigInt(new.session_id))
+        .bind(Bind::Text(new.author))
+        .bind(Bind::Text(new.body))
+        .bind(Bind::Integer(new.message_number))
+        .bind(Bind::Text(new.url))
+        .bind(Bind::Text(new.additional_data))
+        .bind(Bind::Bool(new.used_predefined_user_input))
+        .bind(Bind::Text(new.external_address_overwrite))
+        .bind(Bind::NullableText(new.idempotency_key))
+        .bind(Bind::NullableText(new.retry_key))
+        .bind(Bind::BigInt(new.created_at))
+        .bind(Bind::NullableBigInt(new.user_id));
+        let id: Option<Id> = on_backend!(conn, |c| inserted.get_result(c).optional())?;
+        if let Some(Id { id }) = id {
             return Ok(Inserted {
                 id,
                 duplicate: false,

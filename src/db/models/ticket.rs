@@ -125,12 +125,14 @@ impl Ticket {
 
     /// Marks the ticket updated by its customer (sorts it to the top of agents' lists).
     pub fn touch_by_customer(conn: &mut DbConnection, id: i64, at: i64) -> Result<(), ApiError> {
-        on_backend!(conn, |c| diesel::update(tickets::table.find(id))
-            .set((
-                tickets::updated_at.eq(at),
-                tickets::last_update_customer.eq(at),
-            ))
-            .execute(c))?;
+        // Not the DSL's update: diesel prepares every one anew.
+        let touch = Statement::new(
+            "UPDATE tickets SET updated_at = ?, last_update_customer = ? WHERE id = ?",
+        )
+        .bind(Bind::BigInt(at))
+        .bind(Bind::BigInt(at))
+        .bind(Bind::BigInt(id));
+        on_backend!(conn, |c| touch.execute(c))?;
         Ok(())
     }
 
