@@ -8,6 +8,8 @@
 use diesel::backend::Backend;
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::serialize::ToSql;
+use diesel::sql_types::HasSqlType;
 use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Untyped};
 use diesel::sqlite::Sqlite;
 use diesel::{QueryResult, QueryableByName, RunQueryDsl};
@@ -102,42 +104,49 @@ impl<'a> Statement<'a> {
     }
 }
 
+/// Binds a value both databases take alike; arrays are Postgres' alone.
+fn push_scalar<'b, DB>(bind: &'b Bind<'_>, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()>
+where
+    DB: Backend + HasSqlType<BigInt> + HasSqlType<Integer> + HasSqlType<Bool> + HasSqlType<Text>,
+    i64: ToSql<BigInt, DB>,
+    i32: ToSql<Integer, DB>,
+    bool: ToSql<Bool, DB>,
+    str: ToSql<Text, DB>,
+{
+    match bind {
+        Bind::BigInt(v) => out.push_bind_param::<BigInt, _>(v),
+        Bind::NullableBigInt(v) => out.push_bind_param::<Nullable<BigInt>, _>(v),
+        Bind::Integer(v) => out.push_bind_param::<Integer, _>(v),
+        Bind::Bool(v) => out.push_bind_param::<Bool, _>(v),
+        Bind::Text(v) => out.push_bind_param::<Text, _>(v),
+        Bind::NullableText(v) => out.push_bind_param::<Nullable<Text>, _>(v),
+        Bind::BigInts(_)
+        | Bind::NullableBigInts(_)
+        | Bind::Integers(_)
+        | Bind::Bools(_)
+        | Bind::Texts(_)
+        | Bind::NullableTexts(_) => Err(diesel::result::Error::QueryBuilderError(
+            "arrays are bound on Postgres only".into(),
+        )),
+    }
+}
+
 impl QueryFragment<Pg> for Statement<'_> {
     fn walk_ast<'b>(&'b self, out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         self.walk(out, |bind, mut out| match bind {
-            Bind::BigInt(v) => out.push_bind_param::<BigInt, _>(v),
-            Bind::NullableBigInt(v) => out.push_bind_param::<Nullable<BigInt>, _>(v),
-            Bind::Integer(v) => out.push_bind_param::<Integer, _>(v),
-            Bind::Bool(v) => out.push_bind_param::<Bool, _>(v),
-            Bind::Text(v) => out.push_bind_param::<Text, _>(v),
-            Bind::NullableText(v) => out.push_bind_param::<Nullable<Text>, _>(v),
             Bind::BigInts(v) => out.push_bind_param::<Array<BigInt>, _>(v),
             Bind::NullableBigInts(v) => out.push_bind_param::<Array<Nullable<BigInt>>, _>(v),
             Bind::Integers(v) => out.push_bind_param::<Array<Integer>, _>(v),
             Bind::Bools(v) => out.push_bind_param::<Array<Bool>, _>(v),
             Bind::Texts(v) => out.push_bind_param::<Array<Text>, _>(v),
             Bind::NullableTexts(v) => out.push_bind_param::<Array<Nullable<Text>>, _>(v),
+            scalar => push_scalar(scalar, out),
         })
     }
 }
 
 impl QueryFragment<Sqlite> for Statement<'_> {
     fn walk_ast<'b>(&'b self, out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
-        self.walk(out, |bind, mut out| match bind {
-            Bind::BigInt(v) => out.push_bind_param::<BigInt, _>(v),
-            Bind::NullableBigInt(v) => out.push_bind_param::<Nullable<BigInt>, _>(v),
-            Bind::Integer(v) => out.push_bind_param::<Integer, _>(v),
-            Bind::Bool(v) => out.push_bind_param::<Bool, _>(v),
-            Bind::Text(v) => out.push_bind_param::<Text, _>(v),
-            Bind::NullableText(v) => out.push_bind_param::<Nullable<Text>, _>(v),
-            Bind::BigInts(_)
-            | Bind::NullableBigInts(_)
-            | Bind::Integers(_)
-            | Bind::Bools(_)
-            | Bind::Texts(_)
-            | Bind::NullableTexts(_) => Err(diesel::result::Error::QueryBuilderError(
-                "SQLite has no arrays to bind".into(),
-            )),
-        })
+        self.walk(out, push_scalar)
     }
 }
