@@ -16,6 +16,29 @@ use crate::extract::auth::KeyCache;
 use crate::routes;
 use crate::services::events::{Events, KeysRevoked, Payload, RESYNC};
 
+/// After a stop is asked for, how long requests in flight have to finish.
+const SHUTDOWN_TIMEOUT_SECONDS: u64 = 8;
+
+/// Resolves on SIGTERM or SIGINT, once this instance's event streams were told to end: then
+/// actix stops accepting, lets the requests in flight finish (their writes commit before
+/// their answers go out) and stops. An open stream would otherwise hold the stop until the
+/// timeout.
+async fn stop_requested(events: Events) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut interrupt)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        log::error!("cannot listen for SIGTERM and SIGINT: stop the server with SIGKILL");
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => log::info!("SIGTERM: stopping"),
+        _ = interrupt.recv() => log::info!("SIGINT: stopping"),
+    }
+    events.close_streams();
+}
+
 pub struct Application {
     port: u16,
     server: Server,
@@ -114,6 +137,7 @@ impl Application {
             _ => {}
         });
         let batcher = web::Data::new(crate::services::message_batch::start(&db)?);
+        let stopping = events.clone();
         let events = web::Data::new(events);
         let db = web::Data::new(db);
         let settings = web::Data::new(settings);
@@ -158,6 +182,8 @@ impl Application {
                 .default_service(web::to(routes::not_found))
         })
         .workers(workers)
+        .shutdown_signal(stop_requested(stopping))
+        .shutdown_timeout(SHUTDOWN_TIMEOUT_SECONDS)
         .listen(listener)?
         .run();
         Ok(Application { port, server })

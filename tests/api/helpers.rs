@@ -907,6 +907,19 @@ impl EventStream {
         )
     }
 
+    /// Whether the server ends the stream cleanly after what it has sent (read and skipped),
+    /// within 5 s.
+    pub async fn ends_after_what_was_sent(&mut self) -> bool {
+        let wait = std::time::Duration::from_secs(5);
+        loop {
+            match tokio::time::timeout(wait, self.response.chunk()).await {
+                Ok(Ok(Some(_))) => continue,
+                Ok(Ok(None)) => return true,
+                Ok(Err(_)) | Err(_) => return false,
+            }
+        }
+    }
+
     /// The next event (comments skipped): its type and data.
     pub async fn next_event(&mut self) -> (String, serde_json::Value) {
         loop {

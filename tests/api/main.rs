@@ -31,6 +31,7 @@ mod race;
 mod replies;
 mod search;
 mod security;
+mod shutdown;
 mod stream;
 mod tickets;
 mod users;

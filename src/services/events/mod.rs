@@ -218,6 +218,8 @@ struct Channels {
     by_tenant: Arc<RwLock<HashMap<i64, broadcast::Sender<Arc<Event>>>>>,
     /// What this instance does on an internal event (one no stream shows).
     hooks: Arc<RwLock<Vec<Hook>>>,
+    /// Set when the server stops: streams end, and new ones end at once.
+    closed: Arc<std::sync::atomic::AtomicBool>,
 }
 
 type Hook = Arc<dyn Fn(&Event) + Send + Sync>;
@@ -238,12 +240,24 @@ impl Channels {
 
     fn subscribe(&self, tenant_id: i64) -> broadcast::Receiver<Arc<Event>> {
         let mut by_tenant = self.by_tenant.write().unwrap_or_else(|e| e.into_inner());
+        if self.closed.load(std::sync::atomic::Ordering::Acquire) {
+            // A channel with no sender: the stream ends after its first line.
+            return broadcast::channel(1).1;
+        }
         // Forget the channels whose streams have all closed.
         by_tenant.retain(|_, tx| tx.receiver_count() > 0);
         by_tenant
             .entry(tenant_id)
             .or_insert_with(|| broadcast::channel(self.buffer).0)
             .subscribe()
+    }
+
+    /// Ends every stream: with its channel's sender gone, each receiver hears it is closed.
+    fn close(&self) {
+        let mut by_tenant = self.by_tenant.write().unwrap_or_else(|e| e.into_inner());
+        self.closed
+            .store(true, std::sync::atomic::Ordering::Release);
+        by_tenant.clear();
     }
 }
 
@@ -262,6 +276,7 @@ impl Events {
             buffer: buffer.max(1),
             by_tenant: Arc::new(RwLock::new(HashMap::new())),
             hooks: Arc::new(RwLock::new(Vec::new())),
+            closed: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         };
         Events {
             local,
@@ -330,6 +345,13 @@ impl Events {
     /// The tenant's events from now on.
     pub fn subscribe(&self, tenant_id: i64) -> broadcast::Receiver<Arc<Event>> {
         self.local.subscribe(tenant_id)
+    }
+
+    /// Ends this instance's event streams (the server is stopping: a stream never ends by
+    /// itself, and would hold the stop until actix's timeout). Clients reconnect, to another
+    /// instance behind a load balancer; a stream opened from now on ends at once.
+    pub fn close_streams(&self) {
+        self.local.close();
     }
 
     /// How many event streams this instance has open (every tenant's).
