@@ -22,7 +22,7 @@ const SHUTDOWN_TIMEOUT_SECONDS: u64 = 8;
 /// Resolves on SIGTERM or SIGINT, once this instance's event streams were told to end: then
 /// actix stops accepting, lets the requests in flight finish (their writes commit before
 /// their answers go out) and stops. An open stream would otherwise hold the stop until the
-/// timeout.
+/// timeout. A second signal exits at once.
 async fn stop_requested(events: Events) {
     use tokio::signal::unix::{signal, SignalKind};
     let (Ok(mut term), Ok(mut interrupt)) = (
@@ -37,6 +37,15 @@ async fn stop_requested(events: Events) {
         _ = interrupt.recv() => log::info!("SIGINT: stopping"),
     }
     events.close_streams();
+    // A second signal while requests finish: stop at once (a second Ctrl-C, say).
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = interrupt.recv() => {}
+        }
+        log::warn!("a second signal: exiting without waiting for requests in flight");
+        std::process::exit(1);
+    });
 }
 
 pub struct Application {

@@ -3,12 +3,24 @@
 //! exits 0 within 10 s (an open stream used to hold it for actix's 30 s).
 
 use std::cell::{Cell, RefCell};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use omnibridge::domain::permission::Permission;
 
 use crate::helpers::{free_port, spawn_app, EventStream, CHAT_SERVER};
+
+/// The server process, killed (SIGKILL, by its id) if the test ends before it exited.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
 
 #[tokio::test]
 async fn sigterm_ends_the_streams_finishes_what_was_accepted_and_exits_0_within_10_s() {
@@ -17,16 +29,18 @@ async fn sigterm_ends_the_streams_finishes_what_was_accepted_and_exits_0_within_
     let (_, agent_key) = app.agent("Alice", &Permission::ALL);
     let files = tempfile::tempdir().unwrap();
     let port = free_port();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_omnibridge"))
-        .arg("serve")
-        .env("OMNIBRIDGE__DATABASE__URL", app.database_url())
-        .env("OMNIBRIDGE__SERVER__HOST", "127.0.0.1")
-        .env("OMNIBRIDGE__SERVER__PORT", port.to_string())
-        .env("OMNIBRIDGE__ATTACHMENTS__DIR", files.path())
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("omnibridge serve");
+    let mut server = Server(
+        Command::new(env!("CARGO_BIN_EXE_omnibridge"))
+            .arg("serve")
+            .env("OMNIBRIDGE__DATABASE__URL", app.database_url())
+            .env("OMNIBRIDGE__SERVER__HOST", "127.0.0.1")
+            .env("OMNIBRIDGE__SERVER__PORT", port.to_string())
+            .env("OMNIBRIDGE__ATTACHMENTS__DIR", files.path())
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("omnibridge serve"),
+    );
     let address = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -37,7 +51,7 @@ async fn sigterm_ends_the_streams_finishes_what_was_accepted_and_exits_0_within_
         .is_err()
     {
         assert!(Instant::now() < deadline, "the server never answered");
-        assert!(server.try_wait().unwrap().is_none(), "the server exited");
+        assert!(server.0.try_wait().unwrap().is_none(), "the server exited");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let mut stream = EventStream::open(&address, &agent_key).await;
@@ -79,22 +93,20 @@ async fn sigterm_ends_the_streams_finishes_what_was_accepted_and_exits_0_within_
         while answered.borrow().len() < 40 {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        let pid = server.id().to_string();
+        let pid = libc::pid_t::try_from(server.0.id()).unwrap();
         let asked = Instant::now();
-        assert!(Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success());
+        // SAFETY: kill(2) with our own child's id and a signal number touches no memory.
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
         stopped.set(true);
         loop {
-            if let Some(status) = server.try_wait().unwrap() {
+            if let Some(status) = server.0.try_wait().unwrap() {
                 break (status, asked.elapsed());
             }
-            if asked.elapsed() > Duration::from_secs(15) {
-                let _ = Command::new("kill").args(["-KILL", &pid]).status();
-                panic!("still running 15 s after SIGTERM");
-            }
+            // Past that, `Server`'s drop kills it.
+            assert!(
+                asked.elapsed() < Duration::from_secs(15),
+                "still running 15 s after SIGTERM"
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     };
