@@ -199,6 +199,14 @@ impl Settings {
                 "database.pool_size must be at least 1".into(),
             ));
         }
+        // A lease that ends while its call still waits for an answer lets the row go out
+        // again, and the ticket's next delivery overtake it.
+        if self.delivery.lease_seconds.saturating_mul(1000) <= self.delivery.timeout_ms {
+            return Err(config::ConfigError::Message(format!(
+                "delivery.lease_seconds ({}) must be longer than delivery.timeout_ms ({} ms)",
+                self.delivery.lease_seconds, self.delivery.timeout_ms
+            )));
+        }
         Ok(())
     }
 }

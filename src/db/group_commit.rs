@@ -1,11 +1,18 @@
 //! Group commit for SQLite: one writer thread owns the only connection that writes, and runs
-//! whatever writes are waiting in one transaction, each in its own savepoint.
+//! whatever writes are waiting in one transaction.
 //!
 //! SQLite lets one writer in at a time anyway; letting the pool's connections fight for the
 //! lock means sleeping in its busy handler (latency spikes of a second under load) and one
-//! fsync per request. Here writers queue in memory instead, a failed write rolls back only
-//! its own savepoint, and one commit (one fsync) makes a whole batch durable. Every caller
-//! hears back only after that commit: a 200 still means committed.
+//! fsync per request. Here writers queue in memory instead, and one commit (one fsync) makes a
+//! whole batch durable. Every caller hears back only after that commit: a 200 still means
+//! committed.
+//!
+//! A write that fails must undo only its own changes. The writer first runs a batch's writes
+//! bare, one after another; if one fails, it rolls the batch back and runs them again, each in
+//! a savepoint of its own, and keeps doing so for the next few batches. Writes rarely fail, and
+//! a savepoint per write costs: two more statements, and a copy of every page the write
+//! changes (the ticket's index pages are shared by the batch's messages; bare, they are copied
+//! for the rollback journal once per batch, not once per write).
 //!
 //! The writer also runs a chore of its own (the search index's catch-up) at the end of a
 //! batch, at most once per period while writes come, so it shares their commit.
@@ -26,11 +33,67 @@ const MAX_BATCH: usize = 256;
 const MAX_QUEUED: usize = 4096;
 /// How often the checkpointer copies the write-ahead log back into the database.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+/// After a batch in which a write failed, how many batches run each write in its own
+/// savepoint at once, instead of trying them bare first.
+const CAREFUL_BATCHES: u32 = 8;
 
-/// Tells a caller how its write ended, once the batch's fate is known: `None` = committed.
-type Completion = Box<dyn FnOnce(Option<&str>) + Send>;
-/// Runs one write; `Err` means the transaction itself is no longer usable.
-type Job = Box<dyn FnOnce(&mut DbConnection) -> Result<Completion, (Completion, String)> + Send>;
+/// How one run of a write went.
+enum Ran {
+    Done,
+    /// The write answered an error: bare, its changes may be half made.
+    Failed,
+    /// The transaction itself is no longer usable (a savepoint statement failed: SQLite may
+    /// have rolled everything back already), and why.
+    Broken(String),
+}
+
+/// A write waiting for the writer, with its caller's answer.
+trait Write: Send {
+    /// Runs the write, bare or (`alone`) in its own savepoint; may run again after a rollback.
+    fn run(&mut self, conn: &mut DbConnection, alone: bool) -> Ran;
+    /// Answers the caller, once the batch's fate is known: `None` = committed.
+    fn finish(self: Box<Self>, commit_error: Option<&str>);
+}
+
+struct Pending<T, F> {
+    f: F,
+    outcome: Option<Result<T, ApiError>>,
+    caller: tokio::sync::oneshot::Sender<Result<T, ApiError>>,
+}
+
+impl<T, F> Write for Pending<T, F>
+where
+    F: FnMut(&mut DbConnection) -> Result<T, ApiError> + Send,
+    T: Send,
+{
+    fn run(&mut self, conn: &mut DbConnection, alone: bool) -> Ran {
+        if alone {
+            let (outcome, broken) = in_savepoint(conn, &mut self.f);
+            self.outcome = Some(outcome);
+            return broken.map_or(Ran::Done, Ran::Broken);
+        }
+        let outcome = catch_unwind(AssertUnwindSafe(|| (self.f)(conn)))
+            .unwrap_or_else(|_| Err(ApiError::Internal("a write panicked".into())));
+        let failed = outcome.is_err();
+        self.outcome = Some(outcome);
+        if failed {
+            Ran::Failed
+        } else {
+            Ran::Done
+        }
+    }
+
+    fn finish(self: Box<Self>, commit_error: Option<&str>) {
+        let outcome = match (commit_error, self.outcome) {
+            (None, Some(outcome)) => outcome,
+            (None, None) => Err(ApiError::ServiceUnavailable("the write was not run".into())),
+            (Some(e), _) => Err(ApiError::ServiceUnavailable(format!("not committed: {e}"))),
+        };
+        let _ = self.caller.send(outcome);
+    }
+}
+
+type Job = Box<dyn Write>;
 
 /// Work the writer does itself after the writes of a batch, at most once per `every` while
 /// writes come, and once at start (for what was committed before). `run` answers whether
@@ -87,26 +150,18 @@ impl GroupWriter {
         Ok(GroupWriter { jobs, metrics })
     }
 
-    /// Runs `f` in the next batch; answers after the batch has committed.
-    pub async fn write<T, F>(&self, mut f: F) -> Result<T, ApiError>
+    /// Runs `f` in the next batch; answers after the batch has committed. `f` may run more
+    /// than once (after a rollback): it must not change what it captured.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         F: FnMut(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        let job: Job = Box::new(move |conn: &mut DbConnection| {
-            let (result, broken) = in_savepoint(conn, &mut f);
-            let done: Completion = Box::new(move |commit_error: Option<&str>| {
-                let outcome = match commit_error {
-                    None => result,
-                    Some(e) => Err(ApiError::ServiceUnavailable(format!("not committed: {e}"))),
-                };
-                let _ = tx.send(outcome);
-            });
-            match broken {
-                None => Ok(done),
-                Some(reason) => Err((done, reason)),
-            }
+        let (caller, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(Pending {
+            f,
+            outcome: None,
+            caller,
         });
         if let Some(m) = &self.metrics {
             m.write_queue.inc();
@@ -176,6 +231,8 @@ fn run(
     mut wal: WriteAheadLog,
 ) {
     let mut chores = Chores::new(chore);
+    // Batches left to run each write in its own savepoint (after one in which a write failed).
+    let mut careful = 0;
     loop {
         // Ends when every `Db` holding the writer is gone.
         let first = match chores.wait() {
@@ -213,20 +270,7 @@ fn run(
             continue;
         }
         let wrote = !batch.is_empty();
-        let mut completions = Vec::with_capacity(batch.len());
-        let mut broken = None;
-        for job in batch {
-            if broken.is_some() {
-                break; // the rest are dropped unrun: 503
-            }
-            match job(&mut conn) {
-                Ok(done) => completions.push(done),
-                Err((done, reason)) => {
-                    completions.push(done);
-                    broken = Some(reason);
-                }
-            }
-        }
+        let mut broken = run_batch(&mut conn, &mut batch, &mut careful);
         if broken.is_none() && chore_due {
             broken = chores.run(&mut conn);
         }
@@ -246,18 +290,45 @@ fn run(
         if let Some(reason) = &error {
             log::error!(
                 "sqlite writer: batch of {} not committed: {reason}",
-                completions.len()
+                batch.len()
             );
             chores.pending = true;
             recover(&mut conn, &connect);
         }
-        for done in completions {
-            done(error.as_deref());
+        for job in batch {
+            job.finish(error.as_deref());
         }
         if wrote && error.is_none() {
             wal.start_over_after_checkpoint(&mut conn);
         }
     }
+}
+
+/// Runs a batch's writes in the open transaction: bare first, unless a recent batch had a
+/// write fail; if one fails bare, rolls the batch back and runs every write again in its own
+/// savepoint. Says why the transaction broke, if it did.
+fn run_batch(conn: &mut DbConnection, batch: &mut [Job], careful: &mut u32) -> Option<String> {
+    if *careful == 0 {
+        if batch
+            .iter_mut()
+            .all(|job| matches!(job.run(conn, false), Ran::Done))
+        {
+            return None;
+        }
+        *careful = CAREFUL_BATCHES;
+        let _ = conn.batch_execute("ROLLBACK");
+        if let Err(e) = conn.batch_execute("BEGIN IMMEDIATE") {
+            return Some(e.to_string());
+        }
+    } else {
+        *careful -= 1;
+    }
+    for job in batch.iter_mut() {
+        if let Ran::Broken(reason) = job.run(conn, true) {
+            return Some(reason);
+        }
+    }
+    None
 }
 
 /// Keeps the write-ahead log from growing without end. A passive checkpoint (the
@@ -392,6 +463,77 @@ mod tests {
                 .unwrap();
         }
         conn.batch_execute("COMMIT").unwrap();
+    }
+
+    /// A batch in which one write fails: the others are committed, nothing of the failed one
+    /// is, and each caller hears its own outcome.
+    #[tokio::test]
+    async fn a_failing_write_undoes_only_itself_in_a_batch_with_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("batch.db").display().to_string();
+        let manager = ConnectionManager::new(&path, "FULL");
+        r2d2::ManageConnection::connect(&manager)
+            .unwrap()
+            .batch_execute("CREATE TABLE rows (name TEXT NOT NULL)")
+            .unwrap();
+        let idle = Chore {
+            every: Duration::from_secs(3600),
+            run: |_| Ok(false),
+        };
+        let metrics = DbMetrics::register(&prometheus::Registry::new()).unwrap();
+        let writer = GroupWriter::start(&manager, Some(metrics.clone()), idle).unwrap();
+        let insert = |name: &'static str, fail: bool| {
+            writer.write(move |conn| {
+                conn.batch_execute(&format!("INSERT INTO rows (name) VALUES ('{name}')"))?;
+                if fail {
+                    return Err(ApiError::invalid("name", "invalid", "refused"));
+                }
+                Ok(name)
+            })
+        };
+        // A first write holds the writer until the next three wait together for it: they are
+        // the next batch.
+        let (running_tx, running) = std::sync::mpsc::channel::<()>();
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let hold = std::sync::Mutex::new(hold);
+        let first = writer.write(move |_| {
+            let _ = running_tx.send(());
+            let _ = hold.lock().unwrap().recv();
+            Ok("first")
+        });
+        let first = tokio::spawn(first);
+        tokio::task::spawn_blocking(move || running.recv().unwrap())
+            .await
+            .unwrap();
+        let (good, bad, other, ()) = futures_util::future::join4(
+            insert("good", false),
+            insert("bad", true),
+            insert("other", false),
+            async move { release.send(()).unwrap() },
+        )
+        .await;
+        assert_eq!(first.await.unwrap().unwrap(), "first");
+        assert_eq!(good.unwrap(), "good");
+        assert!(matches!(bad, Err(ApiError::Validation(_))), "{bad:?}");
+        assert_eq!(other.unwrap(), "other");
+        let names = writer
+            .write(|conn| {
+                #[derive(diesel::QueryableByName)]
+                struct Row {
+                    #[diesel(sql_type = diesel::sql_types::Text)]
+                    name: String,
+                }
+                let query = diesel::sql_query("SELECT name FROM rows ORDER BY rowid");
+                let rows: Vec<Row> =
+                    crate::on_backend!(conn, |c| diesel::RunQueryDsl::load(query, c))?;
+                Ok(rows.into_iter().map(|r| r.name).collect::<Vec<_>>())
+            })
+            .await
+            .unwrap();
+        assert_eq!(names, ["good", "other"]);
+        // Three batches: the first write, the three together, the read.
+        assert_eq!(metrics.write_batch.get_sample_count(), 3);
+        assert_eq!(metrics.write_batch.get_sample_sum(), 5.0);
     }
 
     /// Under steady writes the checkpointer's pass always ends with commits made during it

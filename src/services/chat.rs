@@ -117,9 +117,10 @@ pub fn open_session(
     now: i64,
 ) -> Result<OpenedSession, ApiError> {
     let tenant_id = account.tenant_id;
-    let found = ChatSession::find(conn, tenant_id, chat_server, chat_session_id)?;
+    let found =
+        ChatSession::find_with_ticket_deleted(conn, tenant_id, chat_server, chat_session_id)?;
     let found = match found {
-        Some(session) if Ticket::is_deleted(conn, session.ticket_id)? => {
+        Some((session, true)) => {
             if !chat_session_id.starts_with('+') && !first.renew_if_deleted {
                 // What went on a deleted ticket would be stored where nobody sees it: say so.
                 return Err(ApiError::invalid(
@@ -133,7 +134,7 @@ pub fn open_session(
             ChatSession::rename(conn, session.id, &format!("deleted-{}", session.id))?;
             None
         }
-        found => found,
+        found => found.map(|(session, _)| session),
     };
     if let Some(session) = found {
         if !first.contact.is_empty() {

@@ -10,11 +10,13 @@
 //! with exponential backoff and jitter until a 2xx answer or `max_attempts`. Delivery is at
 //! least once: a chat server recognises repeats by `X-Omnibridge-Delivery`.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::time::Duration;
 
 use base64::Engine;
-use futures_util::future::join_all;
 use hmac::{Hmac, Mac};
 use serde::Serialize;
 use sha2::Sha256;
@@ -120,7 +122,12 @@ pub struct TypingIndicatorForCustomer<'a> {
     pub event: &'a str,
 }
 
-const CLAIM_BATCH: i64 = 32;
+const CLAIM_BATCH: usize = 32;
+/// Most deliveries one instance has in flight at once.
+const MAX_IN_FLIGHT: usize = 256;
+/// Most of them for one chat account: a chat server that answers slowly or never holds these
+/// until their timeout, and the others' go on.
+const MAX_IN_FLIGHT_PER_ACCOUNT: usize = 32;
 const MAX_CONCURRENT_UPLOADS: usize = 2;
 const MAX_ERROR_CHARS: usize = 500;
 
@@ -141,6 +148,10 @@ pub fn sign(secret: &str, body: &[u8]) -> String {
 }
 
 /// Starts the delivery worker on the current actix system; it stops with the server.
+///
+/// Each claimed ticket's deliveries go in a task of their own, one after another in the
+/// order they were made (a reply's text before its files); the worker claims more as soon as
+/// there is room, so a chat server that answers slowly or never delays nobody else's.
 pub fn spawn_worker(db: Db, events: Events, settings: DeliverySettings, attachments_dir: PathBuf) {
     actix_web::rt::spawn(async move {
         let client = match reqwest::Client::builder()
@@ -154,56 +165,137 @@ pub fn spawn_worker(db: Db, events: Events, settings: DeliverySettings, attachme
                 return;
             }
         };
-        // Uploads carry whole files in memory: only a few at a time.
-        let uploads = tokio::sync::Semaphore::new(MAX_CONCURRENT_UPLOADS);
+        let sender = Rc::new(Sender {
+            db,
+            events,
+            client,
+            settings,
+            dir: attachments_dir,
+            // Uploads carry whole files in memory: only a few at a time.
+            uploads: tokio::sync::Semaphore::new(MAX_CONCURRENT_UPLOADS),
+            in_flight: RefCell::new(InFlight::default()),
+            finished: tokio::sync::Notify::new(),
+        });
         loop {
-            let claimed = match claim(&db, &settings).await {
-                Ok(claimed) => claimed,
-                Err(e) => {
-                    log::warn!("delivery worker could not claim work: {e}");
-                    (String::new(), Vec::new())
-                }
-            };
-            let (owner, batch) = claimed;
-            let full = batch.len() as i64 == CLAIM_BATCH;
-            // Tickets in parallel; within a ticket one after another, in the order they were
-            // made (a reply's text before its files).
-            let mut by_ticket: Vec<(i64, Vec<Delivery>)> = Vec::new();
-            for d in batch {
-                match by_ticket.iter_mut().find(|(t, _)| *t == d.ticket_id) {
-                    Some((_, list)) => list.push(d),
-                    None => by_ticket.push((d.ticket_id, vec![d])),
-                }
+            let (room, busy_accounts) = sender.in_flight.borrow().room();
+            if room == 0 {
+                sender.finished.notified().await;
+                continue;
             }
-            join_all(by_ticket.into_iter().map(|(_, mut list)| {
-                list.sort_by_key(|d| d.id);
-                let (db, events, client, settings) = (&db, &events, &client, &settings);
-                let (dir, owner, uploads) = (&attachments_dir, &owner, &uploads);
-                async move {
-                    for d in list {
-                        let done = attempt(db, client, settings, dir, uploads, owner, d).await;
-                        if let Some(changed) = done {
-                            events.send(changed.0, &changed.1);
-                        }
+            let (owner, batch) =
+                match claim(&sender.db, &sender.settings, room, busy_accounts).await {
+                    Ok(claimed) => claimed,
+                    Err(e) => {
+                        log::warn!("delivery worker could not claim work: {e}");
+                        (String::new(), Vec::new())
                     }
-                }
-            }))
-            .await;
+                };
+            let full = batch.len() == room;
+            let owner: Rc<str> = owner.into();
+            for list in by_ticket(batch) {
+                sender.in_flight.borrow_mut().add(&list);
+                let (sender, owner) = (sender.clone(), owner.clone());
+                actix_web::rt::spawn(async move {
+                    for d in list {
+                        let account = d.chat_account_id;
+                        if let Some((tenant, changed)) = sender.attempt(&owner, d).await {
+                            sender.events.send(tenant, &changed);
+                        }
+                        sender.in_flight.borrow_mut().done(account);
+                        sender.finished.notify_one();
+                    }
+                });
+            }
             if !full {
-                actix_web::rt::time::sleep(Duration::from_millis(settings.poll_interval_ms)).await;
+                actix_web::rt::time::sleep(Duration::from_millis(sender.settings.poll_interval_ms))
+                    .await;
             }
         }
     });
 }
 
-async fn claim(db: &Db, settings: &DeliverySettings) -> Result<(String, Vec<Delivery>), ApiError> {
+/// A claim's deliveries by ticket, each ticket's in the order they were made.
+fn by_ticket(batch: Vec<Delivery>) -> Vec<Vec<Delivery>> {
+    let mut tickets: Vec<Vec<Delivery>> = Vec::new();
+    for d in batch {
+        match tickets
+            .iter_mut()
+            .find(|list| list[0].ticket_id == d.ticket_id)
+        {
+            Some(list) => list.push(d),
+            None => tickets.push(vec![d]),
+        }
+    }
+    for list in &mut tickets {
+        list.sort_by_key(|d| d.id);
+    }
+    tickets
+}
+
+/// What this instance has in flight, in all and per chat account.
+#[derive(Default)]
+struct InFlight {
+    total: usize,
+    by_account: HashMap<i64, usize>,
+}
+
+impl InFlight {
+    /// How many more may be claimed, and the chat accounts that may have no more.
+    fn room(&self) -> (usize, Vec<i64>) {
+        let busy = self
+            .by_account
+            .iter()
+            .filter(|(_, n)| **n >= MAX_IN_FLIGHT_PER_ACCOUNT)
+            .map(|(account, _)| *account)
+            .collect();
+        let room = MAX_IN_FLIGHT.saturating_sub(self.total).min(CLAIM_BATCH);
+        (room, busy)
+    }
+
+    fn add(&mut self, list: &[Delivery]) {
+        for d in list {
+            self.total += 1;
+            *self.by_account.entry(d.chat_account_id).or_default() += 1;
+        }
+    }
+
+    fn done(&mut self, account: i64) {
+        self.total = self.total.saturating_sub(1);
+        if let Some(n) = self.by_account.get_mut(&account) {
+            *n -= 1;
+            if *n == 0 {
+                self.by_account.remove(&account);
+            }
+        }
+    }
+}
+
+/// What the worker's tasks share.
+struct Sender {
+    db: Db,
+    events: Events,
+    client: reqwest::Client,
+    settings: DeliverySettings,
+    dir: PathBuf,
+    uploads: tokio::sync::Semaphore,
+    in_flight: RefCell<InFlight>,
+    /// Told each time a delivery is done: there is room to claim more.
+    finished: tokio::sync::Notify,
+}
+
+async fn claim(
+    db: &Db,
+    settings: &DeliverySettings,
+    limit: usize,
+    busy_accounts: Vec<i64>,
+) -> Result<(String, Vec<Delivery>), ApiError> {
     let owner = uuid::Uuid::new_v4().to_string();
     let lease = settings.lease_seconds as i64 * 1000;
     let token = owner.clone();
     let batch = db
         .write(move |conn| {
             let now = now_millis();
-            Delivery::claim(conn, &token, now, now + lease, CLAIM_BATCH)
+            Delivery::claim(conn, &token, now, now + lease, limit as i64, &busy_accounts)
         })
         .await?;
     Ok((owner, batch))
@@ -255,147 +347,148 @@ async fn body_of(db: &Db, dir: &Path, d: &Delivery) -> Result<Vec<u8>, Unsendabl
     Ok(body.into_bytes())
 }
 
-/// One attempt, recorded; what it came to, for the tenant's streams (not for typing
-/// indicators, which nobody watches), if this instance still held the delivery.
-async fn attempt(
-    db: &Db,
-    client: &reqwest::Client,
-    settings: &DeliverySettings,
-    dir: &Path,
-    uploads: &tokio::sync::Semaphore,
-    owner: &str,
-    d: Delivery,
-) -> Option<(i64, DeliveryChanged)> {
-    let _permit = match d.attachment_id {
-        Some(_) => uploads.acquire().await.ok(),
-        None => None,
-    };
-    let (tenant, account_id) = (d.tenant_id, d.chat_account_id);
-    let secret = db
-        .read(move |conn| ChatAccount::find(conn, tenant, account_id).map(|a| a.secret))
-        .await;
-    let secret = match secret {
-        Ok(secret) => secret,
-        Err(e) => {
-            log::error!("delivery {} has no chat account: {e}", d.id);
-            return None;
-        }
-    };
-    let outcome = match body_of(db, dir, &d).await {
-        Ok(body) => {
-            let signature = sign(&secret, &body);
-            Ok(client
-                .post(&d.url)
-                .header("Content-Type", "application/json")
-                .header("X-Omnibridge-Signature", signature)
-                .header("X-Omnibridge-Delivery", d.id.to_string())
-                .body(body)
-                .send()
-                .await)
-        }
-        Err(gone) => Err(gone),
-    };
-    let attempts = d.attempts + 1;
-    let now = now_millis();
-    let (state, next, status, error, delivered) = match outcome {
-        Err(Unsendable::Gone(gone)) => {
-            log::warn!("delivery {} cannot be sent: {gone}", d.id);
-            (FAILED, now, None, Some(gone), None)
-        }
-        Err(Unsendable::Transient(e)) => {
-            log::warn!("delivery {}: {e}", d.id);
-            let state = if attempts >= settings.max_attempts {
-                FAILED
-            } else {
-                QUEUED
-            };
-            (
-                state,
-                now + backoff_ms(attempts, settings),
-                None,
-                Some(e),
-                None,
-            )
-        }
-        Ok(Ok(response)) if response.status().is_success() => (
-            DELIVERED,
-            now,
-            Some(response.status().as_u16() as i32),
-            None,
-            Some(now),
-        ),
-        Ok(other) => {
-            let (status, error) = match other {
-                Ok(response) => {
-                    let status = response.status().as_u16() as i32;
-                    let text = response.text().await.unwrap_or_default();
-                    (
-                        Some(status),
-                        text.chars().take(MAX_ERROR_CHARS).collect::<String>(),
-                    )
-                }
-                Err(e) => (None, e.to_string().chars().take(MAX_ERROR_CHARS).collect()),
-            };
-            let state = if attempts >= settings.max_attempts {
-                FAILED
-            } else {
-                QUEUED
-            };
-            log::info!(
-                "delivery {} attempt {attempts} failed ({status:?}): {error}",
-                d.id
-            );
-            (
-                state,
-                now + backoff_ms(attempts, settings),
-                status,
-                Some(error),
-                None,
-            )
-        }
-    };
-    let owner = owner.to_owned();
-    let changed = DeliveryChanged {
-        ticket_id: d.ticket_id,
-        delivery_id: d.id,
-        message_id: d.message_id,
-        attachment_id: d.attachment_id,
-        state: state.to_owned(),
-        attempts,
-        last_error: error.clone(),
-    };
-    let (tenant, watched) = (d.tenant_id, d.kind != TYPING_INDICATOR_FOR_CUSTOMER);
-    let recorded = db
-        .write(move |conn| {
-            let ours = Delivery::record_attempt(
-                conn,
-                d.id,
-                &owner,
-                state,
-                attempts,
-                next,
-                status,
-                error.as_deref(),
-                delivered,
-            )?;
-            if ours && state == FAILED && d.kind == MESSAGE_FOR_CUSTOMER {
-                if let Some(message) = d.message_id {
-                    notify::reply_failed(conn, d.tenant_id, d.ticket_id, message, now)?;
-                }
+impl Sender {
+    /// One attempt, recorded; what it came to, for the tenant's streams (not for typing
+    /// indicators, which nobody watches), if this instance still held the delivery.
+    async fn attempt(&self, owner: &str, d: Delivery) -> Option<(i64, DeliveryChanged)> {
+        let (db, client, settings, dir, uploads) = (
+            &self.db,
+            &self.client,
+            &self.settings,
+            &self.dir,
+            &self.uploads,
+        );
+        let _permit = match d.attachment_id {
+            Some(_) => uploads.acquire().await.ok(),
+            None => None,
+        };
+        let (tenant, account_id) = (d.tenant_id, d.chat_account_id);
+        let secret = db
+            .read(move |conn| ChatAccount::find(conn, tenant, account_id).map(|a| a.secret))
+            .await;
+        let secret = match secret {
+            Ok(secret) => secret,
+            Err(e) => {
+                log::error!("delivery {} has no chat account: {e}", d.id);
+                return None;
             }
-            Ok(ours)
-        })
-        .await;
-    match recorded {
-        Ok(true) if watched => Some((tenant, changed)),
-        Ok(_) => None,
-        Err(e) => {
-            // The lease runs out and the delivery is tried again: at least once.
-            log::warn!(
-                "delivery {}: outcome not recorded: {e}",
-                changed.delivery_id
-            );
-            None
+        };
+        let outcome = match body_of(db, dir, &d).await {
+            Ok(body) => {
+                let signature = sign(&secret, &body);
+                Ok(client
+                    .post(&d.url)
+                    .header("Content-Type", "application/json")
+                    .header("X-Omnibridge-Signature", signature)
+                    .header("X-Omnibridge-Delivery", d.id.to_string())
+                    .body(body)
+                    .send()
+                    .await)
+            }
+            Err(gone) => Err(gone),
+        };
+        let attempts = d.attempts + 1;
+        let now = now_millis();
+        let (state, next, status, error, delivered) = match outcome {
+            Err(Unsendable::Gone(gone)) => {
+                log::warn!("delivery {} cannot be sent: {gone}", d.id);
+                (FAILED, now, None, Some(gone), None)
+            }
+            Err(Unsendable::Transient(e)) => {
+                log::warn!("delivery {}: {e}", d.id);
+                let state = if attempts >= settings.max_attempts {
+                    FAILED
+                } else {
+                    QUEUED
+                };
+                (
+                    state,
+                    now + backoff_ms(attempts, settings),
+                    None,
+                    Some(e),
+                    None,
+                )
+            }
+            Ok(Ok(response)) if response.status().is_success() => (
+                DELIVERED,
+                now,
+                Some(response.status().as_u16() as i32),
+                None,
+                Some(now),
+            ),
+            Ok(other) => {
+                let (status, error) = match other {
+                    Ok(response) => {
+                        let status = response.status().as_u16() as i32;
+                        let text = response.text().await.unwrap_or_default();
+                        (
+                            Some(status),
+                            text.chars().take(MAX_ERROR_CHARS).collect::<String>(),
+                        )
+                    }
+                    Err(e) => (None, e.to_string().chars().take(MAX_ERROR_CHARS).collect()),
+                };
+                let state = if attempts >= settings.max_attempts {
+                    FAILED
+                } else {
+                    QUEUED
+                };
+                log::info!(
+                    "delivery {} attempt {attempts} failed ({status:?}): {error}",
+                    d.id
+                );
+                (
+                    state,
+                    now + backoff_ms(attempts, settings),
+                    status,
+                    Some(error),
+                    None,
+                )
+            }
+        };
+        let owner = owner.to_owned();
+        let changed = DeliveryChanged {
+            ticket_id: d.ticket_id,
+            delivery_id: d.id,
+            message_id: d.message_id,
+            attachment_id: d.attachment_id,
+            state: state.to_owned(),
+            attempts,
+            last_error: error.clone(),
+        };
+        let (tenant, watched) = (d.tenant_id, d.kind != TYPING_INDICATOR_FOR_CUSTOMER);
+        let recorded = db
+            .write(move |conn| {
+                let ours = Delivery::record_attempt(
+                    conn,
+                    d.id,
+                    &owner,
+                    state,
+                    attempts,
+                    next,
+                    status,
+                    error.as_deref(),
+                    delivered,
+                )?;
+                if ours && state == FAILED && d.kind == MESSAGE_FOR_CUSTOMER {
+                    if let Some(message) = d.message_id {
+                        notify::reply_failed(conn, d.tenant_id, d.ticket_id, message, now)?;
+                    }
+                }
+                Ok(ours)
+            })
+            .await;
+        match recorded {
+            Ok(true) if watched => Some((tenant, changed)),
+            Ok(_) => None,
+            Err(e) => {
+                // The lease runs out and the delivery is tried again: at least once.
+                log::warn!(
+                    "delivery {}: outcome not recorded: {e}",
+                    changed.delivery_id
+                );
+                None
+            }
         }
     }
 }

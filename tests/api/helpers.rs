@@ -132,6 +132,8 @@ pub struct Options {
     pub public_url: String,
     /// `server.metrics_token`; empty (the default) turns `/metrics` off.
     pub metrics_token: String,
+    /// `delivery.timeout_ms`.
+    pub delivery_timeout_ms: u64,
 }
 
 impl Default for Options {
@@ -152,6 +154,7 @@ impl Default for Options {
             imap_done_folder: String::new(),
             public_url: String::new(),
             metrics_token: String::new(),
+            delivery_timeout_ms: 2000,
         }
     }
 }
@@ -211,7 +214,7 @@ fn build_app(options: Options) -> TestApp {
             backoff_base_ms: 30,
             backoff_max_ms: 200,
             max_attempts: 8,
-            timeout_ms: 2000,
+            timeout_ms: options.delivery_timeout_ms,
             lease_seconds: 5,
         },
         mail: MailSettings {

@@ -6,7 +6,7 @@ use omnibridge::services::delivery::sign;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, Encoding, FakeChatServer, TestApp};
+use crate::helpers::{spawn_app, spawn_app_with, Encoding, FakeChatServer, Options, TestApp};
 
 /// A chat account whose secret the test knows, and a waiting chat on `chat_server`.
 async fn chat_on(app: &TestApp, chat_server: &str, session: &str) -> (String, i64) {
@@ -19,17 +19,23 @@ async fn chat_on(app: &TestApp, chat_server: &str, session: &str) -> (String, i6
         },
     )
     .unwrap();
+    let ticket = another_chat(app, chat_server, session).await;
+    (created.secret, ticket)
+}
+
+/// One more waiting chat of `chat_on`'s chat account.
+async fn another_chat(app: &TestApp, chat_server: &str, session: &str) -> i64 {
     let form = vec![
         ("chatServer", chat_server.to_owned()),
         ("chatSessionID", session.to_owned()),
-        ("chatAccountToken", created.token.clone()),
+        ("chatAccountToken", "replieswidget01".to_owned()),
         ("message", "Where is my order?".to_owned()),
     ];
     let a = app
         .post("notifyUserNewChatMessage", &form, Encoding::Multipart)
         .await;
     assert_eq!(a.status, 200, "{}", a.body);
-    (created.secret, a.body["ticketID"].as_i64().unwrap())
+    a.body["ticketID"].as_i64().unwrap()
 }
 
 async fn reply(
@@ -206,6 +212,66 @@ async fn a_pending_delivery_survives_a_restart_of_omnibridge_and_of_the_chat_ser
             d["id"].to_string()
         );
     }
+}
+
+/// Whether the ticket's delivery is out with the worker, after this many attempts recorded.
+fn in_flight(app: &TestApp, ticket: i64, attempts: i32) -> bool {
+    app.count(&format!(
+        "SELECT COUNT(*) AS n FROM deliveries WHERE ticket_id = {ticket} \
+         AND state = 'queued' AND lease_owner IS NOT NULL AND attempts = {attempts}"
+    )) == 1
+}
+
+async fn until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !done() {
+        assert!(Instant::now() < deadline, "{what}: not within 10 s");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_chat_server_that_never_answers_delays_no_other_chat_servers_replies() {
+    let app = spawn_app_with(Options {
+        delivery_timeout_ms: 4000,
+        ..Options::default()
+    })
+    .await;
+    // Its port takes connections that nobody answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_base = format!("http://127.0.0.1:{}", silent.local_addr().unwrap().port());
+    let chat = FakeChatServer::start(0);
+    let (_, stuck) = chat_on(&app, &silent_base, "session-silent-01").await;
+    let fine = another_chat(&app, &chat.base, "session-fine-01").await;
+    let (_, key) = app.agent("Alice", &Permission::ALL);
+
+    let a = reply(&app, &key, stuck, json!(8), "Hello?").await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    until("the silent chat server's delivery is sent", || {
+        in_flight(&app, stuck, 0)
+    })
+    .await;
+    let a = reply(&app, &key, fine, json!(8), "It ships tomorrow.").await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let d = wait_for_state(&app, &key, fine, "delivered").await;
+    assert_eq!(d["attempts"], 1);
+    assert_eq!(chat.requests().len(), 1);
+    // Delivered while the other one still waits for its answer: nothing waited for it.
+    assert!(
+        in_flight(&app, stuck, 0),
+        "{}",
+        delivery_of(&app, &key, stuck).await
+    );
+
+    // The silent one times out, is recorded as failed once, and is tried again.
+    until("the silent chat server's delivery is tried again", || {
+        in_flight(&app, stuck, 1)
+    })
+    .await;
+    let d = delivery_of(&app, &key, stuck).await;
+    assert_eq!(d["state"], "queued");
+    assert!(d["last_status"].is_null(), "{d}");
+    assert!(d["last_error"].is_string(), "{d}");
 }
 
 #[tokio::test]

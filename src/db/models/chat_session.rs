@@ -1,7 +1,7 @@
 use diesel::prelude::*;
 
 use crate::db::models::ticket::Ticket;
-use crate::db::schema::{chat_accounts, chat_sessions};
+use crate::db::schema::{chat_accounts, chat_sessions, tickets};
 use crate::db::statement::{column, Bind, Statement};
 use crate::db::DbConnection;
 use crate::error::ApiError;
@@ -75,6 +75,26 @@ impl ChatSession {
             .select(ChatSession::as_select())
             .first(c)
             .optional())?)
+    }
+
+    /// The session of (tenant, chat server, chat server's id), and whether its ticket was
+    /// deleted: one lookup where a message needs both.
+    pub fn find_with_ticket_deleted(
+        conn: &mut DbConnection,
+        tenant_id: i64,
+        chat_server: &str,
+        chat_session_id: &str,
+    ) -> Result<Option<(ChatSession, bool)>, ApiError> {
+        let found: Option<(ChatSession, Option<i64>)> =
+            on_backend!(conn, |c| chat_sessions::table
+                .inner_join(tickets::table)
+                .filter(chat_sessions::tenant_id.eq(tenant_id))
+                .filter(chat_sessions::chat_server.eq(chat_server))
+                .filter(chat_sessions::chat_session_id.eq(chat_session_id))
+                .select((ChatSession::as_select(), tickets::deleted_at))
+                .first(c)
+                .optional())?;
+        Ok(found.map(|(session, deleted_at)| (session, deleted_at.is_some())))
     }
 
     /// Of these sessions (by the chat server's ids), those that exist: (chat server's id,

@@ -65,22 +65,38 @@ impl Delivery {
         .get_result(c))?)
     }
 
-    /// Claims up to `limit` due deliveries for `owner` until `lease_until`. The lease is taken
-    /// with a conditional update, so of two instances claiming the same row one gets it.
+    /// Claims up to `limit` due deliveries for `owner` until `lease_until`, none of a ticket
+    /// with a delivery in flight (so a ticket's deliveries never overtake each other) nor of
+    /// the chat accounts in `busy_accounts`. The lease is taken with a conditional update, so
+    /// of two instances claiming the same row one gets it.
     pub fn claim(
         conn: &mut DbConnection,
         owner: &str,
         now: i64,
         lease_until: i64,
         limit: i64,
+        busy_accounts: &[i64],
     ) -> Result<Vec<Delivery>, ApiError> {
         let free = deliveries::lease_until
             .is_null()
             .or(deliveries::lease_until.lt(now));
+        let in_flight = diesel::alias!(deliveries as in_flight);
+        let ticket_in_flight = diesel::dsl::exists(
+            in_flight
+                .filter(
+                    in_flight
+                        .field(deliveries::ticket_id)
+                        .eq(deliveries::ticket_id),
+                )
+                .filter(in_flight.field(deliveries::state).eq(QUEUED))
+                .filter(in_flight.field(deliveries::lease_until).ge(now)),
+        );
         let due: Vec<i64> = on_backend!(conn, |c| deliveries::table
             .filter(deliveries::state.eq(QUEUED))
             .filter(deliveries::next_attempt_at.le(now))
             .filter(free)
+            .filter(diesel::dsl::not(ticket_in_flight))
+            .filter(deliveries::chat_account_id.ne_all(busy_accounts))
             .order((deliveries::next_attempt_at, deliveries::id))
             .limit(limit)
             .select(deliveries::id)

@@ -591,13 +591,4 @@ impl Ticket {
         .execute(c))?;
         Ok(())
     }
-
-    /// Whether the ticket has been deleted (it is gone from lists and reads).
-    pub fn is_deleted(conn: &mut DbConnection, id: i64) -> Result<bool, ApiError> {
-        let deleted_at: Option<i64> = on_backend!(conn, |c| tickets::table
-            .find(id)
-            .select(tickets::deleted_at)
-            .first(c))?;
-        Ok(deleted_at.is_some())
-    }
 }
