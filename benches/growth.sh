@@ -11,6 +11,8 @@
 #
 # Needs wrk. DURATION (default 10s) per run, CONNECTIONS (default 32).
 set -euo pipefail
+# Measures the server, not its rate limits (limits.*).
+export OMNIBRIDGE__LIMITS__KEY_PER_SECOND=0 OMNIBRIDGE__LIMITS__ADDRESS_PER_SECOND=0
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 

@@ -15,6 +15,8 @@
 # each connection's chats get their messages one after another, as from a chat server),
 # OB_BIN (a binary to measure instead of this checkout's release build).
 set -euo pipefail
+# Measures the server, not its rate limits (limits.*).
+export OMNIBRIDGE__LIMITS__KEY_PER_SECOND=0 OMNIBRIDGE__LIMITS__ADDRESS_PER_SECOND=0
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 

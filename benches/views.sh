@@ -9,6 +9,8 @@
 #   benches/views.sh                  # SQLite in a temp dir; seeding 1M tickets takes minutes
 #   TICKETS=100000 benches/views.sh
 set -euo pipefail
+# Measures the server, not its rate limits (limits.*).
+export OMNIBRIDGE__LIMITS__KEY_PER_SECOND=0 OMNIBRIDGE__LIMITS__ADDRESS_PER_SECOND=0
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 TICKETS=${TICKETS:-1000000}

@@ -13,6 +13,22 @@ pub struct Settings {
     pub delivery: DeliverySettings,
     pub mail: MailSettings,
     pub console: ConsoleSettings,
+    pub limits: LimitSettings,
+}
+
+/// Rate limits on the API, per instance: a bucket per API key and one per client address
+/// (0 requests per second = no limit of that kind).
+#[derive(Debug, Clone, Deserialize)]
+pub struct LimitSettings {
+    /// Requests per second one API key may make, on average...
+    pub key_per_second: u32,
+    /// ...and at once, after a quiet while.
+    pub key_burst: u32,
+    pub address_per_second: u32,
+    pub address_burst: u32,
+    /// Whether chat servers' keys (`API_CHAT`, bound to no agent) are limited too; `false`
+    /// lets them and their addresses through unlimited.
+    pub chat_servers: bool,
 }
 
 /// The agent console's sign-in: how long a session lasts and how many wrong passwords are
@@ -166,6 +182,11 @@ impl Settings {
             .set_default("server.trust_forwarded_for", false)?
             .set_default("server.metrics_token", "")?
             .set_default("server.demo_chat_server", false)?
+            .set_default("limits.key_per_second", 100)?
+            .set_default("limits.key_burst", 1000)?
+            .set_default("limits.address_per_second", 200)?
+            .set_default("limits.address_burst", 2000)?
+            .set_default("limits.chat_servers", true)?
             .set_default("console.session_idle_minutes", 12 * 60)?
             .set_default("console.session_max_hours", 7 * 24)?
             .set_default("console.sign_in_attempts_per_account", 5)?

@@ -148,6 +148,10 @@ pub enum ApiError {
     /// Too many wrong passwords lately: try again after this many seconds.
     #[error("too many failed sign-ins; try again in {0} seconds")]
     TooManyRequests(u64),
+    /// Too many requests from this API key or client address: try again after this many
+    /// seconds.
+    #[error("too many requests from this {0}; try again in {1} seconds")]
+    RateLimited(&'static str, u64),
     #[error("this API key lacks the {0} permission")]
     Forbidden(&'static str),
     /// A console form or call without its session's CSRF token.
@@ -233,7 +237,7 @@ impl ApiError {
     pub fn code(&self) -> ErrorCode {
         match self {
             ApiError::Unauthorized | ApiError::WrongCredentials => ErrorCode::Unauthorized,
-            ApiError::TooManyRequests(_) => ErrorCode::TooManyRequests,
+            ApiError::TooManyRequests(_) | ApiError::RateLimited(..) => ErrorCode::TooManyRequests,
             ApiError::Forbidden(_) | ApiError::NotYours(_) | ApiError::CsrfRejected => {
                 ErrorCode::Forbidden
             }
@@ -302,7 +306,9 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::Unauthorized | ApiError::WrongCredentials => StatusCode::UNAUTHORIZED,
-            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyRequests(_) | ApiError::RateLimited(..) => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             ApiError::Forbidden(_) | ApiError::NotYours(_) | ApiError::CsrfRejected => {
                 StatusCode::FORBIDDEN
             }
@@ -356,7 +362,7 @@ impl ResponseError for ApiError {
         ) {
             response.insert_header(("Retry-After", "1"));
         }
-        if let ApiError::TooManyRequests(seconds) = self {
+        if let ApiError::TooManyRequests(seconds) | ApiError::RateLimited(_, seconds) = self {
             response.insert_header(("Retry-After", seconds.to_string()));
         }
         response.json(body)

@@ -13,6 +13,7 @@ use crate::console;
 use crate::db::{Db, Dialect};
 use crate::error::ApiError;
 use crate::extract::auth::KeyCache;
+use crate::extract::limits::Limits;
 use crate::routes;
 use crate::services::events::{Events, KeysRevoked, Payload, RESYNC};
 
@@ -145,6 +146,15 @@ impl Application {
             RESYNC => cache.clear(),
             _ => {}
         });
+        let limits = web::Data::new(Limits::new(&settings.limits));
+        let forgetting = limits.clone();
+        actix_web::rt::spawn(async move {
+            let mut every = actix_web::rt::time::interval(Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                forgetting.forget_idle();
+            }
+        });
         let batcher = web::Data::new(crate::services::message_batch::start(&db)?);
         let stopping = events.clone();
         let events = web::Data::new(events);
@@ -170,6 +180,7 @@ impl Application {
                 .app_data(events.clone())
                 .app_data(batcher.clone())
                 .app_data(keys.clone())
+                .app_data(limits.clone())
                 .app_data(settings.clone())
                 .app_data(metrics.clone())
                 .configure(routes::configure)

@@ -1,8 +1,8 @@
 //! Who is at the console: the agent whose session the cookie names, and the CSRF token that
 //! every change they make carries.
 
+pub use crate::extract::client_address;
 use std::future::Future;
-use std::net::IpAddr;
 use std::pin::Pin;
 
 use actix_web::cookie::{time, Cookie, SameSite};
@@ -145,24 +145,4 @@ pub fn cleared_cookie(settings: &Settings) -> Cookie<'static> {
     let mut cookie = session_cookie(settings, String::new());
     cookie.make_removal();
     cookie
-}
-
-/// The address a sign-in comes from, for its limits: the peer, or behind a trusted proxy
-/// the last address of `X-Forwarded-For` (the one the proxy itself saw; those before it
-/// are whatever the client wrote).
-pub fn client_address(req: &HttpRequest, settings: &Settings) -> Option<IpAddr> {
-    if settings.server.trust_forwarded_for {
-        // The last line of the header (a proxy may add a line of its own), its last entry.
-        let forwarded = req
-            .headers()
-            .get_all("X-Forwarded-For")
-            .last()
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.rsplit(',').next())
-            .and_then(|v| v.trim().parse().ok());
-        if forwarded.is_some() {
-            return forwarded;
-        }
-    }
-    req.peer_addr().map(|a| a.ip())
 }

@@ -481,7 +481,7 @@ mod tests {
             run: |_| Ok(false),
         };
         let metrics = DbMetrics::register(&prometheus::Registry::new()).unwrap();
-        let writer = GroupWriter::start(&manager, Some(metrics.clone()), idle).unwrap();
+        let writer = Arc::new(GroupWriter::start(&manager, Some(metrics.clone()), idle).unwrap());
         let insert = |name: &'static str, fail: bool| {
             writer.write(move |conn| {
                 conn.batch_execute(&format!("INSERT INTO rows (name) VALUES ('{name}')"))?;
@@ -496,12 +496,16 @@ mod tests {
         let (running_tx, running) = std::sync::mpsc::channel::<()>();
         let (release, hold) = std::sync::mpsc::channel::<()>();
         let hold = std::sync::Mutex::new(hold);
-        let first = writer.write(move |_| {
-            let _ = running_tx.send(());
-            let _ = hold.lock().unwrap().recv();
-            Ok("first")
+        let holder = writer.clone();
+        let first = tokio::spawn(async move {
+            holder
+                .write(move |_| {
+                    let _ = running_tx.send(());
+                    let _ = hold.lock().unwrap().recv();
+                    Ok("first")
+                })
+                .await
         });
-        let first = tokio::spawn(first);
         tokio::task::spawn_blocking(move || running.recv().unwrap())
             .await
             .unwrap();

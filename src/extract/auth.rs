@@ -8,10 +8,13 @@ use std::time::{Duration, Instant};
 
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 
+use crate::config::Settings;
 use crate::db::models::api_key::ApiKey;
 use crate::db::Db;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
+use crate::extract::client_address;
+use crate::extract::limits::{Caller, Limits};
 use crate::services::keys;
 
 /// Who is calling: the key's tenant (every lookup is scoped to it) and what it may do.
@@ -24,6 +27,11 @@ pub struct AuthContext {
 }
 
 impl AuthContext {
+    /// A chat server's key: it may post chats (`API_CHAT`) and acts as no agent.
+    pub fn is_chat_server(&self) -> bool {
+        self.user_id.is_none() && self.permissions.contains(&Permission::ApiChat)
+    }
+
     pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
         if self.permissions.contains(&permission) {
             Ok(())
@@ -157,6 +165,23 @@ pub async fn authenticate(req: &HttpRequest) -> Result<AuthContext, ApiError> {
     })
 }
 
+/// `authenticate`, and the request taken from the caller's rate limits (`429` when one is
+/// used up). A missing or wrong key counts against its address all the same.
+pub async fn admitted(req: &HttpRequest) -> Result<AuthContext, ApiError> {
+    let found = authenticate(req).await;
+    if let (Some(limits), Some(settings)) = (
+        req.app_data::<web::Data<Limits>>(),
+        req.app_data::<web::Data<Settings>>(),
+    ) {
+        limits.admit(&Caller {
+            api_key_id: found.as_ref().ok().map(|ctx| ctx.api_key_id),
+            chat_server: found.as_ref().is_ok_and(AuthContext::is_chat_server),
+            address: client_address(req, settings),
+        })?;
+    }
+    found
+}
+
 /// A key with `API_CHAT`, as every `/api/v2/chat/*` endpoint requires.
 pub struct ChatAuth(pub AuthContext);
 
@@ -167,7 +192,7 @@ impl FromRequest for ChatAuth {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let ctx = authenticate(&req).await?;
+            let ctx = admitted(&req).await?;
             ctx.require(Permission::ApiChat)?;
             Ok(ChatAuth(ctx))
         })
@@ -183,6 +208,6 @@ impl FromRequest for Auth {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move { Ok(Auth(authenticate(&req).await?)) })
+        Box::pin(async move { Ok(Auth(admitted(&req).await?)) })
     }
 }

@@ -293,6 +293,28 @@ error_response!(
         )],
     )
 );
+error_response!(TooManyRequests, {
+    let mut response = error(
+        "Too many requests from this API key or client address (the `limits.*` settings); \
+         try again after `Retry-After` seconds.",
+        &[(
+            "too_many_requests",
+            body(
+                "too_many_requests",
+                "too many requests from this API key; try again in 1 seconds",
+            ),
+        )],
+    );
+    response.headers.insert(
+        "Retry-After".into(),
+        HeaderBuilder::new()
+            .schema(Some(i64::schema()))
+            .description(Some("Seconds to wait before retrying."))
+            .build()
+            .into(),
+    );
+    response
+});
 error_response!(ServiceUnavailable, {
     let mut response = error(
         "The database is unreachable; try again after `Retry-After` seconds.",

@@ -81,10 +81,11 @@ pub const API_KEY: &str = "apiKey";
             answers::RequestTimeout,
             answers::PayloadTooLarge,
             answers::UnsupportedMediaType,
+            answers::TooManyRequests,
             answers::ServiceUnavailable,
         ),
     ),
-    modifiers(&ApiKeyScheme, &DatabaseAnswers),
+    modifiers(&ApiKeyScheme, &DatabaseAnswers, &LimitAnswers),
     tags(
         (name = "chat", description = "What chat servers tell omnibridge: `/api/v2/chat/*`, \
             permission `API_CHAT`. Every chat session becomes a ticket."),
@@ -138,6 +139,25 @@ impl Modify for DatabaseAnswers {
                     "503".to_owned(),
                     RefOr::Ref(utoipa::openapi::Ref::from_response_name(name)),
                 );
+            }
+        }
+    }
+}
+
+/// Every operation that takes an API key is rate limited, so any of them can answer `429`.
+struct LimitAnswers;
+
+impl Modify for LimitAnswers {
+    fn modify(&self, doc: &mut Document) {
+        let (name, _) = answers::TooManyRequests::response();
+        for item in doc.paths.paths.values_mut() {
+            for operation in operations(item) {
+                if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                    operation.responses.responses.insert(
+                        "429".to_owned(),
+                        RefOr::Ref(utoipa::openapi::Ref::from_response_name(name)),
+                    );
+                }
             }
         }
     }

@@ -10,8 +10,8 @@ use std::sync::{Mutex, OnceLock};
 use diesel::prelude::*;
 use diesel::Connection;
 use omnibridge::config::{
-    AttachmentSettings, ConsoleSettings, DatabaseSettings, DeliverySettings, MailSettings,
-    ServerSettings, Settings,
+    AttachmentSettings, ConsoleSettings, DatabaseSettings, DeliverySettings, LimitSettings,
+    MailSettings, ServerSettings, Settings,
 };
 use omnibridge::db::Db;
 use omnibridge::domain::permission::Permission;
@@ -134,6 +134,8 @@ pub struct Options {
     pub metrics_token: String,
     /// `delivery.timeout_ms`.
     pub delivery_timeout_ms: u64,
+    /// `limits.*`: by default those of a new install.
+    pub limits: LimitSettings,
 }
 
 impl Default for Options {
@@ -155,6 +157,13 @@ impl Default for Options {
             public_url: String::new(),
             metrics_token: String::new(),
             delivery_timeout_ms: 2000,
+            limits: LimitSettings {
+                key_per_second: 100,
+                key_burst: 1000,
+                address_per_second: 200,
+                address_burst: 2000,
+                chat_servers: true,
+            },
         }
     }
 }
@@ -236,6 +245,7 @@ fn build_app(options: Options) -> TestApp {
             sign_in_attempts_per_address: 20,
             sign_in_window_seconds: 900,
         },
+        limits: options.limits.clone(),
     };
     let (port, handle, server_thread) = start_server(settings.clone());
 

@@ -21,6 +21,7 @@ mod imap_server;
 mod idempotency;
 mod inbound_mail;
 mod jivochat;
+mod limits;
 mod mail;
 mod metrics;
 mod notifications;
