@@ -109,6 +109,7 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     TooManyRequests,
     ServiceUnavailable,
+    InsufficientStorage,
     InternalError,
 }
 
@@ -196,6 +197,9 @@ pub enum ApiError {
     /// A unique index refused a write that nobody named a field for: `409`.
     #[error("a value that must be unique is already in use")]
     UniqueViolation(String),
+    /// The disk that keeps files is full (or over its quota): nothing of the file was kept.
+    #[error("no room left to store files; nothing of this one was kept")]
+    InsufficientStorage(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -254,6 +258,7 @@ impl ApiError {
             ApiError::ServiceUnavailable(_) | ApiError::Conflict | ApiError::Busy(_) => {
                 ErrorCode::ServiceUnavailable
             }
+            ApiError::InsufficientStorage(_) => ErrorCode::InsufficientStorage,
             ApiError::Internal(_) => ErrorCode::InternalError,
         }
     }
@@ -325,6 +330,7 @@ impl ResponseError for ApiError {
             ApiError::ServiceUnavailable(_) | ApiError::Conflict | ApiError::Busy(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
+            ApiError::InsufficientStorage(_) => StatusCode::INSUFFICIENT_STORAGE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -333,6 +339,7 @@ impl ResponseError for ApiError {
         match self {
             ApiError::ServiceUnavailable(detail) => log::warn!("database unavailable: {detail}"),
             ApiError::Internal(detail) => log::error!("internal error: {detail}"),
+            ApiError::InsufficientStorage(detail) => log::error!("disk full: {detail}"),
             _ => {}
         }
         // Database and internal details go to the log, never to the client.
@@ -407,6 +414,12 @@ impl From<actix_web::error::BlockingError> for ApiError {
 
 impl From<std::io::Error> for ApiError {
     fn from(err: std::io::Error) -> Self {
-        ApiError::Internal(format!("i/o: {err}"))
+        use std::io::ErrorKind;
+        match err.kind() {
+            ErrorKind::StorageFull | ErrorKind::QuotaExceeded => {
+                ApiError::InsufficientStorage(err.to_string())
+            }
+            _ => ApiError::Internal(format!("i/o: {err}")),
+        }
     }
 }

@@ -122,6 +122,15 @@ impl IntoResponses for FormErrors {
     }
 }
 
+/// What an operation that stores files can answer besides `FormErrors`: `507`.
+pub struct FileErrors;
+
+impl IntoResponses for FileErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        shared(&[("507", "InsufficientStorage")])
+    }
+}
+
 /// What every operation that needs a key can answer: `401`, `403`.
 pub struct KeyErrors;
 
@@ -261,6 +270,19 @@ error_response!(
             body(
                 "payload_too_large",
                 "the request body is larger than 1048576 bytes"
+            )
+        )],
+    )
+);
+error_response!(
+    InsufficientStorage,
+    error(
+        "The disk that keeps files is full: nothing of the file was kept, nothing was stored.",
+        &[(
+            "insufficient_storage",
+            body(
+                "insufficient_storage",
+                "no room left to store files; nothing of this one was kept"
             )
         )],
     )

@@ -80,6 +80,7 @@ pub const API_KEY: &str = "apiKey";
             answers::Conflict,
             answers::RequestTimeout,
             answers::PayloadTooLarge,
+            answers::InsufficientStorage,
             answers::UnsupportedMediaType,
             answers::TooManyRequests,
             answers::ServiceUnavailable,

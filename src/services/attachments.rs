@@ -93,20 +93,37 @@ impl FileSink {
             self.head.extend_from_slice(&chunk[..take]);
         }
         self.hasher.update(chunk);
-        self.file.write_all(chunk).await?;
+        if let Err(e) = self.file.write_all(chunk).await {
+            return Err(self.discard(e).await);
+        }
         Ok(())
     }
 
     /// Flushes the file to stable storage: a 200 must not point at bytes still in a cache.
     pub async fn finish(mut self) -> Result<ReceivedFile, ApiError> {
-        self.file.flush().await?;
-        self.file.sync_all().await?;
+        if let Err(e) = self.file.flush().await {
+            return Err(self.discard(e).await);
+        }
+        if let Err(e) = self.file.sync_all().await {
+            return Err(self.discard(e).await);
+        }
         Ok(ReceivedFile {
             content_type: sniff(&self.head),
             size: self.size,
             sha256: hex::encode(self.hasher.finalize()),
             temp: self.temp,
         })
+    }
+}
+
+impl FileSink {
+    /// After a failed write (a full disk, say): the partial file is removed before the caller
+    /// answers, so its room is free again (its handle closes when the sink is dropped).
+    async fn discard(&mut self, e: std::io::Error) -> ApiError {
+        if let Some(path) = self.temp.path.take() {
+            let _ = tokio::fs::remove_file(path).await;
+        }
+        e.into()
     }
 }
 

@@ -743,6 +743,19 @@ pub async fn answer(response: reqwest::Response) -> Answer {
 }
 
 /// A free local port, for a server a test starts later.
+/// An `omnibridge` process a test started, killed (SIGKILL, by its id) if the test ends
+/// before it exited.
+pub struct ServerProcess(pub std::process::Child);
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .expect("bind")

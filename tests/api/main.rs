@@ -11,6 +11,7 @@ mod chat_config;
 mod chat_message;
 mod console;
 mod customers;
+mod disk_full;
 mod events;
 mod fixtures;
 mod helpers;

@@ -3,24 +3,12 @@
 //! exits 0 within 10 s (an open stream used to hold it for actix's 30 s).
 
 use std::cell::{Cell, RefCell};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use omnibridge::domain::permission::Permission;
 
-use crate::helpers::{free_port, spawn_app, EventStream, CHAT_SERVER};
-
-/// The server process, killed (SIGKILL, by its id) if the test ends before it exited.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Ok(None) = self.0.try_wait() {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-}
+use crate::helpers::{free_port, spawn_app, EventStream, ServerProcess as Server, CHAT_SERVER};
 
 #[tokio::test]
 async fn sigterm_ends_the_streams_finishes_what_was_accepted_and_exits_0_within_10_s() {

@@ -7,7 +7,7 @@ use crate::domain::chat_requests::{AddAttachmentQuery, NewAttachmentTarget};
 use crate::error::ApiError;
 use crate::extract::body::{read_body_parts, FileRules, MULTIPART_OVERHEAD};
 use crate::extract::{read_query, ChatAuth};
-use crate::openapi::answers::{FormErrors, Outcome, UnknownChatAccount};
+use crate::openapi::answers::{FileErrors, FormErrors, Outcome, UnknownChatAccount};
 use crate::routes::result;
 use crate::services::attachments::{self, AttachmentOutcome};
 use crate::services::events::Events;
@@ -60,6 +60,7 @@ struct AttachmentBase64 {
         (status = 200, description = "Stored; the message is `Attachment added.`",
             body = Outcome<AttachmentOutcome>),
         FormErrors,
+        FileErrors,
         (status = 404, response = UnknownChatAccount),
     ),
     security(("apiKey" = [])),

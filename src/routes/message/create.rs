@@ -13,7 +13,7 @@ use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::body::{read_body_parts, FileRules};
 use crate::extract::Auth;
-use crate::openapi::answers::{FormErrors, Item, NotFound};
+use crate::openapi::answers::{FileErrors, FormErrors, Item, NotFound};
 use crate::routes::item;
 use crate::services::attachments::ReceivedFile;
 use crate::services::events::Events;
@@ -145,6 +145,7 @@ pub async fn read_message_body(
         (status = 200, description = "Stored (and queued for delivery).",
             body = Item<ReplyOutcome>),
         FormErrors,
+        FileErrors,
         (status = 404, response = NotFound),
     ),
     security(("apiKey" = [])),
