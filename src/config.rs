@@ -127,6 +127,9 @@ pub struct ServerSettings {
     pub metrics_token: String,
     /// Serve a stand-in chat server at `/demo/chat` (set by `serve --demo`).
     pub demo_chat_server: bool,
+    /// How often the retention job looks for customers to purge and solved tickets to close
+    /// (chat accounts' `purge_after_days`, `close_solved_after_days`); 0 = never.
+    pub retention_every_seconds: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -182,6 +185,7 @@ impl Settings {
             .set_default("server.trust_forwarded_for", false)?
             .set_default("server.metrics_token", "")?
             .set_default("server.demo_chat_server", false)?
+            .set_default("server.retention_every_seconds", 3600)?
             .set_default("limits.key_per_second", 100)?
             .set_default("limits.key_burst", 1000)?
             .set_default("limits.address_per_second", 200)?

@@ -137,6 +137,12 @@ struct SetChatAccount {
     /// Mail the transcript to the customer when a chat ends: true or false.
     #[arg(long)]
     transcripts: Option<bool>,
+    /// Purge the personal data of customers quiet this many days (0 = keep).
+    #[arg(long, value_parser = clap::value_parser!(i32).range(0..=36_500))]
+    purge_after_days: Option<i32>,
+    /// Close solved tickets untouched this many days (0 = never).
+    #[arg(long, value_parser = clap::value_parser!(i32).range(0..=36_500))]
+    close_solved_after_days: Option<i32>,
     /// Replace the signing secret (printed once, as `secret`).
     #[arg(long)]
     rotate_secret: bool,
@@ -415,6 +421,8 @@ fn admin_command(settings: &Settings, command: Command) -> Result<Value, ApiErro
                 queue_max_length: args.queue_max_length,
                 default_wait_seconds: args.default_wait_seconds,
                 transcripts: args.transcripts,
+                purge_after_days: args.purge_after_days,
+                close_solved_after_days: args.close_solved_after_days,
                 rotate_secret: args.rotate_secret,
                 rotate_webhook_token: args.rotate_webhook_token,
             };

@@ -131,6 +131,13 @@ impl Application {
             settings.delivery.clone(),
             settings.attachments.dir.clone(),
         );
+        crate::services::retention::spawn(
+            db.clone(),
+            events.clone(),
+            settings.attachments.dir.clone(),
+            Duration::from_secs(settings.server.retention_every_seconds),
+            metrics.retention.clone(),
+        );
         let keys = web::Data::new(KeyCache::new(Duration::from_secs(
             settings.server.api_key_cache_seconds,
         )));

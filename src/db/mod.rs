@@ -11,6 +11,7 @@ pub mod search_index;
 pub mod seeding;
 pub mod statement;
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -176,6 +177,34 @@ pub struct Db {
     /// SQLite's single writer, once `with_group_commit` has started it.
     writer: Option<Arc<group_commit::GroupWriter>>,
     metrics: Option<DbMetrics>,
+    unreachable: Unreachable,
+}
+
+/// When a new connection to the database last failed (it is down, or restarting): meanwhile
+/// a request takes an idle connection or is answered `503` at once, rather than waiting for
+/// the pool's `connection_timeout` with the client (and its chat server's retries) on hold.
+#[derive(Debug, Clone, Default)]
+struct Unreachable(Arc<AtomicI64>);
+
+/// After a failed connection, how long requests wait for none.
+const UNREACHABLE_MS: i64 = 1_000;
+/// Most a request waits for a pooled connection...
+const POOL_WAIT: Duration = Duration::from_secs(10);
+/// ...in slices this long, between which it looks whether the database became unreachable.
+const POOL_WAIT_SLICE: Duration = Duration::from_millis(200);
+
+impl r2d2::HandleError<diesel::r2d2::Error> for Unreachable {
+    fn handle_error(&self, error: diesel::r2d2::Error) {
+        log::error!("cannot connect to the database: {error}");
+        self.0.store(now_millis(), Ordering::Relaxed);
+    }
+}
+
+impl Unreachable {
+    /// Whether a connection failed within the last `UNREACHABLE_MS`.
+    fn lately(&self) -> bool {
+        now_millis() - self.0.load(Ordering::Relaxed) < UNREACHABLE_MS
+    }
 }
 
 pub(crate) const WRITE_ATTEMPTS: usize = 5;
@@ -190,10 +219,12 @@ impl Db {
         // instead of after the pool's retries.
         r2d2::ManageConnection::connect(&manager)
             .map_err(|e| ApiError::ServiceUnavailable(e.to_string()))?;
+        let unreachable = Unreachable::default();
         let pool = r2d2::Pool::builder()
+            .error_handler(Box::new(unreachable.clone()))
             .max_size(pool_size)
             .min_idle(Some(1))
-            .connection_timeout(Duration::from_secs(10))
+            .connection_timeout(POOL_WAIT)
             // A Postgres restart leaves dead connections behind: check before use. A SQLite
             // file does not go away under us.
             .test_on_check_out(dialect == Dialect::Postgres)
@@ -204,6 +235,7 @@ impl Db {
             manager,
             writer: None,
             metrics: None,
+            unreachable,
         })
     }
 
@@ -222,11 +254,23 @@ impl Db {
     /// A pooled connection, its wait measured.
     fn connection(&self) -> Result<r2d2::PooledConnection<ConnectionManager>, ApiError> {
         let started = std::time::Instant::now();
-        let conn = self.pool.get();
+        // Waits in slices, so a database found unreachable meanwhile ends the wait.
+        let conn = loop {
+            if self.unreachable.lately() {
+                break self.pool.try_get().ok_or_else(|| {
+                    ApiError::ServiceUnavailable("the database was unreachable a moment ago".into())
+                });
+            }
+            match self.pool.get_timeout(POOL_WAIT_SLICE) {
+                Ok(conn) => break Ok(conn),
+                Err(e) if started.elapsed() >= POOL_WAIT => break Err(ApiError::from(e)),
+                Err(_) => continue,
+            }
+        };
         if let Some(metrics) = &self.metrics {
             metrics.pool_wait.observe(started.elapsed().as_secs_f64());
         }
-        Ok(conn?)
+        conn
     }
 
     /// For a server on SQLite: from now on `write` goes through one writer thread that

@@ -87,6 +87,8 @@ diesel::table! {
         created_at -> BigInt,
         webhook_token -> Text,
         waiting_chats -> BigInt,
+        purge_after_days -> Integer,
+        close_solved_after_days -> Integer,
     }
 }
 

@@ -39,6 +39,8 @@ pub struct Metrics {
     streams: IntGauge,
     pool_connections: IntGauge,
     pool_idle: IntGauge,
+    /// What the retention job did: `customers_purged`, `tickets_closed`.
+    pub retention: IntCounterVec,
 }
 
 impl Metrics {
@@ -102,6 +104,14 @@ impl Metrics {
         ] {
             registry.register(metric)?;
         }
+        let retention = IntCounterVec::new(
+            Opts::new(
+                "omnibridge_retention_total",
+                "What this instance's retention job did: customers purged, tickets closed.",
+            ),
+            &["what"],
+        )?;
+        registry.register(Box::new(retention.clone()))?;
         let db = DbMetrics::register(&registry)?;
         let metrics = Metrics {
             registry,
@@ -113,6 +123,7 @@ impl Metrics {
             streams,
             pool_connections,
             pool_idle,
+            retention,
         };
         Ok((metrics, db))
     }

@@ -29,6 +29,8 @@ pub struct ChatAccountChanges {
     pub queue_max_length: Option<i32>,
     pub default_wait_seconds: Option<i32>,
     pub transcripts: Option<bool>,
+    pub purge_after_days: Option<i32>,
+    pub close_solved_after_days: Option<i32>,
     /// Replace the signing secret with a new random one (answered once).
     pub rotate_secret: bool,
     /// Replace the JivoChat webhook token: the old URL stops working at once.
@@ -60,6 +62,11 @@ pub struct ChatAccountView {
     pub default_wait_seconds: i32,
     /// Mail the transcript to the customer when a chat ends (if they gave an e-mail).
     pub transcripts: bool,
+    /// Customers of this account's chats quiet this many days (no ticket of theirs touched)
+    /// have their personal data purged, as `purgeData` does; 0 = kept.
+    pub purge_after_days: i32,
+    /// Solved tickets of this account's chats untouched this many days are closed; 0 = never.
+    pub close_solved_after_days: i32,
     #[schema(format = DateTime)]
     pub created_at: String,
     /// The last part of the account's JivoChat webhook URL:
@@ -99,6 +106,8 @@ impl From<ChatAccount> for ChatAccountView {
             queue_max_length: a.queue_max_length,
             default_wait_seconds: a.default_wait_seconds,
             transcripts: a.transcripts,
+            purge_after_days: a.purge_after_days,
+            close_solved_after_days: a.close_solved_after_days,
             created_at: iso(a.created_at),
             secret: None,
         }
@@ -134,6 +143,8 @@ impl ChatAccountChanges {
                 queue_max_length: self.queue_max_length,
                 default_wait_seconds: self.default_wait_seconds,
                 transcripts: self.transcripts,
+                purge_after_days: self.purge_after_days,
+                close_solved_after_days: self.close_solved_after_days,
                 secret: secret.clone(),
                 webhook_token: self.rotate_webhook_token.then(new_webhook_token),
             },

@@ -21,6 +21,7 @@ pub mod notifications;
 pub mod notify;
 pub mod queue;
 pub mod replies;
+pub mod retention;
 pub mod seed;
 pub mod settings;
 pub mod sign_in;

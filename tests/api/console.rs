@@ -817,10 +817,19 @@ async fn the_widgets_lists_and_a_chat_account_are_set_in_the_console() {
             ("service_hours", "mon-fri 09:00-17:00"),
             ("transcripts", "on"),
             ("queue_max_length", "5"),
+            ("purge_after_days", "365"),
+            ("close_solved_after_days", "14"),
         ],
     )
     .await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM chat_accounts WHERE id = {account} \
+             AND purge_after_days = 365 AND close_solved_after_days = 14"
+        )),
+        1
+    );
     assert_eq!(
         app.count(&format!(
             "SELECT COUNT(*) AS n FROM chat_accounts WHERE id = {account} AND name = 'Acme shop' \

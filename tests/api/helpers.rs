@@ -21,6 +21,12 @@ use serde_json::Value;
 
 pub const CHAT_SERVER: &str = "chat.example.com";
 
+/// The Postgres server the tests use (host, port), if any.
+pub fn postgres_server() -> Option<(String, u16)> {
+    let base = url::Url::parse(&postgres_base()?).ok()?;
+    Some((base.host_str()?.to_owned(), base.port().unwrap_or(5432)))
+}
+
 fn postgres_base() -> Option<String> {
     std::env::var("OMNIBRIDGE_TEST_POSTGRES")
         .ok()
@@ -113,6 +119,8 @@ pub struct Options {
     pub smtp_url: String,
     /// `server.wait_alert_seconds`; 0 (the default here) turns the alerts off.
     pub wait_alert_seconds: u64,
+    /// `server.retention_every_seconds`; 0 (the default here) turns the job off.
+    pub retention_every_seconds: u64,
     /// `server.body_timeout_seconds`.
     pub body_timeout_seconds: u64,
     /// On SQLite, the database file's path instead of one in the test's temporary folder
@@ -136,6 +144,9 @@ pub struct Options {
     pub delivery_timeout_ms: u64,
     /// `limits.*`: by default those of a new install.
     pub limits: LimitSettings,
+    /// On Postgres, the server (not the test's own pool) reaches the database through this
+    /// port of 127.0.0.1 (a proxy the test controls).
+    pub postgres_via_port: Option<u16>,
 }
 
 impl Default for Options {
@@ -147,6 +158,7 @@ impl Default for Options {
             list_count_limit: 1000,
             smtp_url: String::new(),
             wait_alert_seconds: 0,
+            retention_every_seconds: 0,
             sqlite_path: None,
             session_idle_minutes: 60,
             demo_chat_server: false,
@@ -164,6 +176,7 @@ impl Default for Options {
                 address_burst: 2000,
                 chat_servers: true,
             },
+            postgres_via_port: None,
         }
     }
 }
@@ -191,6 +204,15 @@ fn build_app(options: Options) -> TestApp {
         },
     };
     let attachments_dir = dir.path().join("attachments");
+    let server_url = match (options.postgres_via_port, &pg_database) {
+        (Some(port), Some(_)) => {
+            let mut via = url::Url::parse(&url).expect("a Postgres URL");
+            via.set_host(Some("127.0.0.1")).unwrap();
+            via.set_port(Some(port)).unwrap();
+            via.to_string()
+        }
+        _ => url.clone(),
+    };
     let settings = Settings {
         server: ServerSettings {
             host: "127.0.0.1".into(),
@@ -202,6 +224,7 @@ fn build_app(options: Options) -> TestApp {
             stream_heartbeat_seconds: 1,
             stream_buffer: 1024,
             wait_alert_seconds: options.wait_alert_seconds,
+            retention_every_seconds: options.retention_every_seconds,
             body_timeout_seconds: options.body_timeout_seconds,
             public_url: options.public_url.clone(),
             metrics_token: options.metrics_token.clone(),
@@ -209,7 +232,7 @@ fn build_app(options: Options) -> TestApp {
             demo_chat_server: options.demo_chat_server,
         },
         database: DatabaseSettings {
-            url: url.clone(),
+            url: server_url,
             pool_size: 8,
             sqlite_synchronous: "NORMAL".into(),
         },

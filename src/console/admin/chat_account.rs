@@ -97,6 +97,10 @@ pub struct ChatAccountForm {
     queue_enabled: Option<String>,
     #[validate(range(min = 0, max = 100_000))]
     queue_max_length: Option<i32>,
+    #[validate(range(min = 0, max = 36_500))]
+    purge_after_days: Option<i32>,
+    #[validate(range(min = 0, max = 36_500))]
+    close_solved_after_days: Option<i32>,
 }
 
 pub async fn save(
@@ -118,6 +122,8 @@ pub async fn save(
         transcripts: Some(form.transcripts.is_some()),
         queue_enabled: Some(form.queue_enabled.is_some()),
         queue_max_length: form.queue_max_length,
+        purge_after_days: form.purge_after_days,
+        close_solved_after_days: form.close_solved_after_days,
         ..ChatAccountChanges::default()
     };
     chat_accounts::update(&db, agent.auth.tenant_id, id, changes).await?;

@@ -32,6 +32,10 @@ pub struct ChatAccount {
     pub created_at: i64,
     /// The secret part of the account's JivoChat webhook URL (see [`ChatAccount::webhook_token`]).
     pub webhook_token: String,
+    /// Customers quiet this many days have their personal data purged; 0 = kept.
+    pub purge_after_days: i32,
+    /// Solved tickets untouched this many days are closed; 0 = never.
+    pub close_solved_after_days: i32,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -78,9 +82,24 @@ pub struct ChatAccountChangeset {
     pub transcripts: Option<bool>,
     pub secret: Option<String>,
     pub webhook_token: Option<String>,
+    pub purge_after_days: Option<i32>,
+    pub close_solved_after_days: Option<i32>,
 }
 
 impl ChatAccount {
+    /// Every tenant's chat accounts that purge or close anything (for the retention job).
+    pub fn with_retention(conn: &mut DbConnection) -> Result<Vec<ChatAccount>, ApiError> {
+        Ok(on_backend!(conn, |c| chat_accounts::table
+            .filter(
+                chat_accounts::purge_after_days
+                    .gt(0)
+                    .or(chat_accounts::close_solved_after_days.gt(0)),
+            )
+            .order(chat_accounts::id)
+            .select(ChatAccount::as_select())
+            .load(c))?)
+    }
+
     /// What JivoChat is given, in its webhook URL: `{id}-{secret}`. The id finds the account,
     /// the secret is compared in constant time, so the time an answer takes tells nothing
     /// about the secret.

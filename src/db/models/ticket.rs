@@ -1,6 +1,6 @@
 use diesel::prelude::*;
 
-use crate::db::schema::tickets;
+use crate::db::schema::{chat_sessions, customers, tickets};
 use crate::db::statement::{column, Bind, Statement};
 use crate::db::DbConnection;
 use crate::domain::search;
@@ -590,5 +590,56 @@ impl Ticket {
         .set((tickets::title.eq(erased), tickets::source_url.eq("")))
         .execute(c))?;
         Ok(())
+    }
+
+    /// Customers of the chat account's chats (not purged yet) whose tickets have all been
+    /// quiet since before `before`: the retention job's to purge, at most `limit`.
+    pub fn customers_quiet_on_chat_account(
+        conn: &mut DbConnection,
+        tenant_id: i64,
+        chat_account_id: i64,
+        before: i64,
+        limit: i64,
+    ) -> Result<Vec<i64>, ApiError> {
+        let recent = diesel::alias!(tickets as recent);
+        let active_since = diesel::dsl::exists(
+            recent
+                .filter(recent.field(tickets::customer_id).eq(tickets::customer_id))
+                .filter(recent.field(tickets::updated_at).ge(before)),
+        );
+        Ok(on_backend!(conn, |c| tickets::table
+            .inner_join(chat_sessions::table)
+            .inner_join(customers::table)
+            .filter(tickets::tenant_id.eq(tenant_id))
+            .filter(tickets::updated_at.lt(before))
+            .filter(chat_sessions::chat_account_id.eq(chat_account_id))
+            .filter(customers::purged_at.is_null())
+            .filter(diesel::dsl::not(active_since))
+            .select(tickets::customer_id)
+            .distinct()
+            .limit(limit)
+            .load(c))?)
+    }
+
+    /// Solved tickets of the chat account's chats untouched since before `before`: the
+    /// retention job's to close, at most `limit`.
+    pub fn solved_quiet_on_chat_account(
+        conn: &mut DbConnection,
+        tenant_id: i64,
+        chat_account_id: i64,
+        before: i64,
+        limit: i64,
+    ) -> Result<Vec<i64>, ApiError> {
+        Ok(on_backend!(conn, |c| tickets::table
+            .inner_join(chat_sessions::table)
+            .filter(tickets::tenant_id.eq(tenant_id))
+            .filter(tickets::status.eq("solved"))
+            .filter(tickets::deleted_at.is_null())
+            .filter(tickets::updated_at.lt(before))
+            .filter(chat_sessions::chat_account_id.eq(chat_account_id))
+            .select(tickets::id)
+            .order(tickets::id)
+            .limit(limit)
+            .load(c))?)
     }
 }

@@ -71,6 +71,14 @@ pub struct ChatAccountForm {
     pub defaultWaitSeconds: Option<i64>,
     /// Mail the transcript to the customer when a chat ends.
     pub transcripts: Option<bool>,
+    /// Purge the personal data of customers quiet this many days; 0 = keep.
+    #[validate(range(min = 0, max = 36_500))]
+    #[schema(minimum = 0, maximum = 36500)]
+    pub purgeAfterDays: Option<i64>,
+    /// Close solved tickets untouched this many days; 0 = never.
+    #[validate(range(min = 0, max = 36_500))]
+    #[schema(minimum = 0, maximum = 36500)]
+    pub closeSolvedAfterDays: Option<i64>,
     /// Replace the signing secret; the answer shows the new one, this once.
     pub rotateSecret: Option<bool>,
     /// Replace the JivoChat webhook token: the old webhook URL stops working at once.
@@ -138,6 +146,8 @@ pub async fn handle(
         queue_max_length: form.queueMaxLength.map(|n| n as i32),
         default_wait_seconds: form.defaultWaitSeconds.map(|n| n as i32),
         transcripts: form.transcripts,
+        purge_after_days: form.purgeAfterDays.map(|n| n as i32),
+        close_solved_after_days: form.closeSolvedAfterDays.map(|n| n as i32),
         rotate_secret: form.rotateSecret.unwrap_or(false),
         rotate_webhook_token: form.rotateWebhookToken.unwrap_or(false),
     };
