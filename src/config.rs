@@ -109,6 +109,8 @@ pub struct ServerSettings {
     pub stream_heartbeat_seconds: u64,
     /// Events a stream may fall behind by before it loses the oldest (and is told `lagged`).
     pub stream_buffer: usize,
+    /// How long each instance keeps events for streams that reconnect with `Last-Event-ID`.
+    pub stream_replay_seconds: u64,
     /// Agents are notified of a chat still waiting after this long; 0 = never.
     pub wait_alert_seconds: u64,
     /// A request body must have arrived whole within this long, plus a second per 64 KiB it
@@ -159,6 +161,7 @@ impl Settings {
             .set_default("server.list_count_limit", 1000)?
             .set_default("server.stream_heartbeat_seconds", 15)?
             .set_default("server.stream_buffer", 1024)?
+            .set_default("server.stream_replay_seconds", 300)?
             .set_default("server.wait_alert_seconds", 120)?
             .set_default("server.body_timeout_seconds", 30)?
             .set_default("database.url", "omnibridge.db")?

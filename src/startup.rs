@@ -116,7 +116,8 @@ impl Application {
                 Events::postgres(&settings.database.url, settings.server.stream_buffer)
             }
             Dialect::Sqlite => Events::local(settings.server.stream_buffer),
-        };
+        }
+        .replay_for(Duration::from_secs(settings.server.stream_replay_seconds));
         if let Some(mailbox) = mailbox {
             crate::channels::email::imap::spawn(
                 mailbox,

@@ -24,6 +24,12 @@ pub async fn stream(
     agent.auth.require(Permission::TicketRead)?;
     let heartbeat = Duration::from_secs(settings.server.stream_heartbeat_seconds.max(1));
     let (tenant, session) = (agent.auth.tenant_id, agent.token.clone());
+    // The browser's EventSource sends the last id it had when it reconnects.
+    let last_event_id = req
+        .headers()
+        .get("Last-Event-ID")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let still_signed_in = move || {
         let (req, session) = (req.clone(), session.clone());
         async move {
@@ -35,7 +41,7 @@ pub async fn stream(
         }
     };
     Ok(event_stream(sse(
-        events.subscribe(tenant),
+        events.resume(tenant, last_event_id.as_deref()).await,
         tenant,
         heartbeat,
         still_signed_in,

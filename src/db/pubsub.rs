@@ -38,12 +38,15 @@ impl Notifier {
     /// reconnection at most, so a database that is away drops notifications rather than
     /// holding up the ones behind them for long. (Postgres may deliver identical payloads of
     /// one transaction once.)
-    pub fn notify(&mut self, channel: &str, payloads: &[String]) -> bool {
+    /// Runs `f` on the connection, made (again) if need be; tries twice.
+    fn with_connection<T>(
+        &mut self,
+        what: &str,
+        mut f: impl FnMut(&mut PgConnection) -> QueryResult<T>,
+    ) -> Option<T> {
         for _ in 0..2 {
             if self.conn.is_none() {
                 self.conn = connect(&self.url).and_then(|mut c| {
-                    // A notification lives in memory only: its commit need not wait for
-                    // the disk.
                     match diesel::sql_query("SET synchronous_commit = off").execute(&mut c) {
                         Ok(_) => Some(c),
                         Err(e) => {
@@ -56,23 +59,48 @@ impl Notifier {
             let Some(c) = self.conn.as_mut() else {
                 continue;
             };
-            let sent = diesel::sql_query("SELECT pg_notify($1, p) FROM unnest($2) AS p")
-                .bind::<diesel::sql_types::Text, _>(channel)
-                .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(payloads)
-                .execute(c);
-            match sent {
-                Ok(_) => return true,
+            match f(c) {
+                Ok(done) => return Some(done),
                 Err(e) => {
-                    log::warn!("pubsub: NOTIFY failed: {e}");
+                    log::warn!("pubsub: {what} failed: {e}");
                     self.conn = None;
                 }
             }
         }
-        false
+        None
+    }
+
+    pub fn notify(&mut self, channel: &str, payloads: &[String]) -> bool {
+        self.with_connection("NOTIFY", |c| {
+            diesel::sql_query("SELECT pg_notify($1, p) FROM unnest($2) AS p")
+                .bind::<diesel::sql_types::Text, _>(channel)
+                .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(payloads)
+                .execute(c)
+        })
+        .is_some()
+    }
+
+    /// `n` numbers from the events' sequence, in order.
+    pub fn next_ids(&mut self, n: usize) -> Option<Vec<i64>> {
+        if n == 0 {
+            return Some(Vec::new());
+        }
+        #[derive(QueryableByName)]
+        struct Id {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            id: i64,
+        }
+        self.with_connection("numbering events", |c| {
+            diesel::sql_query(
+                "SELECT nextval('omnibridge_event_ids') AS id FROM generate_series(1, $1)",
+            )
+            .bind::<diesel::sql_types::Integer, _>(n as i32)
+            .load::<Id>(c)
+        })
+        .map(|ids| ids.into_iter().map(|i| i.id).collect())
     }
 }
 
-/// A connection that listens on one channel.
 pub struct Listener {
     conn: PgConnection,
     last_check: Instant,
@@ -80,7 +108,11 @@ pub struct Listener {
 
 impl Listener {
     pub fn connect(url: &str, channel: &str) -> Option<Listener> {
-        let mut conn = connect(url)?;
+        // Named, so that an operator (or a test) can tell it in `pg_stat_activity`.
+        let separator = if url.contains('?') { '&' } else { '?' };
+        let mut conn = connect(&format!(
+            "{url}{separator}application_name=omnibridge_listener"
+        ))?;
         if let Err(e) = diesel::sql_query(format!("LISTEN {channel}")).execute(&mut conn) {
             log::warn!("pubsub: LISTEN failed: {e}");
             std::thread::sleep(Duration::from_secs(1));

@@ -223,6 +223,7 @@ fn build_app(options: Options) -> TestApp {
             list_count_limit: options.list_count_limit,
             stream_heartbeat_seconds: 1,
             stream_buffer: 1024,
+            stream_replay_seconds: 300,
             wait_alert_seconds: options.wait_alert_seconds,
             retention_every_seconds: options.retention_every_seconds,
             body_timeout_seconds: options.body_timeout_seconds,
@@ -911,12 +912,18 @@ pub struct EventStream {
 
 impl EventStream {
     pub async fn open(address: &str, key: &str) -> EventStream {
-        let response = reqwest::Client::new()
+        EventStream::open_after(address, key, None).await
+    }
+
+    /// A stream opened again after the event with this id (`Last-Event-ID`).
+    pub async fn open_after(address: &str, key: &str, last_event_id: Option<&str>) -> EventStream {
+        let mut request = reqwest::Client::new()
             .get(format!("{address}/api/v2/notification/stream"))
-            .header("apiKey", key)
-            .send()
-            .await
-            .expect("stream opened");
+            .header("apiKey", key);
+        if let Some(id) = last_event_id {
+            request = request.header("Last-Event-ID", id);
+        }
+        let response = request.send().await.expect("stream opened");
         assert_eq!(response.status(), 200);
         assert_eq!(response.headers()["content-type"], "text/event-stream");
         let mut stream = EventStream {
@@ -971,21 +978,28 @@ impl EventStream {
 
     /// The next event (comments skipped): its type and data.
     pub async fn next_event(&mut self) -> (String, serde_json::Value) {
+        let (kind, data, _) = self.next_event_with_id().await;
+        (kind, data)
+    }
+
+    /// The next event (comments skipped): its type, data and id.
+    pub async fn next_event_with_id(&mut self) -> (String, serde_json::Value, Option<String>) {
         loop {
             let block = self.next_block().await;
             if block.starts_with(':') {
                 continue;
             }
-            let mut kind = String::new();
-            let mut data = serde_json::Value::Null;
+            let (mut kind, mut data, mut id) = (String::new(), serde_json::Value::Null, None);
             for line in block.lines() {
                 if let Some(k) = line.strip_prefix("event: ") {
                     kind = k.to_owned();
                 } else if let Some(d) = line.strip_prefix("data: ") {
                     data = serde_json::from_str(d).expect("data is JSON");
+                } else if let Some(i) = line.strip_prefix("id: ") {
+                    id = Some(i.to_owned());
                 }
             }
-            return (kind, data);
+            return (kind, data, id);
         }
     }
 }

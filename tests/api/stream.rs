@@ -246,6 +246,26 @@ async fn on_postgres_a_stream_on_one_instance_shows_what_was_posted_to_another()
         // The next block is a heartbeat, not the same event again.
         assert_eq!(stream.next_block().await, ": heartbeat");
     }
+
+    // Ids are the same on every instance: a client that had an event from one and reconnects
+    // to the other (behind a balancer) gets what came after it there.
+    assert_eq!(
+        app.send_message("session-twin-01", "One more").await.status,
+        200
+    );
+    let (_, data, id) = on_first.next_event_with_id().await;
+    assert_eq!(data["message"], "One more");
+    drop(on_first);
+    assert_eq!(
+        app.send_message("session-twin-01", "And the last")
+            .await
+            .status,
+        200
+    );
+    let mut moved = EventStream::open_after(&twin.address, &key, id.as_deref()).await;
+    let (kind, data) = moved.next_event().await;
+    assert_eq!(kind, "message");
+    assert_eq!(data["message"], "And the last");
 }
 
 #[tokio::test]
@@ -277,4 +297,96 @@ async fn a_revoked_keys_stream_ends_at_the_next_heartbeat() {
         stream.ended().await,
         "the stream goes on after the revocation"
     );
+}
+
+#[tokio::test]
+async fn a_stream_opened_again_with_last_event_id_gets_what_it_missed_or_resync() {
+    let app = spawn_app().await;
+    let (_, key) = app.agent("Alice", &Permission::ALL);
+    let mut stream = EventStream::open(&app.address, &key).await;
+    assert_eq!(
+        app.send_message("session-resume-01", "First").await.status,
+        200
+    );
+    let (kind, data, id) = stream.next_event_with_id().await;
+    assert_eq!(
+        (kind.as_str(), data["message"].as_str()),
+        ("message", Some("First"))
+    );
+    let last = id.expect("every event has an id");
+    drop(stream);
+
+    // Missed while away.
+    for text in ["Second", "Third"] {
+        assert_eq!(
+            app.send_message("session-resume-01", text).await.status,
+            200
+        );
+    }
+    let mut again = EventStream::open_after(&app.address, &key, Some(&last)).await;
+    let mut ids = vec![last.parse::<i64>().unwrap()];
+    for text in ["Second", "Third"] {
+        let (kind, data, id) = again.next_event_with_id().await;
+        assert_eq!(kind, "message");
+        assert_eq!(data["message"], text);
+        ids.push(id.unwrap().parse().unwrap());
+    }
+    // Then what happens from now on.
+    assert_eq!(
+        app.send_message("session-resume-01", "Fourth").await.status,
+        200
+    );
+    let (_, data, id) = again.next_event_with_id().await;
+    assert_eq!(data["message"], "Fourth");
+    ids.push(id.unwrap().parse().unwrap());
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+
+    // An id the server no longer keeps (or never had): told to resync.
+    let mut stale = EventStream::open_after(&app.address, &key, Some("0")).await;
+    let (kind, data, id) = stale.next_event_with_id().await;
+    assert_eq!(kind, "resync", "{data}");
+    assert!(id.is_none());
+}
+
+/// An instance whose listening connection broke missed what was said meanwhile: its streams
+/// are told to resync (and go on once it listens again).
+#[tokio::test]
+async fn on_postgres_a_broken_listening_connection_sends_resync_to_the_streams() {
+    let app = spawn_app().await;
+    if !app.is_postgres() {
+        return; // SQLite: events never leave the process
+    }
+    let (_, key) = app.agent("Alice", &Permission::ALL);
+    let mut stream = EventStream::open(&app.address, &key).await;
+    assert_eq!(
+        app.send_message("session-listen-01", "Before").await.status,
+        200
+    );
+    assert_eq!(stream.next_event().await.0, "message");
+    assert!(
+        app.count(
+            "SELECT COUNT(pg_terminate_backend(pid)) AS n FROM pg_stat_activity \
+             WHERE datname = current_database() AND application_name = 'omnibridge_listener'"
+        ) >= 1
+    );
+    loop {
+        let (kind, _) = stream.next_event().await;
+        if kind == "resync" {
+            break;
+        }
+    }
+    // Listening again: events flow.
+    let mut n = 0;
+    loop {
+        n += 1;
+        let text = format!("After {n}");
+        assert_eq!(
+            app.send_message("session-listen-01", &text).await.status,
+            200
+        );
+        let (kind, data) = stream.next_event().await;
+        if kind == "message" && data["message"] == text.as_str() {
+            break;
+        }
+    }
 }

@@ -140,6 +140,8 @@
       if (data.ticketID === ticketId) showTyping(data.event === 'startedtyping');
     });
     opened.addEventListener('lagged', refresh);
+    // Events were missed that the server no longer keeps: reload what the page shows.
+    opened.addEventListener('resync', refresh);
     opened.addEventListener('unauthorized', () => { disconnect(); location.assign('/login'); });
   }
   function disconnect() {

@@ -30,12 +30,19 @@ use crate::services::events::Events;
 /// ends. With several
 /// instances on one Postgres, every stream sees the events of every instance.
 ///
+/// Every event has an `id`. Reconnecting with `Last-Event-ID` first sends the events that
+/// came after that one (kept `server.stream_replay_seconds`), or `event: resync` when they
+/// are no longer kept (reload what you show); an instance whose `LISTEN` connection broke
+/// sends `resync` to its streams.
+///
 /// Permission: `TICKET_READ`.
 #[utoipa::path(
     get,
     path = "/api/v2/notification/stream",
     operation_id = "streamEvents",
     tag = "notification",
+    params(("Last-Event-ID" = Option<String>, Header,
+        description = "The id of the last event a reconnecting client had.")),
     responses(
         (status = 200, description = "The event stream (stays open).",
             content_type = "text/event-stream", body = String,
@@ -53,6 +60,12 @@ pub async fn handle(
     auth.require(Permission::TicketRead)?;
     let heartbeat = Duration::from_secs(settings.server.stream_heartbeat_seconds.max(1));
     let tenant = auth.tenant_id;
+    // A client that reconnects names the last event it had: what came after is sent first.
+    let last_event_id = req
+        .headers()
+        .get("Last-Event-ID")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     // The key is checked again at every heartbeat: a revoked key's stream ends.
     let still_allowed = move || {
         let req = req.clone();
@@ -63,7 +76,7 @@ pub async fn handle(
         }
     };
     Ok(event_stream(sse(
-        events.subscribe(tenant),
+        events.resume(tenant, last_event_id.as_deref()).await,
         tenant,
         heartbeat,
         still_allowed,

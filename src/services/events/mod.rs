@@ -7,13 +7,22 @@
 //! publisher thread sends each event with `pg_notify` on its own connection, and a listener
 //! thread in every instance (`LISTEN omnibridge_events`) feeds what arrives into its local
 //! channel; so every instance, the publishing one too, delivers each event once.
+//!
+//! Every event a stream shows has an id, and each instance keeps the tenant's recent events
+//! (`server.stream_replay_seconds`) in the order it received them: a client that reconnects
+//! with `Last-Event-ID` gets what came after that event, or `resync` when it is no longer
+//! kept. On Postgres the ids come from one sequence, and Postgres hands notifications to every
+//! listener in commit order, so every instance keeps the same events in the same order and a
+//! client may reconnect to any of them. An instance whose listening connection broke missed
+//! what was said meanwhile: it forgets what it kept and sends `resync` to its streams.
 
 pub mod sse;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
-use std::sync::{Arc, RwLock, Weak};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -28,11 +37,20 @@ const MAX_PAYLOAD: usize = 7900;
 const PUBLISH_QUEUE: usize = 4096;
 /// Most events one NOTIFY transaction takes.
 const PUBLISH_BATCH: usize = 256;
+/// Most events kept per tenant for streams that reconnect, however recent.
+const REPLAY_MAX: usize = 10_000;
+/// How long events are kept for streams that reconnect, unless set otherwise.
+const REPLAY_DEFAULT: Duration = Duration::from_secs(300);
+/// How long a stream that resumes after an event this instance has not heard yet waits for it.
+const RESUME_WAIT: Duration = Duration::from_secs(2);
 
 /// One event: its tenant, its type (`message`, `typing`, `visited`, `chat_ended`,
 /// `ticket_updated`, `attachment`, `delivery`) and what it says (`ticketID`, `chatSessionID`, ...).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Event {
+    /// Its place in the event stream (the SSE `id`); none for internal events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
     pub tenant_id: i64,
     pub kind: String,
     pub data: Value,
@@ -41,6 +59,7 @@ pub struct Event {
 impl Event {
     pub fn new(tenant_id: i64, kind: &str, data: Value) -> Event {
         Event {
+            id: None,
             tenant_id,
             kind: kind.to_owned(),
             data,
@@ -66,6 +85,8 @@ impl Event {
 
 /// Told to this instance's hooks each time its listening connection is (re)made.
 pub const RESYNC: &str = "_resync";
+/// What a stream is told when events it should have had are lost to it: reload what it shows.
+pub const STREAM_RESYNC: &str = "resync";
 
 /// `_keys_revoked`: these API keys (by prefix) are revoked; every instance forgets them.
 #[derive(Debug, Serialize, Deserialize)]
@@ -220,36 +241,144 @@ struct Channels {
     hooks: Arc<RwLock<Vec<Hook>>>,
     /// Set when the server stops: streams end, and new ones end at once.
     closed: Arc<std::sync::atomic::AtomicBool>,
+    /// Recent events, for streams that reconnect. Taken before `by_tenant`.
+    log: Arc<Mutex<ReplayLog>>,
+    /// Where this instance numbers events itself (SQLite); on Postgres they come numbered.
+    next_id: Option<Arc<AtomicI64>>,
 }
 
 type Hook = Arc<dyn Fn(&Event) + Send + Sync>;
 
+/// Each tenant's recent events, oldest first.
+struct ReplayLog {
+    keep: Duration,
+    by_tenant: HashMap<i64, VecDeque<(Instant, Arc<Event>)>>,
+    /// The highest id this instance has had.
+    newest: i64,
+}
+
+impl ReplayLog {
+    fn push(&mut self, event: Arc<Event>) {
+        self.newest = self.newest.max(event.id.unwrap_or(0));
+        let keep = self.keep;
+        let kept = self.by_tenant.entry(event.tenant_id).or_default();
+        kept.push_back((Instant::now(), event));
+        while kept.len() > REPLAY_MAX || kept.front().is_some_and(|(at, _)| at.elapsed() > keep) {
+            kept.pop_front();
+        }
+    }
+
+    /// The tenant's events after the one with this id, if that one is still kept.
+    fn after(&self, tenant_id: i64, id: i64) -> Option<Vec<Arc<Event>>> {
+        let kept = self.by_tenant.get(&tenant_id)?;
+        let at = kept
+            .iter()
+            .position(|(when, e)| e.id == Some(id) && when.elapsed() <= self.keep)?;
+        Some(kept.iter().skip(at + 1).map(|(_, e)| e.clone()).collect())
+    }
+}
+
+/// How a stream begins, after its opening line.
+pub enum Resume {
+    /// With what happens from now on.
+    Live,
+    /// With what came after the client's `Last-Event-ID`.
+    Replay(Vec<Arc<Event>>),
+    /// With `resync`: what came after the client's `Last-Event-ID` is no longer kept.
+    Resync,
+}
+
+/// A stream's events: how it begins, then the tenant's channel.
+pub struct Subscription {
+    pub resume: Resume,
+    pub rx: broadcast::Receiver<Arc<Event>>,
+}
+
 impl Channels {
-    fn send(&self, event: Event) {
+    fn new(buffer: usize, next_id: Option<i64>) -> Channels {
+        Channels {
+            buffer: buffer.max(1),
+            by_tenant: Arc::new(RwLock::new(HashMap::new())),
+            hooks: Arc::new(RwLock::new(Vec::new())),
+            closed: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            log: Arc::new(Mutex::new(ReplayLog {
+                keep: REPLAY_DEFAULT,
+                by_tenant: HashMap::new(),
+                newest: 0,
+            })),
+            next_id: next_id.map(|first| Arc::new(AtomicI64::new(first))),
+        }
+    }
+
+    fn send(&self, mut event: Event) {
         if event.is_internal() {
+            if event.kind == RESYNC {
+                self.resync();
+            }
             let hooks = self.hooks.read().unwrap_or_else(|e| e.into_inner()).clone();
             hooks.iter().for_each(|hook| hook(&event));
             return;
         }
+        if let (Some(next), None) = (&self.next_id, event.id) {
+            event.id = Some(next.fetch_add(1, Ordering::Relaxed));
+        }
+        let event = Arc::new(event);
+        let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        if event.id.is_some() {
+            log.push(event.clone());
+        }
         let by_tenant = self.by_tenant.read().unwrap_or_else(|e| e.into_inner());
         if let Some(tx) = by_tenant.get(&event.tenant_id) {
             // No receiver left is no error: the channel goes at the next subscribe.
-            let _ = tx.send(Arc::new(event));
+            let _ = tx.send(event);
         }
     }
 
-    fn subscribe(&self, tenant_id: i64) -> broadcast::Receiver<Arc<Event>> {
+    /// Events were missed (the listening connection broke): what is kept has a hole in it, so
+    /// it is forgotten, and every stream is told to reload.
+    fn resync(&self) {
+        let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        log.by_tenant.clear();
+        let by_tenant = self.by_tenant.read().unwrap_or_else(|e| e.into_inner());
+        for (tenant, tx) in by_tenant.iter() {
+            let told = Event::new(
+                *tenant,
+                STREAM_RESYNC,
+                serde_json::json!({"reason": "events may have been missed"}),
+            );
+            let _ = tx.send(Arc::new(told));
+        }
+    }
+
+    fn subscribe(&self, tenant_id: i64, last_event_id: Option<&str>) -> Subscription {
+        let log = self.log.lock().unwrap_or_else(|e| e.into_inner());
         let mut by_tenant = self.by_tenant.write().unwrap_or_else(|e| e.into_inner());
         if self.closed.load(std::sync::atomic::Ordering::Acquire) {
             // A channel with no sender: the stream ends after its first line.
-            return broadcast::channel(1).1;
+            return Subscription {
+                resume: Resume::Live,
+                rx: broadcast::channel(1).1,
+            };
         }
         // Forget the channels whose streams have all closed.
         by_tenant.retain(|_, tx| tx.receiver_count() > 0);
-        by_tenant
+        let rx = by_tenant
             .entry(tenant_id)
             .or_insert_with(|| broadcast::channel(self.buffer).0)
-            .subscribe()
+            .subscribe();
+        let resume = match last_event_id {
+            None => Resume::Live,
+            Some(id) => match id
+                .trim()
+                .parse()
+                .ok()
+                .and_then(|id| log.after(tenant_id, id))
+            {
+                Some(missed) => Resume::Replay(missed),
+                None => Resume::Resync,
+            },
+        };
+        Subscription { resume, rx }
     }
 
     /// Ends every stream: with its channel's sender gone, each receiver hears it is closed.
@@ -272,22 +401,33 @@ pub struct Events {
 impl Events {
     /// Events within this process only (SQLite: one instance).
     pub fn local(buffer: usize) -> Events {
-        let local = Channels {
-            buffer: buffer.max(1),
-            by_tenant: Arc::new(RwLock::new(HashMap::new())),
-            hooks: Arc::new(RwLock::new(Vec::new())),
-            closed: Arc::new(std::sync::atomic::AtomicBool::new(false)),
-        };
+        // Numbered from the clock (in thousandths of a millisecond), so that an id from before
+        // a restart is never taken for one after it.
+        let first = crate::db::now_millis().saturating_mul(1000);
         Events {
-            local,
+            local: Channels::new(buffer, Some(first)),
             postgres: None,
             alive: Arc::new(()),
         }
     }
 
+    /// How long events are kept for streams that reconnect (`server.stream_replay_seconds`).
+    pub fn replay_for(self, keep: Duration) -> Events {
+        self.local
+            .log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .keep = keep;
+        self
+    }
+
     /// Events shared by every instance on this Postgres database.
     pub fn postgres(url: &str, buffer: usize) -> Events {
-        let events = Events::local(buffer);
+        let events = Events {
+            local: Channels::new(buffer, None),
+            postgres: None,
+            alive: Arc::new(()),
+        };
         let (tx, rx) = sync_channel::<Event>(PUBLISH_QUEUE);
         let publisher_url = url.to_owned();
         std::thread::Builder::new()
@@ -342,9 +482,32 @@ impl Events {
         hooks.push(Arc::new(hook));
     }
 
-    /// The tenant's events from now on.
-    pub fn subscribe(&self, tenant_id: i64) -> broadcast::Receiver<Arc<Event>> {
-        self.local.subscribe(tenant_id)
+    /// The tenant's events from now on, after those since `last_event_id` (a reconnecting
+    /// client's `Last-Event-ID`) if they are still kept.
+    pub fn subscribe(&self, tenant_id: i64, last_event_id: Option<&str>) -> Subscription {
+        self.local.subscribe(tenant_id, last_event_id)
+    }
+
+    /// `subscribe`, for a client that may come from another instance: an id newer than any
+    /// this instance has had means its listener has not heard it yet (it is milliseconds
+    /// behind the other), so it waits for it, up to `RESUME_WAIT`, before answering `resync`.
+    pub async fn resume(&self, tenant_id: i64, last_event_id: Option<&str>) -> Subscription {
+        let wanted = last_event_id.and_then(|id| id.trim().parse::<i64>().ok());
+        let deadline = tokio::time::Instant::now() + RESUME_WAIT;
+        loop {
+            let subscription = self.subscribe(tenant_id, last_event_id);
+            let ahead = wanted.is_some_and(|id| {
+                id > self.local.log.lock().unwrap_or_else(|e| e.into_inner()).newest
+            });
+            if matches!(subscription.resume, Resume::Resync)
+                && ahead
+                && tokio::time::Instant::now() < deadline
+            {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                continue;
+            }
+            return subscription;
+        }
     }
 
     /// Ends this instance's event streams (the server is stopping: a stream never ends by
@@ -386,26 +549,36 @@ fn payload(event: &Event) -> String {
     if text.len() <= MAX_PAYLOAD {
         text
     } else {
-        serde_json::to_string(&Event::new(
+        let mut short = Event::new(
             event.tenant_id,
             &event.kind,
             serde_json::json!({"ticketID": event.data.get("ticketID"), "truncated": true}),
-        ))
-        .unwrap_or_default()
+        );
+        short.id = event.id;
+        serde_json::to_string(&short).unwrap_or_default()
     }
 }
 
 /// Sends what waits together: one transaction for up to `PUBLISH_BATCH` events.
+/// Each event numbered from the database's sequence (without a number if that fails: it is
+/// still delivered, but a stream cannot resume after it).
 fn publish_loop(url: &str, rx: std::sync::mpsc::Receiver<Event>) {
     let mut notifier = Notifier::new(url);
     while let Ok(event) = rx.recv() {
-        let mut payloads = vec![payload(&event)];
-        while payloads.len() < PUBLISH_BATCH {
+        let mut batch = vec![event];
+        while batch.len() < PUBLISH_BATCH {
             match rx.try_recv() {
-                Ok(event) => payloads.push(payload(&event)),
+                Ok(event) => batch.push(event),
                 Err(_) => break,
             }
         }
+        let shown: Vec<&mut Event> = batch.iter_mut().filter(|e| !e.is_internal()).collect();
+        if let Some(ids) = notifier.next_ids(shown.len()) {
+            for (event, id) in shown.into_iter().zip(ids) {
+                event.id = Some(id);
+            }
+        }
+        let payloads: Vec<String> = batch.iter().map(payload).collect();
         notifier.notify(CHANNEL, &payloads);
     }
 }
@@ -455,7 +628,7 @@ mod tests {
         let events = Events::local(4);
         // Nobody listening: fine.
         events.publish(Event::new(1, "message", Value::Null));
-        let mut rx = events.subscribe(1);
+        let mut rx = events.subscribe(1, None).rx;
         // Another tenant's events are not in this tenant's channel.
         events.publish(Event::new(2, "message", Value::Null));
         for i in 0..10 {
@@ -467,5 +640,72 @@ mod tests {
             Err(broadcast::error::RecvError::Lagged(6))
         ));
         assert_eq!(rx.recv().await.unwrap().data["n"], 6);
+    }
+
+    fn ids(events: &[Arc<Event>]) -> Vec<i64> {
+        events.iter().map(|e| e.id.unwrap()).collect()
+    }
+
+    #[tokio::test]
+    async fn a_stream_that_reconnects_gets_what_came_after_its_last_event_or_resync() {
+        let events = Events::local(16);
+        let mut rx = events.subscribe(1, None).rx;
+        for i in 0..5 {
+            events.publish(Event::new(1, "typing", serde_json::json!({"n": i})));
+            events.publish(Event::new(2, "typing", serde_json::json!({"n": i})));
+        }
+        let mut seen = Vec::new();
+        for _ in 0..5 {
+            seen.push(rx.recv().await.unwrap());
+        }
+        let numbers = ids(&seen);
+        assert!(numbers.windows(2).all(|w| w[0] < w[1]), "{numbers:?}");
+        // After the second: the third, fourth and fifth of this tenant, none of the other's.
+        let after = events.subscribe(1, Some(&numbers[1].to_string()));
+        match after.resume {
+            Resume::Replay(missed) => assert_eq!(ids(&missed), numbers[2..]),
+            _ => panic!("no replay"),
+        }
+        // After the last: nothing missed.
+        match events.subscribe(1, Some(&numbers[4].to_string())).resume {
+            Resume::Replay(missed) => assert!(missed.is_empty()),
+            _ => panic!("no replay"),
+        }
+        // An id this instance never had (or no longer keeps), or no id at all: resync.
+        for unknown in ["17", "not-a-number"] {
+            assert!(matches!(
+                events.subscribe(1, Some(unknown)).resume,
+                Resume::Resync
+            ));
+        }
+        assert!(matches!(events.subscribe(1, None).resume, Resume::Live));
+        // Kept no longer than told.
+        let events = Events::local(16).replay_for(Duration::ZERO);
+        let mut rx = events.subscribe(1, None).rx;
+        events.publish(Event::new(1, "typing", Value::Null));
+        let id = rx.recv().await.unwrap().id.unwrap();
+        std::thread::sleep(Duration::from_millis(2));
+        assert!(matches!(
+            events.subscribe(1, Some(&id.to_string())).resume,
+            Resume::Resync
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_broken_listening_connection_tells_every_stream_to_resync() {
+        let events = Events::local(16);
+        let mut first = events.subscribe(1, None).rx;
+        let mut second = events.subscribe(2, None).rx;
+        events.publish(Event::new(1, "typing", Value::Null));
+        let had = first.recv().await.unwrap().id.unwrap();
+        // What the listener thread tells its instance when it connected again.
+        events.local.send(Event::new(0, RESYNC, Value::Null));
+        assert_eq!(first.recv().await.unwrap().kind, STREAM_RESYNC);
+        assert_eq!(second.recv().await.unwrap().kind, STREAM_RESYNC);
+        // What was kept had a hole in it: forgotten.
+        assert!(matches!(
+            events.subscribe(1, Some(&had.to_string())).resume,
+            Resume::Resync
+        ));
     }
 }

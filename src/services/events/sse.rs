@@ -2,7 +2,6 @@
 
 use std::convert::Infallible;
 use std::rc::Rc;
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -10,13 +9,15 @@ use futures_util::stream::{self, Stream, StreamExt};
 use serde_json::json;
 use tokio::sync::broadcast;
 
-use super::Event;
+use super::{Event, Resume, Subscription, STREAM_RESYNC};
 
-/// The tenant's events from `rx` as SSE frames, with heartbeats, and `lagged` when `rx`
-/// lost events. At each heartbeat `allowed` is asked whether the stream may go on; when it
-/// may not, the stream says `event: unauthorized` and ends.
+/// The tenant's events as SSE frames (each with its `id`), with heartbeats, and `lagged`
+/// when the channel lost events. After the opening line come the events a reconnecting
+/// client missed, or `resync` when they are no longer kept. At each heartbeat `allowed` is
+/// asked whether the stream may go on; when it may not, the stream says
+/// `event: unauthorized` and ends.
 pub fn sse<F, Fut>(
-    rx: broadcast::Receiver<Arc<Event>>,
+    subscription: Subscription,
     tenant_id: i64,
     heartbeat: Duration,
     allowed: F,
@@ -27,9 +28,19 @@ where
 {
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + heartbeat, heartbeat);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let opening = Bytes::from_static(b": connected\nretry: 3000\n\n");
+    let mut opening = vec![Bytes::from_static(b": connected\nretry: 3000\n\n")];
+    match subscription.resume {
+        Resume::Live => {}
+        Resume::Replay(missed) => opening.extend(missed.iter().map(|e| event_frame(e))),
+        Resume::Resync => opening.push(frame(
+            STREAM_RESYNC,
+            &json!({"reason": "the events after Last-Event-ID are no longer kept"}),
+            None,
+        )),
+    }
+    let rx = subscription.rx;
     let allowed = Rc::new(allowed);
-    stream::once(async move { Ok(opening) }).chain(stream::unfold(
+    stream::iter(opening.into_iter().map(Ok)).chain(stream::unfold(
         (rx, ticker, false),
         move |(mut rx, mut ticker, ended)| {
             let allowed = allowed.clone();
@@ -40,12 +51,10 @@ where
                 loop {
                     let frame = tokio::select! {
                         received = rx.recv() => match received {
-                            Ok(event) if event.tenant_id == tenant_id => {
-                                frame(&event.kind, &event.data)
-                            }
+                            Ok(event) if event.tenant_id == tenant_id => event_frame(&event),
                             Ok(_) => continue,
                             Err(broadcast::error::RecvError::Lagged(missed)) => {
-                                frame("lagged", &json!({"missed": missed}))
+                                frame("lagged", &json!({"missed": missed}), None)
                             }
                             Err(broadcast::error::RecvError::Closed) => return None,
                         },
@@ -54,6 +63,7 @@ where
                                 let bye = frame(
                                     "unauthorized",
                                     &json!({"message": "the API key is no longer valid"}),
+                                    None,
                                 );
                                 return Some((Ok(bye), (rx, ticker, true)));
                             }
@@ -67,9 +77,17 @@ where
     ))
 }
 
-fn frame(kind: &str, data: &serde_json::Value) -> Bytes {
-    // serde_json writes no raw newline, so the data is one line.
-    Bytes::from(format!("event: {kind}\ndata: {data}\n\n"))
+fn event_frame(event: &Event) -> Bytes {
+    frame(&event.kind, &event.data, event.id)
+}
+
+fn frame(kind: &str, data: &serde_json::Value, id: Option<i64>) -> Bytes {
+    // serde_json writes no raw newline, so the data is one line. The id comes last: a field's
+    // place in the block does not matter to a client.
+    match id {
+        Some(id) => Bytes::from(format!("event: {kind}\ndata: {data}\nid: {id}\n\n")),
+        None => Bytes::from(format!("event: {kind}\ndata: {data}\n\n")),
+    }
 }
 
 #[cfg(test)]
@@ -88,7 +106,7 @@ mod tests {
         let allowed = Rc::new(std::cell::Cell::new(true));
         let check = allowed.clone();
         let mut s = Box::pin(sse(
-            events.subscribe(1),
+            events.subscribe(1, None),
             1,
             Duration::from_millis(50),
             move || {
@@ -99,9 +117,10 @@ mod tests {
         assert!(next_text(&mut s).await.starts_with(": connected"));
         events.publish(Event::new(2, "message", json!({"ticketID": 9})));
         events.publish(Event::new(1, "typing", json!({"ticketID": 1})));
-        assert_eq!(
-            next_text(&mut s).await,
-            "event: typing\ndata: {\"ticketID\":1}\n\n"
+        let typing = next_text(&mut s).await;
+        assert!(
+            typing.starts_with("event: typing\ndata: {\"ticketID\":1}\nid: "),
+            "{typing}"
         );
         // Nothing happens: a heartbeat.
         assert_eq!(next_text(&mut s).await, ": heartbeat\n\n");

@@ -1,0 +1,1 @@
+DROP SEQUENCE omnibridge_event_ids;
