@@ -70,6 +70,8 @@ pub struct ConnectionManager {
     url: String,
     dialect: Dialect,
     sqlite_synchronous: String,
+    /// When a new connection last failed.
+    unreachable: Unreachable,
 }
 
 impl ConnectionManager {
@@ -78,6 +80,7 @@ impl ConnectionManager {
             url: url.to_owned(),
             dialect: Dialect::of_url(url),
             sqlite_synchronous: sqlite_synchronous.to_owned(),
+            unreachable: Unreachable::default(),
         }
     }
 }
@@ -87,6 +90,32 @@ impl r2d2::ManageConnection for ConnectionManager {
     type Error = diesel::r2d2::Error;
 
     fn connect(&self) -> Result<DbConnection, Self::Error> {
+        let made = self.establish();
+        if made.is_err() {
+            self.unreachable.failed();
+        }
+        made
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    /// A connection a panic unwound through, or one left inside a transaction, never goes
+    /// back into the pool (its next user would write into a transaction nobody commits).
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        use diesel::r2d2::R2D2Connection;
+        std::thread::panicking()
+            || match conn {
+                DbConnection::Pg(c) => c.is_broken(),
+                DbConnection::Sqlite(c) => c.is_broken(),
+            }
+    }
+}
+
+impl ConnectionManager {
+    fn establish(&self) -> Result<DbConnection, diesel::r2d2::Error> {
         use diesel::r2d2::Error as E;
         match self.dialect {
             Dialect::Postgres => diesel::PgConnection::establish(&self.url)
@@ -106,22 +135,6 @@ impl r2d2::ManageConnection for ConnectionManager {
                 Ok(DbConnection::Sqlite(conn))
             }
         }
-    }
-
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
-        conn.batch_execute("SELECT 1")
-            .map_err(diesel::r2d2::Error::QueryError)
-    }
-
-    /// A connection a panic unwound through, or one left inside a transaction, never goes
-    /// back into the pool (its next user would write into a transaction nobody commits).
-    fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        use diesel::r2d2::R2D2Connection;
-        std::thread::panicking()
-            || match conn {
-                DbConnection::Pg(c) => c.is_broken(),
-                DbConnection::Sqlite(c) => c.is_broken(),
-            }
     }
 }
 
@@ -183,8 +196,20 @@ pub struct Db {
 /// When a new connection to the database last failed (it is down, or restarting): meanwhile
 /// a request takes an idle connection or is answered `503` at once, rather than waiting for
 /// the pool's `connection_timeout` with the client (and its chat server's retries) on hold.
+/// Only a failed connect counts (a stale pooled connection found on checkout does not), and
+/// time is the process' monotonic clock, in milliseconds since it started; 0 = never.
 #[derive(Debug, Clone, Default)]
 struct Unreachable(Arc<AtomicI64>);
+
+/// Milliseconds on the process' monotonic clock, from 1 (so that 0 means never).
+fn monotonic_millis() -> i64 {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    START
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_millis() as i64
+        + 1
+}
 
 /// After a failed connection, how long requests wait for none.
 const UNREACHABLE_MS: i64 = 1_000;
@@ -193,17 +218,15 @@ const POOL_WAIT: Duration = Duration::from_secs(10);
 /// ...in slices this long, between which it looks whether the database became unreachable.
 const POOL_WAIT_SLICE: Duration = Duration::from_millis(200);
 
-impl r2d2::HandleError<diesel::r2d2::Error> for Unreachable {
-    fn handle_error(&self, error: diesel::r2d2::Error) {
-        log::error!("cannot connect to the database: {error}");
-        self.0.store(now_millis(), Ordering::Relaxed);
-    }
-}
-
 impl Unreachable {
+    fn failed(&self) {
+        self.0.store(monotonic_millis(), Ordering::Relaxed);
+    }
+
     /// Whether a connection failed within the last `UNREACHABLE_MS`.
     fn lately(&self) -> bool {
-        now_millis() - self.0.load(Ordering::Relaxed) < UNREACHABLE_MS
+        let at = self.0.load(Ordering::Relaxed);
+        at != 0 && monotonic_millis() - at < UNREACHABLE_MS
     }
 }
 
@@ -219,9 +242,8 @@ impl Db {
         // instead of after the pool's retries.
         r2d2::ManageConnection::connect(&manager)
             .map_err(|e| ApiError::ServiceUnavailable(e.to_string()))?;
-        let unreachable = Unreachable::default();
+        let unreachable = manager.unreachable.clone();
         let pool = r2d2::Pool::builder()
-            .error_handler(Box::new(unreachable.clone()))
             .max_size(pool_size)
             .min_idle(Some(1))
             .connection_timeout(POOL_WAIT)

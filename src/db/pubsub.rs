@@ -108,11 +108,13 @@ pub struct Listener {
 
 impl Listener {
     pub fn connect(url: &str, channel: &str) -> Option<Listener> {
+        let mut conn = connect(url)?;
         // Named, so that an operator (or a test) can tell it in `pg_stat_activity`.
-        let separator = if url.contains('?') { '&' } else { '?' };
-        let mut conn = connect(&format!(
-            "{url}{separator}application_name=omnibridge_listener"
-        ))?;
+        if let Err(e) =
+            diesel::sql_query("SET application_name = 'omnibridge_listener'").execute(&mut conn)
+        {
+            log::warn!("pubsub: {e}");
+        }
         if let Err(e) = diesel::sql_query(format!("LISTEN {channel}")).execute(&mut conn) {
             log::warn!("pubsub: LISTEN failed: {e}");
             std::thread::sleep(Duration::from_secs(1));

@@ -14,7 +14,7 @@ use crate::db::Db;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::client_address;
-use crate::extract::limits::{Caller, Limits};
+use crate::extract::limits::Limits;
 use crate::services::keys;
 
 /// Who is calling: the key's tenant (every lookup is scoped to it) and what it may do.
@@ -130,6 +130,11 @@ impl KeyCache {
     }
 }
 
+/// The key's row if the cache has it (no database read).
+fn cached_key(req: &HttpRequest, prefix: &str) -> Option<ApiKey> {
+    req.app_data::<web::Data<KeyCache>>()?.get(prefix)
+}
+
 async fn find_key(req: &HttpRequest, prefix: &str) -> Result<Option<ApiKey>, ApiError> {
     let cache = req.app_data::<web::Data<KeyCache>>();
     if let Some(row) = cache.and_then(|c| c.get(prefix)) {
@@ -166,20 +171,31 @@ pub async fn authenticate(req: &HttpRequest) -> Result<AuthContext, ApiError> {
 }
 
 /// `authenticate`, and the request taken from the caller's rate limits (`429` when one is
-/// used up). A missing or wrong key counts against its address all the same.
+/// used up). The address's bucket is taken from before the key is looked up (a flood of made
+/// up keys costs no database read past the limit), unless the key is known, from the cache,
+/// to be a chat server's that goes unlimited; then the key's.
 pub async fn admitted(req: &HttpRequest) -> Result<AuthContext, ApiError> {
-    let found = authenticate(req).await;
-    if let (Some(limits), Some(settings)) = (
+    let (Some(limits), Some(settings)) = (
         req.app_data::<web::Data<Limits>>(),
         req.app_data::<web::Data<Settings>>(),
-    ) {
-        limits.admit(&Caller {
-            api_key_id: found.as_ref().ok().map(|ctx| ctx.api_key_id),
-            chat_server: found.as_ref().is_ok_and(AuthContext::is_chat_server),
-            address: client_address(req, settings),
-        })?;
+    ) else {
+        return authenticate(req).await;
+    };
+    let cached = presented_key(req)
+        .and_then(|key| keys::split(&key).map(|(prefix, _)| prefix.to_owned()))
+        .and_then(|prefix| cached_key(req, &prefix));
+    let known_unlimited = cached.is_some_and(|row| {
+        let permissions = Permission::parse_list(&row.permissions);
+        limits.lets_through(row.user_id.is_none() && permissions.contains(&Permission::ApiChat))
+    });
+    if !known_unlimited {
+        limits.admit_address(client_address(req, settings))?;
     }
-    found
+    let ctx = authenticate(req).await?;
+    if !limits.lets_through(ctx.is_chat_server()) {
+        limits.admit_key(ctx.api_key_id)?;
+    }
+    Ok(ctx)
 }
 
 /// A key with `API_CHAT`, as every `/api/v2/chat/*` endpoint requires.

@@ -22,12 +22,15 @@ pub struct Limits {
     clock: DefaultClock,
 }
 
-/// Who is asking: the key (if a valid one came) and the address.
-pub struct Caller {
-    pub api_key_id: Option<i64>,
-    /// A chat server's key: `API_CHAT`, bound to no agent.
-    pub chat_server: bool,
-    pub address: Option<IpAddr>,
+/// The client an address counts as: itself, or for IPv6 its /64.
+fn client_of(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V4(_) => address,
+        IpAddr::V6(v6) => {
+            let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(std::net::Ipv6Addr::from(prefix))
+        }
+    }
 }
 
 fn limiter<K: Hash + Eq + Clone>(
@@ -51,20 +54,27 @@ impl Limits {
         }
     }
 
-    /// Takes one request from the caller's buckets: the address's, then the key's. An empty
-    /// one is `429`, with the seconds until it holds a request again.
-    pub fn admit(&self, caller: &Caller) -> Result<(), ApiError> {
-        if caller.chat_server && !self.chat_servers {
-            return Ok(());
-        }
-        if let (Some(limiter), Some(address)) = (&self.per_address, caller.address) {
+    /// Whether a chat server's key goes unlimited.
+    pub fn lets_through(&self, chat_server: bool) -> bool {
+        chat_server && !self.chat_servers
+    }
+
+    /// Takes one request from the address's bucket (an IPv6 address's /64: one host's whole
+    /// prefix counts as one client); `429` when it is empty.
+    pub fn admit_address(&self, address: Option<IpAddr>) -> Result<(), ApiError> {
+        if let (Some(limiter), Some(address)) = (&self.per_address, address) {
             limiter
-                .check_key(&address)
+                .check_key(&client_of(address))
                 .map_err(|until| self.refused("client address", until))?;
         }
-        if let (Some(limiter), Some(key)) = (&self.per_key, caller.api_key_id) {
+        Ok(())
+    }
+
+    /// Takes one request from the key's bucket; `429` when it is empty.
+    pub fn admit_key(&self, api_key_id: i64) -> Result<(), ApiError> {
+        if let Some(limiter) = &self.per_key {
             limiter
-                .check_key(&key)
+                .check_key(&api_key_id)
                 .map_err(|until| self.refused("API key", until))?;
         }
         Ok(())
@@ -91,5 +101,21 @@ impl Limits {
             limiter.retain_recent();
             limiter.shrink_to_fit();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ipv6_host_counts_as_its_64_and_an_ipv4_host_as_itself() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff:ffff:ffff:ffff".parse().unwrap();
+        let other: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(client_of(a), client_of(b));
+        assert_ne!(client_of(a), client_of(other));
+        let v4: IpAddr = "192.0.2.7".parse().unwrap();
+        assert_eq!(client_of(v4), v4);
     }
 }

@@ -119,14 +119,42 @@ pub async fn purge(
     let (outcome, files) = db
         .write(move |conn| purge_rows(conn, tenant_id, customer_id))
         .await?;
-    for key in &files {
+    remove_files(dir, customer_id, &files).await;
+    Ok(outcome)
+}
+
+/// `purge`, if no ticket of the customer was touched since `before` (the retention job's
+/// candidates are read first: the customer may have come back since); `None` if one was.
+pub async fn purge_if_quiet(
+    db: &Db,
+    dir: &Path,
+    tenant_id: i64,
+    customer_id: i64,
+    before: i64,
+) -> Result<Option<PurgeOutcome>, ApiError> {
+    let purged = db
+        .write(move |conn| {
+            if Ticket::customer_active_since(conn, customer_id, before)? {
+                return Ok(None);
+            }
+            purge_rows(conn, tenant_id, customer_id).map(Some)
+        })
+        .await?;
+    let Some((outcome, files)) = purged else {
+        return Ok(None);
+    };
+    remove_files(dir, customer_id, &files).await;
+    Ok(Some(outcome))
+}
+
+async fn remove_files(dir: &Path, customer_id: i64, files: &[String]) {
+    for key in files {
         if let Err(e) = tokio::fs::remove_file(dir.join(key)).await {
             if e.kind() != std::io::ErrorKind::NotFound {
                 log::error!("purge of customer {customer_id}: file {key} not removed: {e}");
             }
         }
     }
-    Ok(outcome)
 }
 
 fn purge_rows(

@@ -196,13 +196,26 @@ pub fn spawn_worker(db: Db, events: Events, settings: DeliverySettings, attachme
                 sender.in_flight.borrow_mut().add(&list);
                 let (sender, owner) = (sender.clone(), owner.clone());
                 actix_web::rt::spawn(async move {
-                    for d in list {
+                    let mut list = list.into_iter();
+                    while let Some(d) = list.next() {
                         let account = d.chat_account_id;
-                        if let Some((tenant, changed)) = sender.attempt(&owner, d).await {
-                            sender.events.send(tenant, &changed);
-                        }
+                        let tried = sender.attempt(&owner, d).await;
                         sender.in_flight.borrow_mut().done(account);
                         sender.finished.notify_one();
+                        match tried {
+                            Tried::Done(Some((tenant, changed))) => {
+                                sender.events.send(tenant, &changed)
+                            }
+                            Tried::Done(None) => {}
+                            // The ticket's later ones must not overtake it: they wait for
+                            // their leases to run out, and go after it.
+                            Tried::NotOurs => {
+                                for d in list.by_ref() {
+                                    sender.in_flight.borrow_mut().done(d.chat_account_id);
+                                }
+                                sender.finished.notify_one();
+                            }
+                        }
                     }
                 });
             }
@@ -268,6 +281,14 @@ impl InFlight {
             }
         }
     }
+}
+
+/// What became of one delivery of a ticket's list.
+enum Tried {
+    /// Attempted and recorded (or never to be sent); what the tenant's streams are told.
+    Done(Option<(i64, DeliveryChanged)>),
+    /// Not attempted: its lease is no longer this instance's.
+    NotOurs,
 }
 
 /// What the worker's tasks share.
@@ -350,7 +371,7 @@ async fn body_of(db: &Db, dir: &Path, d: &Delivery) -> Result<Vec<u8>, Unsendabl
 impl Sender {
     /// One attempt, recorded; what it came to, for the tenant's streams (not for typing
     /// indicators, which nobody watches), if this instance still held the delivery.
-    async fn attempt(&self, owner: &str, d: Delivery) -> Option<(i64, DeliveryChanged)> {
+    async fn attempt(&self, owner: &str, d: Delivery) -> Tried {
         let (db, client, settings, dir, uploads) = (
             &self.db,
             &self.client,
@@ -362,6 +383,24 @@ impl Sender {
             Some(_) => uploads.acquire().await.ok(),
             None => None,
         };
+        // The lease was taken with the ticket's others, and this one may have waited for them
+        // (and for an upload's turn): it is renewed for this attempt, or it is no longer ours.
+        let (id, holder) = (d.id, owner.to_owned());
+        let lease = settings.lease_seconds as i64 * 1000;
+        let renewed = db
+            .write(move |conn| Delivery::renew_lease(conn, id, &holder, now_millis() + lease))
+            .await;
+        match renewed {
+            Ok(true) => {}
+            Ok(false) => {
+                log::info!("delivery {id}: its lease ran out and went to another claim");
+                return Tried::NotOurs;
+            }
+            Err(e) => {
+                log::warn!("delivery {id}: lease not renewed ({e}); it is tried again later");
+                return Tried::NotOurs;
+            }
+        }
         let (tenant, account_id) = (d.tenant_id, d.chat_account_id);
         let secret = db
             .read(move |conn| ChatAccount::find(conn, tenant, account_id).map(|a| a.secret))
@@ -370,7 +409,7 @@ impl Sender {
             Ok(secret) => secret,
             Err(e) => {
                 log::error!("delivery {} has no chat account: {e}", d.id);
-                return None;
+                return Tried::Done(None);
             }
         };
         let outcome = match body_of(db, dir, &d).await {
@@ -479,15 +518,15 @@ impl Sender {
             })
             .await;
         match recorded {
-            Ok(true) if watched => Some((tenant, changed)),
-            Ok(_) => None,
+            Ok(true) if watched => Tried::Done(Some((tenant, changed))),
+            Ok(_) => Tried::Done(None),
             Err(e) => {
                 // The lease runs out and the delivery is tried again: at least once.
                 log::warn!(
                     "delivery {}: outcome not recorded: {e}",
                     changed.delivery_id
                 );
-                None
+                Tried::Done(None)
             }
         }
     }

@@ -45,23 +45,26 @@ pub fn spawn(
         let mut ticks = actix_web::rt::time::interval(every);
         loop {
             ticks.tick().await;
-            match run_once(&db, &events, &dir).await {
-                Ok(pass) => {
-                    counted
-                        .with_label_values(&["customers_purged"])
-                        .inc_by(pass.customers_purged);
-                    counted
-                        .with_label_values(&["tickets_closed"])
-                        .inc_by(pass.tickets_closed);
-                }
-                Err(e) => log::warn!("retention: the pass stopped: {e}"),
+            if let Err(e) = run_once(&db, &events, &dir, Some(&counted)).await {
+                log::warn!("retention: the pass stopped: {e}");
             }
         }
     });
 }
 
-/// One pass over every chat account with retention on.
-pub async fn run_once(db: &Db, events: &Events, dir: &Path) -> Result<Pass, ApiError> {
+/// One pass over every chat account with retention on; each customer purged and ticket
+/// closed is counted in `counted` as it is done.
+pub async fn run_once(
+    db: &Db,
+    events: &Events,
+    dir: &Path,
+    counted: Option<&prometheus::IntCounterVec>,
+) -> Result<Pass, ApiError> {
+    let count = |what: &str| {
+        if let Some(counter) = counted {
+            counter.with_label_values(&[what]).inc();
+        }
+    };
     let accounts = db.read(ChatAccount::with_retention).await?;
     let now = now_millis();
     let mut pass = Pass::default();
@@ -77,8 +80,14 @@ pub async fn run_once(db: &Db, events: &Events, dir: &Path) -> Result<Pass, ApiE
                     })
                     .await?;
                 for customer in &quiet {
-                    let purged = customers::purge(db, dir, tenant, *customer).await?;
+                    // Purged only if still quiet: the customer may have come back meanwhile.
+                    let Some(purged) =
+                        customers::purge_if_quiet(db, dir, tenant, *customer, before).await?
+                    else {
+                        continue;
+                    };
                     pass.customers_purged += 1;
+                    count("customers_purged");
                     log::info!(
                         "retention: tenant {tenant}, chat account {id} ({days} days): customer \
                          {customer} purged: {} tickets, {} messages, {} files",
@@ -102,8 +111,13 @@ pub async fn run_once(db: &Db, events: &Events, dir: &Path) -> Result<Pass, ApiE
                     })
                     .await?;
                 for ticket in &solved {
-                    tickets::set_status(db, events, tenant, *ticket, "closed".into(), None).await?;
+                    // Closed only if still solved and untouched: an agent may have reopened it.
+                    if !tickets::close_if_solved_before(db, events, tenant, *ticket, before).await?
+                    {
+                        continue;
+                    }
                     pass.tickets_closed += 1;
+                    count("tickets_closed");
                     log::info!(
                         "retention: tenant {tenant}, chat account {id} ({days} days): ticket \
                          {ticket} closed"

@@ -411,6 +411,42 @@ pub async fn set_status(
     Ok(ticket)
 }
 
+/// Closes the ticket if it is still solved and untouched since before `before` (the retention
+/// job's candidates are read first: an agent may have reopened one since); says whether it did.
+pub async fn close_if_solved_before(
+    db: &Db,
+    events: &Events,
+    tenant_id: i64,
+    id: i64,
+    before: i64,
+) -> Result<bool, ApiError> {
+    let closed = db
+        .write(move |conn| {
+            let row = Ticket::find(conn, tenant_id, id)?;
+            if row.status != "solved" || row.updated_at >= before {
+                return Ok(None);
+            }
+            let at = now_millis();
+            Ticket::set_field_status(conn, id, "closed", row.closed_at.or(Some(at)), at)?;
+            record(
+                conn,
+                &row,
+                "status",
+                Some(&row.status),
+                Some("closed"),
+                None,
+                at,
+            )?;
+            let updated = Ticket::find(conn, tenant_id, id)?;
+            view(conn, updated).map(Some)
+        })
+        .await?;
+    if let Some(ticket) = &closed {
+        announce(events, tenant_id, ticket, "status");
+    }
+    Ok(closed.is_some())
+}
+
 pub async fn delete(
     db: &Db,
     events: &Events,

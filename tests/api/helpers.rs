@@ -248,7 +248,8 @@ fn build_app(options: Options) -> TestApp {
             backoff_max_ms: 200,
             max_attempts: 8,
             timeout_ms: options.delivery_timeout_ms,
-            lease_seconds: 5,
+            // Longer than a call may take, as the server's own settings must be.
+            lease_seconds: (options.delivery_timeout_ms / 1000 + 3).max(5),
         },
         mail: MailSettings {
             smtp_url: options.smtp_url.clone(),

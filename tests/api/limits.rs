@@ -115,7 +115,9 @@ async fn chat_servers_keys_can_be_let_through_while_agents_keys_are_limited() {
             .await;
         assert_eq!(a.status, 200, "message {n}: {}", a.body);
     }
+    // The agent's requests are limited (its key's bucket holds 2, and the address's bucket
+    // gave one request to the chat server's first, before its key was known).
     let (_, alice) = app.agent("Alice", &Permission::ALL);
     let (admitted, _, _) = until_refused(&app, &alice, 200).await;
-    assert!((2..=3).contains(&admitted), "{admitted} admitted");
+    assert!((1..=3).contains(&admitted), "{admitted} admitted");
 }

@@ -118,6 +118,14 @@ async fn postgres_lost_under_load_is_503_with_retry_after_meanwhile_and_recovere
     let proxy = Proxy::start(upstream);
     let app = spawn_app_with(Options {
         postgres_via_port: Some(proxy.port),
+        // The senders retry at once: no rate limit in the way.
+        limits: omnibridge::config::LimitSettings {
+            key_per_second: 0,
+            key_burst: 0,
+            address_per_second: 0,
+            address_burst: 0,
+            chat_servers: true,
+        },
         ..Options::default()
     })
     .await;

@@ -140,24 +140,32 @@ async fn quiet_customers_are_purged_and_old_solved_tickets_closed_by_the_servers
         .await;
     assert_eq!(lately.body["item"]["status"], "solved");
 
-    // Counted on /metrics.
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    for series in [
-        "omnibridge_retention_total{what=\"customers_purged\"} 1",
-        "omnibridge_retention_total{what=\"tickets_closed\"} 1",
-    ] {
+    // Counted on /metrics (each as it is done: the figure may trail the database a moment).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let text = app
+            .client
+            .get(format!("{}/metrics", app.address))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let counted = [
+            "omnibridge_retention_total{what=\"customers_purged\"} 1",
+            "omnibridge_retention_total{what=\"tickets_closed\"} 1",
+        ]
+        .iter()
+        .all(|series| text.lines().any(|l| l == *series));
+        if counted {
+            break;
+        }
         assert!(
-            text.lines().any(|l| l == series),
-            "{series} not in:\n{text}"
+            Instant::now() < deadline,
+            "not counted on /metrics:\n{text}"
         );
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

@@ -77,6 +77,11 @@ impl Delivery {
         limit: i64,
         busy_accounts: &[i64],
     ) -> Result<Vec<Delivery>, ApiError> {
+        if let DbConnection::Pg(c) = conn {
+            // Claims take turns across instances: the check that none of a ticket's
+            // deliveries is in flight must see the other instance's claim, committed.
+            diesel::sql_query("SELECT pg_advisory_xact_lock(7245001)").execute(c)?;
+        }
         let free = deliveries::lease_until
             .is_null()
             .or(deliveries::lease_until.lt(now));
@@ -120,6 +125,25 @@ impl Delivery {
             .filter(deliveries::state.eq(QUEUED))
             .select(Delivery::as_select())
             .load(c))?)
+    }
+
+    /// Extends `owner`'s lease, just before an attempt; `false` when the lease is no longer
+    /// its (it ran out and another instance claimed the delivery).
+    pub fn renew_lease(
+        conn: &mut DbConnection,
+        id: i64,
+        owner: &str,
+        lease_until: i64,
+    ) -> Result<bool, ApiError> {
+        let changed = on_backend!(conn, |c| diesel::update(
+            deliveries::table
+                .filter(deliveries::id.eq(id))
+                .filter(deliveries::lease_owner.eq(owner))
+                .filter(deliveries::state.eq(QUEUED))
+        )
+        .set(deliveries::lease_until.eq(lease_until))
+        .execute(c))?;
+        Ok(changed == 1)
     }
 
     /// Records an attempt's outcome and releases the lease (only the lease holder may).

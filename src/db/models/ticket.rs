@@ -621,6 +621,20 @@ impl Ticket {
             .load(c))?)
     }
 
+    /// Whether a ticket of the customer was touched at or after `before`.
+    pub fn customer_active_since(
+        conn: &mut DbConnection,
+        customer_id: i64,
+        before: i64,
+    ) -> Result<bool, ApiError> {
+        Ok(on_backend!(conn, |c| diesel::select(diesel::dsl::exists(
+            tickets::table
+                .filter(tickets::customer_id.eq(customer_id))
+                .filter(tickets::updated_at.ge(before))
+        ))
+        .get_result(c))?)
+    }
+
     /// Solved tickets of the chat account's chats untouched since before `before`: the
     /// retention job's to close, at most `limit`.
     pub fn solved_quiet_on_chat_account(

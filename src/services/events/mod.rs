@@ -334,6 +334,11 @@ impl Channels {
         }
     }
 
+    /// The highest event id this instance has had.
+    fn newest(&self) -> i64 {
+        self.log.lock().unwrap_or_else(|e| e.into_inner()).newest
+    }
+
     /// Events were missed (the listening connection broke): what is kept has a hole in it, so
     /// it is forgotten, and every stream is told to reload.
     fn resync(&self) {
@@ -430,9 +435,10 @@ impl Events {
         };
         let (tx, rx) = sync_channel::<Event>(PUBLISH_QUEUE);
         let publisher_url = url.to_owned();
+        let told = events.local.clone();
         std::thread::Builder::new()
             .name("events-notify".into())
-            .spawn(move || publish_loop(&publisher_url, rx))
+            .spawn(move || publish_loop(&publisher_url, rx, told))
             .expect("spawn the event publisher");
         let listener_url = url.to_owned();
         let local = events.local.clone();
@@ -467,7 +473,9 @@ impl Events {
             Some(tx) => match tx.try_send(event) {
                 Ok(()) => {}
                 Err(TrySendError::Full(e)) => {
-                    log::warn!("event {} dropped: the publisher is behind", e.kind)
+                    log::warn!("event {} dropped: the publisher is behind", e.kind);
+                    // This instance's streams missed it: they reload.
+                    self.local.send(Event::new(0, RESYNC, Value::Null));
                 }
                 Err(TrySendError::Disconnected(e)) => {
                     log::error!("event {} dropped: the publisher stopped", e.kind)
@@ -493,21 +501,14 @@ impl Events {
     /// behind the other), so it waits for it, up to `RESUME_WAIT`, before answering `resync`.
     pub async fn resume(&self, tenant_id: i64, last_event_id: Option<&str>) -> Subscription {
         let wanted = last_event_id.and_then(|id| id.trim().parse::<i64>().ok());
-        let deadline = tokio::time::Instant::now() + RESUME_WAIT;
-        loop {
-            let subscription = self.subscribe(tenant_id, last_event_id);
-            let ahead = wanted.is_some_and(|id| {
-                id > self.local.log.lock().unwrap_or_else(|e| e.into_inner()).newest
-            });
-            if matches!(subscription.resume, Resume::Resync)
-                && ahead
-                && tokio::time::Instant::now() < deadline
-            {
+        // Only instances that share events can be behind one another.
+        if let (Some(id), Some(_)) = (wanted, &self.postgres) {
+            let deadline = tokio::time::Instant::now() + RESUME_WAIT;
+            while id > self.local.newest() && tokio::time::Instant::now() < deadline {
                 tokio::time::sleep(Duration::from_millis(20)).await;
-                continue;
             }
-            return subscription;
         }
+        self.subscribe(tenant_id, last_event_id)
     }
 
     /// Ends this instance's event streams (the server is stopping: a stream never ends by
@@ -562,7 +563,7 @@ fn payload(event: &Event) -> String {
 /// Sends what waits together: one transaction for up to `PUBLISH_BATCH` events.
 /// Each event numbered from the database's sequence (without a number if that fails: it is
 /// still delivered, but a stream cannot resume after it).
-fn publish_loop(url: &str, rx: std::sync::mpsc::Receiver<Event>) {
+fn publish_loop(url: &str, rx: std::sync::mpsc::Receiver<Event>, local: Channels) {
     let mut notifier = Notifier::new(url);
     while let Ok(event) = rx.recv() {
         let mut batch = vec![event];
@@ -579,7 +580,11 @@ fn publish_loop(url: &str, rx: std::sync::mpsc::Receiver<Event>) {
             }
         }
         let payloads: Vec<String> = batch.iter().map(payload).collect();
-        notifier.notify(CHANNEL, &payloads);
+        if !notifier.notify(CHANNEL, &payloads) {
+            // Every instance missed these (this one too): its streams reload.
+            log::warn!("events: {} not published", payloads.len());
+            local.send(Event::new(0, RESYNC, Value::Null));
+        }
     }
 }
 
