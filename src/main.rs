@@ -53,6 +53,10 @@ enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+    Group {
+        #[command(subcommand)]
+        action: GroupAction,
+    },
     /// SQLite: write a consistent copy of the database and the attachments folder to FILE (a
     /// tar archive) while the server runs. On Postgres, use pg_dump (see the README).
     Backup { file: std::path::PathBuf },
@@ -207,6 +211,20 @@ enum ApiKeyAction {
         tenant: i64,
         #[arg(long)]
         id: i64,
+    },
+}
+
+#[derive(Subcommand)]
+enum GroupAction {
+    /// A group of the tenant's agents (Sales, Support, ...).
+    Create {
+        #[arg(long)]
+        tenant: i64,
+        #[arg(long)]
+        name: String,
+        /// An agent in it (repeat for more).
+        #[arg(long = "user")]
+        users: Vec<i64>,
     },
 }
 
@@ -478,6 +496,17 @@ fn admin_command(settings: &Settings, command: Command) -> Result<Value, ApiErro
                 admin::set_user_password(&db, tenant, id, &password)?;
             }
             json!({"userId": id})
+        }
+        Command::Group {
+            action:
+                GroupAction::Create {
+                    tenant,
+                    name,
+                    users,
+                },
+        } => {
+            let group = omnibridge::services::groups::create_blocking(&db, tenant, &name, &users)?;
+            serde_json::to_value(group).map_err(|e| ApiError::Internal(e.to_string()))?
         }
         Command::User {
             action: UserAction::SetPassword { tenant, id },

@@ -93,6 +93,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    agent_groups (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        name -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    agent_group_members (group_id, user_id) {
+        group_id -> BigInt,
+        user_id -> BigInt,
+    }
+}
+
+diesel::table! {
     allowed_domains (id) {
         id -> BigInt,
         tenant_id -> BigInt,
@@ -348,7 +364,11 @@ diesel::joinable!(ticket_tags -> tickets (ticket_id));
 diesel::joinable!(ticket_events -> tickets (ticket_id));
 diesel::joinable!(mails -> tickets (ticket_id));
 
+diesel::joinable!(agent_group_members -> agent_groups (group_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    agent_groups,
+    agent_group_members,
     tenants,
     users,
     api_keys,

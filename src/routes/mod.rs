@@ -8,6 +8,7 @@ pub mod demo_chat;
 pub mod docs;
 pub mod email;
 pub mod file;
+pub mod group;
 pub mod health;
 pub mod jivochat;
 pub mod message;
@@ -33,6 +34,7 @@ fn register(r: &mut Router) {
     chat::routes(r);
     ticket::routes(r);
     user::routes(r);
+    group::routes(r);
     customer::routes(r);
     view::routes(r);
     chat_account::routes(r);

@@ -11,6 +11,7 @@ pub mod chat_config;
 pub mod customers;
 pub mod delivery;
 pub mod events;
+pub mod groups;
 pub mod inbound_mail;
 pub mod jivochat;
 pub mod keys;

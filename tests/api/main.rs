@@ -14,6 +14,7 @@ mod customers;
 mod disk_full;
 mod events;
 mod fixtures;
+mod groups;
 mod helpers;
 mod hostile;
 mod imap;

@@ -1,5 +1,6 @@
 //! One file per table: the row type, the insertable type and the queries on that table.
 
+pub mod agent_group;
 pub mod allowed_domain;
 pub mod api_key;
 pub mod attachment;

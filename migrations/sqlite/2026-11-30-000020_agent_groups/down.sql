@@ -1,0 +1,2 @@
+DROP TABLE agent_group_members;
+DROP TABLE agent_groups;
