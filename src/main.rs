@@ -147,6 +147,9 @@ struct SetChatAccount {
     /// Close solved tickets untouched this many days (0 = never).
     #[arg(long, value_parser = clap::value_parser!(i32).range(0..=36_500))]
     close_solved_after_days: Option<i32>,
+    /// The agent group new chats go to (0 = none).
+    #[arg(long, value_parser = clap::value_parser!(i64).range(0..))]
+    group: Option<i64>,
     /// Replace the signing secret (printed once, as `secret`).
     #[arg(long)]
     rotate_secret: bool,
@@ -441,6 +444,7 @@ fn admin_command(settings: &Settings, command: Command) -> Result<Value, ApiErro
                 transcripts: args.transcripts,
                 purge_after_days: args.purge_after_days,
                 close_solved_after_days: args.close_solved_after_days,
+                group_id: args.group.map(|g| (g > 0).then_some(g)),
                 rotate_secret: args.rotate_secret,
                 rotate_webhook_token: args.rotate_webhook_token,
             };

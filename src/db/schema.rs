@@ -89,6 +89,7 @@ diesel::table! {
         waiting_chats -> BigInt,
         purge_after_days -> Integer,
         close_solved_after_days -> Integer,
+        group_id -> Nullable<BigInt>,
     }
 }
 
@@ -159,6 +160,7 @@ diesel::table! {
         deleted_at -> Nullable<BigInt>,
         last_update_agent -> Nullable<BigInt>,
         chat_state -> Nullable<Text>,
+        assigned_group_id -> Nullable<BigInt>,
     }
 }
 

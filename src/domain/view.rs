@@ -9,11 +9,12 @@ use crate::domain::ticket::{PRIORITIES, STATUSES};
 use crate::error::{ApiError, FieldErrors};
 
 pub const CHAT_STATES: [&str; 3] = ["waiting", "active", "ended"];
-pub const FIELDS: [&str; 8] = [
+pub const FIELDS: [&str; 9] = [
     "status",
     "priority",
     "channel_id",
     "assigned_user_id",
+    "assigned_group_id",
     "tags",
     "chat_state",
     "created_at",
@@ -22,12 +23,13 @@ pub const FIELDS: [&str; 8] = [
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Condition {
-    /// `status`, `priority`, `chat_state`, `channel_id`, `assigned_user_id`, `tags`,
-    /// `created_at` or `last_update`.
+    /// `status`, `priority`, `chat_state`, `channel_id`, `assigned_user_id`,
+    /// `assigned_group_id`, `tags`, `created_at` or `last_update`.
     #[schema(example = "chat_state")]
     pub field: String,
     /// `is`, `is_not`, `in`, `not_in` (status, priority, chat_state, channel_id);
-    /// `is`, `is_not`, `is_set`, `is_not_set` (assigned_user_id); `has`, `has_not` (tags);
+    /// `is`, `is_not`, `is_set`, `is_not_set` (assigned_user_id, and assigned_group_id, which
+    /// also takes `mine`: any group of the key's agent); `has`, `has_not` (tags);
     /// `newer_than`, `older_than` (created_at, last_update).
     #[schema(example = "is")]
     pub operator: String,
@@ -70,6 +72,15 @@ pub enum Filter {
         who: Who,
     },
     Assigned(bool),
+    /// In (or not in) this group.
+    InGroup {
+        negate: bool,
+        group_id: i64,
+    },
+    /// In any group at all, or in none.
+    Grouped(bool),
+    /// In any group of this agent (`mine`).
+    InGroupsOf(Who),
     Tag {
         negate: bool,
         tag: String,
@@ -209,6 +220,7 @@ fn operators(field: &str) -> &'static [&'static str] {
     match field {
         "status" | "priority" | "channel_id" | "chat_state" => &["is", "is_not", "in", "not_in"],
         "assigned_user_id" => &["is", "is_not", "is_set", "is_not_set"],
+        "assigned_group_id" => &["is", "is_not", "is_set", "is_not_set", "mine"],
         "tags" => &["has", "has_not"],
         _ => &["newer_than", "older_than"],
     }
@@ -259,6 +271,18 @@ fn parse_one(c: &Condition) -> Result<Filter, (&'static str, String)> {
             _ => Filter::AssignedTo {
                 negate,
                 who: who(&c.value).ok_or_else(|| bad_value("a user id or \"me\""))?,
+            },
+        },
+        "assigned_group_id" => match c.operator.as_str() {
+            "is_set" => Filter::Grouped(true),
+            "is_not_set" => Filter::Grouped(false),
+            "mine" => Filter::InGroupsOf(Who::Me),
+            _ => Filter::InGroup {
+                negate,
+                group_id: match who(&c.value) {
+                    Some(Who::User(id)) => id,
+                    _ => return Err(bad_value("a group id")),
+                },
             },
         },
         "tags" => Filter::Tag {

@@ -350,6 +350,7 @@ async fn store(
                 contact: &contact,
                 external: None,
                 renew_if_deleted: false,
+                group: None,
             };
             let opened = open_session(
                 conn,

@@ -53,6 +53,9 @@ pub struct FirstContact<'a> {
     /// A deleted ticket's session gives way to a new one (as a phone number's does), rather
     /// than refusing what comes.
     pub renew_if_deleted: bool,
+    /// The group a new chat's ticket goes to instead of its account's (a JivoChat
+    /// department's namesake).
+    pub group: Option<i64>,
 }
 
 pub struct OpenedSession {
@@ -166,6 +169,10 @@ pub fn open_session(
             chat_state: Some(STATE_WAITING),
         },
     )?;
+    if let Some(group) = first.group.or(account.group_id) {
+        // The account's new chats go to its group (or to the one the chat asks for).
+        Ticket::set_group_of(conn, &[ticket_id], Some(group))?;
+    }
     // The chat account's row first, then the session's: the order a batch takes them in.
     let position = ChatSession::join_queue(conn, account.id, 1)?;
     // Entered once the row is ours: after every chat with a place before this one.
@@ -335,6 +342,7 @@ pub fn store_message(
         contact: &contact,
         external: None,
         renew_if_deleted: false,
+        group: None,
     };
     let opened = open_session(
         conn,

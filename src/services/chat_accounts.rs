@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 
+use crate::db::models::agent_group::AgentGroup;
 use crate::db::models::chat_account::{ChatAccount, ChatAccountChangeset};
 use crate::db::{Db, DbConnection};
 use crate::domain::chat_account::{check_required_fields, check_service_hours, check_time_zone};
@@ -31,6 +32,8 @@ pub struct ChatAccountChanges {
     pub transcripts: Option<bool>,
     pub purge_after_days: Option<i32>,
     pub close_solved_after_days: Option<i32>,
+    /// The group its new chats go to; `Some(None)`: none.
+    pub group_id: Option<Option<i64>>,
     /// Replace the signing secret with a new random one (answered once).
     pub rotate_secret: bool,
     /// Replace the JivoChat webhook token: the old URL stops working at once.
@@ -67,6 +70,8 @@ pub struct ChatAccountView {
     pub purge_after_days: i32,
     /// Solved tickets of this account's chats untouched this many days are closed; 0 = never.
     pub close_solved_after_days: i32,
+    /// The agent group its new chats go to (their tickets' `assigned_group_id`); `null`: none.
+    pub group_id: Option<i64>,
     #[schema(format = DateTime)]
     pub created_at: String,
     /// The last part of the account's JivoChat webhook URL:
@@ -108,6 +113,7 @@ impl From<ChatAccount> for ChatAccountView {
             transcripts: a.transcripts,
             purge_after_days: a.purge_after_days,
             close_solved_after_days: a.close_solved_after_days,
+            group_id: a.group_id,
             created_at: iso(a.created_at),
             secret: None,
         }
@@ -145,6 +151,7 @@ impl ChatAccountChanges {
                 transcripts: self.transcripts,
                 purge_after_days: self.purge_after_days,
                 close_solved_after_days: self.close_solved_after_days,
+                group_id: self.group_id,
                 secret: secret.clone(),
                 webhook_token: self.rotate_webhook_token.then(new_webhook_token),
             },
@@ -165,6 +172,15 @@ fn apply(
     changes: &ChatAccountChanges,
 ) -> Result<ChatAccountView, ApiError> {
     ChatAccount::find(conn, tenant_id, id)?;
+    if let Some(Some(group)) = changes.group_id {
+        if AgentGroup::find(conn, tenant_id, group).is_err() {
+            return Err(ApiError::invalid(
+                "groupID",
+                "unknown",
+                format!("no group of this tenant has the id {group}"),
+            ));
+        }
+    }
     let (changeset, secret) = changes.changeset()?;
     ChatAccount::update(conn, tenant_id, id, &changeset)?;
     let mut view = ChatAccountView::from(ChatAccount::find(conn, tenant_id, id)?);

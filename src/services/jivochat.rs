@@ -7,6 +7,7 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::db::models::agent_group::AgentGroup;
 use crate::db::models::chat_account::ChatAccount;
 use crate::db::models::chat_event::ChatEvent;
 use crate::db::models::chat_session::{ChatSession, JIVOCHAT_SERVER, STATE_WAITING};
@@ -85,6 +86,15 @@ fn open(
     // this chat account only.
     let source = format!("{SOURCE_JIVOCHAT}:{}", account.id);
     let page_url = hook.page.as_ref().and_then(|p| cut(p.url.as_deref(), URL));
+    let department = hook
+        .department
+        .as_ref()
+        .and_then(|d| cut(d.name.as_deref(), SHORT));
+    // A department maps to the agent group of the same name, if the tenant has one.
+    let group = match &department {
+        Some(name) => AgentGroup::find_by_name(conn, account.tenant_id, name)?,
+        None => None,
+    };
     let first = FirstContact {
         title,
         channel_id: CHANNEL_CHAT,
@@ -92,6 +102,7 @@ fn open(
         contact: &contact,
         external: number.as_deref().map(|n| (source.as_str(), n)),
         renew_if_deleted,
+        group,
     };
     let opened = open_session(conn, account, JIVOCHAT_SERVER, key, &first, now)?;
     let session = opened.session;
@@ -101,12 +112,12 @@ fn open(
     if !agent.is_empty() {
         note(conn, tenant_id, ticket_id, "agent", &agent.join(", "), now)?;
     }
-    if let Some(name) = hook
-        .department
-        .as_ref()
-        .and_then(|d| cut(d.name.as_deref(), SHORT))
-    {
+    if let Some(name) = department {
         note(conn, tenant_id, ticket_id, "department", &name, now)?;
+        // Named later in the chat: its ticket goes to the group if it has none yet.
+        if let (Some(group), false) = (group, opened.created) {
+            Ticket::set_group_if_none(conn, ticket_id, group)?;
+        }
     }
     if let Some(summary) = hook.session.as_ref().and_then(|s| s.summary()) {
         let summary: String = summary.chars().take(URL).collect();

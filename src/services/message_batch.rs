@@ -269,7 +269,14 @@ fn open_chats(
         let mut sessions = Vec::with_capacity(places.len());
         let mut accounts_in_order: Vec<_> = by_account.into_values().collect();
         accounts_in_order.sort_unstable_by_key(|(account, _)| account.id);
+        let mut groups: HashMap<i64, i64> = HashMap::new();
         for (account, chats_of_account) in accounts_in_order {
+            if let Some(group) = account.group_id {
+                // The account's new chats go to its group.
+                let routed: Vec<i64> = chats_of_account.iter().map(|&n| tickets[n]).collect();
+                Ticket::set_group_of(conn, &routed, Some(group))?;
+                groups.extend(routed.iter().map(|&ticket| (ticket, group)));
+            }
             let count = chats_of_account.len() as i64;
             // Read before the account's row is locked, which it stays until the commit.
             let wait = WaitModel::load(conn, account)?;
@@ -309,6 +316,7 @@ fn open_chats(
                 id,
                 title,
                 created_at: now,
+                group_id: groups.get(&id).copied(),
             })
             .collect();
         notify::new_chats(conn, tenant_id, &told, now)?;

@@ -4,6 +4,9 @@
 //! a notification to its author when a reply cannot be delivered. Each is written in the
 //! transaction of the event.
 
+use std::collections::HashMap;
+
+use crate::db::models::agent_group::AgentGroup;
 use crate::db::models::chat_account::ChatAccount;
 use crate::db::models::chat_session::ChatSession;
 use crate::db::models::customer::Customer;
@@ -47,6 +50,8 @@ pub struct About<'a> {
     pub id: i64,
     pub title: &'a str,
     pub created_at: i64,
+    /// Its group: then only the group's agents are told.
+    pub group_id: Option<i64>,
 }
 
 impl<'a> From<&'a Ticket> for About<'a> {
@@ -55,6 +60,7 @@ impl<'a> From<&'a Ticket> for About<'a> {
             id: ticket.id,
             title: &ticket.title,
             created_at: ticket.created_at,
+            group_id: ticket.assigned_group_id,
         }
     }
 }
@@ -72,8 +78,20 @@ fn to_agents(
     if agents.is_empty() {
         return Ok(());
     }
-    let ids: Vec<i64> = agents.iter().map(|a| a.id).collect();
+    let everyone: Vec<i64> = agents.iter().map(|a| a.id).collect();
+    let mut members: HashMap<i64, Vec<i64>> = HashMap::new();
     for ticket in tickets {
+        // A group's ticket is told to its agents only.
+        let ids = match ticket.group_id {
+            None => everyone.clone(),
+            Some(group) => {
+                if let std::collections::hash_map::Entry::Vacant(e) = members.entry(group) {
+                    let of_group = AgentGroup::members_of(conn, &[group])?;
+                    e.insert(of_group.into_iter().map(|(_, u)| u).collect());
+                }
+                members[&group].clone()
+            }
+        };
         let notice = format!("{headline}: {}", ticket.title);
         Notification::to_users(conn, tenant_id, &ids, kind, Some(ticket.id), &notice, now)?;
         let subject = subject(&format!("{headline}: {}", ticket.title), ticket.id);
@@ -87,7 +105,7 @@ fn to_agents(
         let html = html_of(&text);
         for agent in agents
             .iter()
-            .filter(|a| a.email_notifications && !a.email.is_empty())
+            .filter(|a| ids.contains(&a.id) && a.email_notifications && !a.email.is_empty())
         {
             queue(
                 conn,

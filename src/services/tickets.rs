@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use crate::db::models::agent_group::AgentGroup;
 use crate::db::models::chat_session::{ChatSession, STATE_ENDED};
 use crate::db::models::customer::Customer;
 use crate::db::models::ticket::{NewTicket, Ticket, Total};
@@ -97,7 +98,7 @@ fn views(conn: &mut DbConnection, rows: Vec<Ticket>) -> Result<Vec<TicketView>, 
                 direction: row.direction,
                 customer_id: row.customer_id,
                 assigned_user_id: row.assigned_user_id,
-                assigned_group_id: None,
+                assigned_group_id: row.assigned_group_id,
                 created_at: iso(row.created_at),
                 last_update: iso(row.updated_at),
                 last_update_agent: row.last_update_agent.map(iso),
@@ -222,6 +223,8 @@ pub struct TicketChanges {
     pub priority: Option<String>,
     /// `Some(None)` unassigns.
     pub assigned_user_id: Option<Option<i64>>,
+    /// `Some(None)`: no group.
+    pub assigned_group_id: Option<Option<i64>>,
     pub tags: Option<Vec<String>>,
 }
 
@@ -285,6 +288,34 @@ fn apply_changes(
         if assignee.is_some() && ChatSession::pick_up(conn, row.id, at)? {
             record(conn, row, "picked_up", None, new.as_deref(), actor, at)?;
         }
+    }
+    if let Some(group) = changes
+        .assigned_group_id
+        .filter(|g| *g != row.assigned_group_id)
+    {
+        if let Some(group_id) = group {
+            if AgentGroup::find(conn, row.tenant_id, group_id).is_err() {
+                return Err(ApiError::invalid(
+                    "assignedGroupID",
+                    "unknown",
+                    format!("no group of this tenant has the id {group_id}"),
+                ));
+            }
+        }
+        Ticket::set_group(conn, row.id, group, at)?;
+        let (old, new) = (
+            row.assigned_group_id.map(|g| g.to_string()),
+            group.map(|g| g.to_string()),
+        );
+        record(
+            conn,
+            row,
+            "group",
+            old.as_deref(),
+            new.as_deref(),
+            actor,
+            at,
+        )?;
     }
     if let Some(tags) = &changes.tags {
         let old = TicketTag::of_ticket(conn, row.id)?;

@@ -112,6 +112,14 @@ pub fn resolve_me(filters: Vec<Filter>, me: Option<i64>) -> Result<Vec<Filter>, 
                     Some("`me` needs an API key that belongs to an agent"),
                 )),
             },
+            Filter::InGroupsOf(Who::Me) => match me {
+                Some(user) => Ok(Filter::InGroupsOf(Who::User(user))),
+                None => Err(ApiError::validation(
+                    "assignedGroupID",
+                    "me",
+                    Some("`mine` needs an API key that belongs to an agent"),
+                )),
+            },
             other => Ok(other),
         })
         .collect()

@@ -411,6 +411,27 @@ async fn every_answer_has_exactly_the_documented_fields() {
         Some(online),
     )
     .await;
+    let group = json!({"name": "Sales", "userIDs": [user]});
+    let group = w
+        .call(Method::POST, "/api/v2/group", "group", Some(group))
+        .await["item"]["id"]
+        .as_i64()
+        .unwrap();
+    w.call(Method::GET, "/api/v2/group", "group", None).await;
+    w.call(
+        Method::GET,
+        "/api/v2/group/{id}",
+        &format!("group/{group}"),
+        None,
+    )
+    .await;
+    w.call(
+        Method::PUT,
+        "/api/v2/group/{id}",
+        &format!("group/{group}"),
+        Some(json!({"name": "Sales EU"})),
+    )
+    .await;
     let accounts = w
         .call(Method::GET, "/api/v2/chatAccount", "chatAccount", None)
         .await;
@@ -492,6 +513,13 @@ async fn every_answer_has_exactly_the_documented_fields() {
         Method::DELETE,
         "/api/v2/view/{id}",
         &format!("view/{view}"),
+        None,
+    )
+    .await;
+    w.call(
+        Method::DELETE,
+        "/api/v2/group/{id}",
+        &format!("group/{group}"),
         None,
     )
     .await;

@@ -185,3 +185,202 @@ async fn the_command_line_creates_a_group() {
         .await;
     assert_eq!(ids(&a.body["item"]), [alice]);
 }
+
+async fn create_group(app: &crate::helpers::TestApp, key: &str, name: &str, users: &[i64]) -> i64 {
+    let a = app
+        .agent_call(
+            Method::POST,
+            "group",
+            key,
+            Some(json!({"name": name, "userIDs": users})),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    a.body["item"]["id"].as_i64().unwrap()
+}
+
+async fn view_of(app: &crate::helpers::TestApp, key: &str, condition: Value) -> Vec<i64> {
+    let a = app
+        .agent_call(
+            Method::POST,
+            "view",
+            key,
+            Some(json!({"name": format!("by group {condition}"), "conditions": [condition]})),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let view = a.body["item"]["id"].as_i64().unwrap();
+    let a = app
+        .agent_call(Method::GET, &format!("ticket?applyView={view}"), key, None)
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let mut ids: Vec<i64> = a.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_i64().unwrap())
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
+#[tokio::test]
+async fn a_chat_accounts_new_chats_go_to_its_group_which_views_select_and_only_its_agents_hear_of()
+{
+    let app = spawn_app().await;
+    let (alice, key) = app.agent("Alice", &Permission::ALL);
+    let (bob, bob_key) = app.agent("Bob", &Permission::ALL);
+    let sales = create_group(&app, &key, "Sales", &[alice]).await;
+    let support = create_group(&app, &key, "Support", &[bob]).await;
+
+    // Before the account has a group: no group, everyone told.
+    let a = app
+        .send_message("session-group-01", "Before any group")
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let before = a.body["ticketID"].as_i64().unwrap();
+
+    let accounts = app.agent_call(Method::GET, "chatAccount", &key, None).await;
+    let account = accounts.body["items"][0]["id"].as_i64().unwrap();
+    let a = app
+        .agent_call(
+            Method::PUT,
+            &format!("chatAccount/{account}"),
+            &key,
+            Some(json!({"groupID": 999_999})),
+        )
+        .await;
+    assert_eq!(a.status, 400, "{}", a.body);
+    assert_eq!(a.field_codes("groupID"), ["unknown"]);
+    let a = app
+        .agent_call(
+            Method::PUT,
+            &format!("chatAccount/{account}"),
+            &key,
+            Some(json!({"groupID": sales})),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.body["item"]["group_id"], sales);
+
+    let a = app
+        .send_message("session-group-02", "For sales, please")
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let routed = a.body["ticketID"].as_i64().unwrap();
+    let t = app
+        .agent_call(Method::GET, &format!("ticket/{routed}"), &key, None)
+        .await;
+    assert_eq!(t.body["item"]["assigned_group_id"], sales, "{}", t.body);
+    let t = app
+        .agent_call(Method::GET, &format!("ticket/{before}"), &key, None)
+        .await;
+    assert!(t.body["item"]["assigned_group_id"].is_null());
+
+    // Told to the group's agents only; a chat of no group to everyone.
+    let told = |user: i64, ticket: i64| {
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM notifications WHERE user_id = {user} \
+             AND ticket_id = {ticket}"
+        ))
+    };
+    assert_eq!((told(alice, routed), told(bob, routed)), (1, 0));
+    assert_eq!((told(alice, before), told(bob, before)), (1, 1));
+
+    // Views: by group, in a group or not, in one of mine.
+    assert_eq!(
+        view_of(
+            &app,
+            &key,
+            json!({"field": "assigned_group_id", "operator": "is", "value": sales})
+        )
+        .await,
+        [routed]
+    );
+    assert_eq!(
+        view_of(
+            &app,
+            &key,
+            json!({"field": "assigned_group_id", "operator": "is_not_set"})
+        )
+        .await,
+        [before]
+    );
+    assert_eq!(
+        view_of(
+            &app,
+            &key,
+            json!({"field": "assigned_group_id", "operator": "mine"})
+        )
+        .await,
+        [routed]
+    );
+    assert!(view_of(
+        &app,
+        &bob_key,
+        json!({"field": "assigned_group_id", "operator": "mine"})
+    )
+    .await
+    .is_empty());
+    let a = app
+        .agent_call(
+            Method::POST,
+            "view",
+            &key,
+            Some(json!({"name": "bad", "conditions": [
+                {"field": "assigned_group_id", "operator": "has", "value": 1}
+            ]})),
+        )
+        .await;
+    assert_eq!(a.status, 400, "{}", a.body);
+
+    // An agent moves the ticket to another group; an unknown one is refused.
+    let a = app
+        .agent_call(
+            Method::PUT,
+            &format!("ticket/{routed}"),
+            &key,
+            Some(json!({"assignedGroupID": 999_999})),
+        )
+        .await;
+    assert_eq!(a.status, 400, "{}", a.body);
+    assert_eq!(a.field_codes("assignedGroupID"), ["unknown"]);
+    let a = app
+        .agent_call(
+            Method::PUT,
+            &format!("ticket/{routed}"),
+            &key,
+            Some(json!({"assignedGroupID": support})),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.body["item"]["assigned_group_id"], support);
+    assert_eq!(
+        view_of(
+            &app,
+            &bob_key,
+            json!({"field": "assigned_group_id", "operator": "mine"})
+        )
+        .await,
+        [routed]
+    );
+
+    // A group removed: its tickets have none, its account's new chats go to none.
+    let a = app
+        .agent_call(Method::DELETE, &format!("group/{support}"), &key, None)
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let t = app
+        .agent_call(Method::GET, &format!("ticket/{routed}"), &key, None)
+        .await;
+    assert!(t.body["item"]["assigned_group_id"].is_null(), "{}", t.body);
+    let a = app
+        .agent_call(
+            Method::PUT,
+            &format!("chatAccount/{account}"),
+            &key,
+            Some(json!({"groupID": 0})),
+        )
+        .await;
+    assert!(a.body["item"]["group_id"].is_null(), "{}", a.body);
+}

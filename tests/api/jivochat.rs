@@ -336,3 +336,33 @@ async fn the_webhook_token_is_the_credential_and_can_be_rotated() {
         a.body
     );
 }
+
+#[tokio::test]
+async fn a_jivochat_department_sends_its_chat_to_the_group_of_that_name() {
+    let app = spawn_app().await;
+    let (alice, key) = app.agent("Alice", &Permission::ALL);
+    let (bob, _) = app.agent("Bob", &Permission::ALL);
+    let a = app
+        .agent_call(
+            Method::POST,
+            "group",
+            &key,
+            Some(json!({"name": "sales", "userIDs": [alice]})),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let sales = a.body["item"]["id"].as_i64().unwrap();
+    let (_, token) = webhook_token(&app, &key).await;
+    // The fixture's department is "Sales": the group's name in another case.
+    let accepted = hook(&app, &token, &payload("chat_accepted")).await;
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+    let chat = app.count("SELECT id AS n FROM tickets");
+    let t = ticket(&app, &key, chat).await;
+    assert_eq!(t["assigned_group_id"], sales, "{t}");
+    let told = |user: i64| {
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM notifications WHERE user_id = {user} AND ticket_id = {chat}"
+        ))
+    };
+    assert_eq!((told(alice), told(bob)), (1, 0));
+}

@@ -117,6 +117,7 @@ struct Owned {
     view: i64,
     account: i64,
     file: i64,
+    group: i64,
 }
 
 async fn owned(app: &TestApp) -> Owned {
@@ -142,7 +143,14 @@ async fn owned(app: &TestApp) -> Owned {
         .as_i64()
         .unwrap();
     let account = app.count("SELECT MIN(id) AS n FROM chat_accounts");
+    let group = json!({"name": "A's group", "userIDs": [user]});
+    let group = call(app, Method::POST, "group", Some(&key), Some(group))
+        .await
+        .body["item"]["id"]
+        .as_i64()
+        .unwrap();
     Owned {
+        group,
         key,
         ticket,
         customer,
@@ -162,6 +170,7 @@ async fn snapshot(app: &TestApp, a: &Owned) -> Vec<Value> {
         format!("user/{}", a.user),
         format!("view/{}", a.view),
         format!("chatAccount/{}", a.account),
+        format!("group/{}", a.group),
         "ticket".to_owned(),
         "notification".to_owned(),
     ] {
@@ -240,6 +249,7 @@ async fn another_tenants_ids_are_not_found_and_nothing_of_theirs_changes() {
             "view" => a.view,
             "chatAccount" => a.account,
             "file" => a.file,
+            "group" => a.group,
             other => panic!("no object of tenant A for {other}"),
         };
         let path = template

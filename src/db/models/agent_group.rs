@@ -41,6 +41,23 @@ impl AgentGroup {
         .ok_or_else(|| ApiError::Missing(format!("no group {id}")))
     }
 
+    /// The tenant's group of this name (any case), if there is one.
+    pub fn find_by_name(
+        conn: &mut DbConnection,
+        tenant_id: i64,
+        name: &str,
+    ) -> Result<Option<i64>, ApiError> {
+        let groups: Vec<(i64, String)> = on_backend!(conn, |c| agent_groups::table
+            .filter(agent_groups::tenant_id.eq(tenant_id))
+            .select((agent_groups::id, agent_groups::name))
+            .load(c))?;
+        let wanted = name.trim().to_lowercase();
+        Ok(groups
+            .into_iter()
+            .find(|(_, n)| n.trim().to_lowercase() == wanted)
+            .map(|(id, _)| id))
+    }
+
     /// A page of the tenant's groups by name, and how many there are.
     pub fn list(
         conn: &mut DbConnection,

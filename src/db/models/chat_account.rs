@@ -36,6 +36,8 @@ pub struct ChatAccount {
     pub purge_after_days: i32,
     /// Solved tickets untouched this many days are closed; 0 = never.
     pub close_solved_after_days: i32,
+    /// The group its new chats go to.
+    pub group_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -84,6 +86,8 @@ pub struct ChatAccountChangeset {
     pub webhook_token: Option<String>,
     pub purge_after_days: Option<i32>,
     pub close_solved_after_days: Option<i32>,
+    /// `Some(None)` sends its chats to no group.
+    pub group_id: Option<Option<i64>>,
 }
 
 impl ChatAccount {

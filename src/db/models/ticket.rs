@@ -1,6 +1,6 @@
 use diesel::prelude::*;
 
-use crate::db::schema::{chat_sessions, customers, tickets};
+use crate::db::schema::{agent_group_members, chat_sessions, customers, tickets};
 use crate::db::statement::{column, Bind, Statement};
 use crate::db::DbConnection;
 use crate::domain::search;
@@ -65,6 +65,7 @@ pub struct Ticket {
     pub last_update_customer: Option<i64>,
     pub last_update_agent: Option<i64>,
     pub closed_at: Option<i64>,
+    pub assigned_group_id: Option<i64>,
 }
 
 /// A search matching at most this many tickets is looked up before the page is read.
@@ -325,6 +326,34 @@ impl Ticket {
                         }
                         Filter::Assigned(true) => q.filter(tickets::assigned_user_id.is_not_null()),
                         Filter::Assigned(false) => q.filter(tickets::assigned_user_id.is_null()),
+                        Filter::InGroup {
+                            negate: false,
+                            group_id,
+                        } => q.filter(tickets::assigned_group_id.eq(*group_id)),
+                        Filter::InGroup {
+                            negate: true,
+                            group_id,
+                        } => q.filter(
+                            tickets::assigned_group_id
+                                .ne(*group_id)
+                                .or(tickets::assigned_group_id.is_null()),
+                        ),
+                        Filter::Grouped(true) => q.filter(tickets::assigned_group_id.is_not_null()),
+                        Filter::Grouped(false) => q.filter(tickets::assigned_group_id.is_null()),
+                        Filter::InGroupsOf(who) => {
+                            let Who::User(user) = who else {
+                                return Err(ApiError::Internal(
+                                    "unresolved `mine` in a view".into(),
+                                ));
+                            };
+                            q.filter(
+                                tickets::assigned_group_id.eq_any(
+                                    agent_group_members::table
+                                        .filter(agent_group_members::user_id.eq(*user))
+                                        .select(agent_group_members::group_id.nullable()),
+                                ),
+                            )
+                        }
                         Filter::Tag { negate, tag } => {
                             // Correlated, so the planner can walk a list index and probe
                             // the tag's primary key per ticket.
@@ -543,6 +572,23 @@ impl Ticket {
         Ok(())
     }
 
+    /// An agent's change of the ticket's group.
+    pub fn set_group(
+        conn: &mut DbConnection,
+        id: i64,
+        group_id: Option<i64>,
+        at: i64,
+    ) -> Result<(), ApiError> {
+        on_backend!(conn, |c| diesel::update(tickets::table.find(id))
+            .set((
+                tickets::assigned_group_id.eq(group_id),
+                tickets::updated_at.eq(at),
+                tickets::last_update_agent.eq(at),
+            ))
+            .execute(c))?;
+        Ok(())
+    }
+
     /// Soft delete: gone from lists, kept for audit.
     pub fn soft_delete(conn: &mut DbConnection, id: i64, at: i64) -> Result<(), ApiError> {
         on_backend!(conn, |c| diesel::update(tickets::table.find(id))
@@ -619,6 +665,32 @@ impl Ticket {
             .distinct()
             .limit(limit)
             .load(c))?)
+    }
+
+    /// Puts these tickets in a group (or in none).
+    pub fn set_group_of(
+        conn: &mut DbConnection,
+        ids: &[i64],
+        group: Option<i64>,
+    ) -> Result<(), ApiError> {
+        on_backend!(conn, |c| diesel::update(
+            tickets::table.filter(tickets::id.eq_any(ids))
+        )
+        .set(tickets::assigned_group_id.eq(group))
+        .execute(c))?;
+        Ok(())
+    }
+
+    /// Puts the ticket in the group unless it is in one already.
+    pub fn set_group_if_none(conn: &mut DbConnection, id: i64, group: i64) -> Result<(), ApiError> {
+        on_backend!(conn, |c| diesel::update(
+            tickets::table
+                .filter(tickets::id.eq(id))
+                .filter(tickets::assigned_group_id.is_null())
+        )
+        .set(tickets::assigned_group_id.eq(group))
+        .execute(c))?;
+        Ok(())
     }
 
     /// Whether a ticket of the customer was touched at or after `before`.

@@ -79,6 +79,10 @@ pub struct ChatAccountForm {
     #[validate(range(min = 0, max = 36_500))]
     #[schema(minimum = 0, maximum = 36500)]
     pub closeSolvedAfterDays: Option<i64>,
+    /// The agent group its new chats go to (`0`: none).
+    #[validate(range(min = 0))]
+    #[schema(minimum = 0)]
+    pub groupID: Option<i64>,
     /// Replace the signing secret; the answer shows the new one, this once.
     pub rotateSecret: Option<bool>,
     /// Replace the JivoChat webhook token: the old webhook URL stops working at once.
@@ -148,6 +152,7 @@ pub async fn handle(
         transcripts: form.transcripts,
         purge_after_days: form.purgeAfterDays.map(|n| n as i32),
         close_solved_after_days: form.closeSolvedAfterDays.map(|n| n as i32),
+        group_id: form.groupID.map(|g| (g > 0).then_some(g)),
         rotate_secret: form.rotateSecret.unwrap_or(false),
         rotate_webhook_token: form.rotateWebhookToken.unwrap_or(false),
     };

@@ -36,6 +36,11 @@ pub struct TicketUpdateForm {
     #[validate(custom(function = assignee_rule))]
     #[schema(value_type = Option<i64>, minimum = 0)]
     pub assignedUserID: Option<Option<i64>>,
+    /// An agent group of the tenant; empty, `null` or `0`: none.
+    #[serde(default, deserialize_with = "assignee")]
+    #[validate(custom(function = assignee_rule))]
+    #[schema(value_type = Option<i64>, minimum = 0)]
+    pub assignedGroupID: Option<Option<i64>>,
     /// Replaces the tags: at most 50, each at most 64 characters, stored in lower case.
     #[validate(length(max = MAX_TAGS), custom(function = tags_rule))]
     #[schema(value_type = Option<TextList>)]
@@ -97,6 +102,7 @@ pub async fn handle(
         title: form.title,
         priority: form.priority,
         assigned_user_id: form.assignedUserID,
+        assigned_group_id: form.assignedGroupID,
         tags: form.tags,
     };
     let ticket = tickets::update(&db, &events, auth.tenant_id, id, changes, auth.user_id).await?;
