@@ -315,8 +315,21 @@ error_response!(
         )],
     )
 );
+/// The answer, with its `Retry-After` header described.
+fn with_retry_after(mut response: Response) -> Response {
+    response.headers.insert(
+        "Retry-After".into(),
+        HeaderBuilder::new()
+            .schema(Some(i64::schema()))
+            .description(Some("Seconds to wait before retrying."))
+            .build()
+            .into(),
+    );
+    response
+}
+
 error_response!(TooManyRequests, {
-    let mut response = error(
+    with_retry_after(error(
         "Too many requests from this API key or client address (the `limits.*` settings); \
          try again after `Retry-After` seconds.",
         &[(
@@ -326,19 +339,10 @@ error_response!(TooManyRequests, {
                 "too many requests from this API key; try again in 1 seconds",
             ),
         )],
-    );
-    response.headers.insert(
-        "Retry-After".into(),
-        HeaderBuilder::new()
-            .schema(Some(i64::schema()))
-            .description(Some("Seconds to wait before retrying."))
-            .build()
-            .into(),
-    );
-    response
+    ))
 });
 error_response!(ServiceUnavailable, {
-    let mut response = error(
+    with_retry_after(error(
         "The database is unreachable; try again after `Retry-After` seconds.",
         &[(
             "service_unavailable",
@@ -347,14 +351,5 @@ error_response!(ServiceUnavailable, {
                 "the database is unavailable, try again",
             ),
         )],
-    );
-    response.headers.insert(
-        "Retry-After".into(),
-        HeaderBuilder::new()
-            .schema(Some(i64::schema()))
-            .description(Some("Seconds to wait before retrying."))
-            .build()
-            .into(),
-    );
-    response
+    ))
 });

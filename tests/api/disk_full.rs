@@ -5,7 +5,6 @@
 //! user namespaces) with a 256 KiB tmpfs over its attachments folder.
 
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use omnibridge::domain::permission::Permission;
 use reqwest::multipart::{Form, Part};
@@ -73,18 +72,7 @@ async fn a_file_that_does_not_fit_is_507_and_leaves_nothing_behind() {
     );
     let address = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while client
-        .get(format!("{address}/health"))
-        .send()
-        .await
-        .is_err()
-    {
-        assert!(Instant::now() < deadline, "the server never answered");
-        let exited = server.0.try_wait().unwrap();
-        assert!(exited.is_none(), "the server exited: {exited:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    server.until_it_answers(&address).await;
 
     // A megabyte on a 256 KiB disk: refused, and its chat not opened.
     let (status, body) = upload(

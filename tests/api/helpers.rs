@@ -772,6 +772,28 @@ pub async fn answer(response: reqwest::Response) -> Answer {
 /// before it exited.
 pub struct ServerProcess(pub std::process::Child);
 
+impl ServerProcess {
+    /// Waits (up to 30 s) until the process answers `/health` at `address`; fails if it exits.
+    pub async fn until_it_answers(&mut self, address: &str) {
+        let client = reqwest::Client::new();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while client
+            .get(format!("{address}/health"))
+            .send()
+            .await
+            .is_err()
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the server never answered"
+            );
+            let exited = self.0.try_wait().unwrap();
+            assert!(exited.is_none(), "the server exited: {exited:?}");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+}
+
 impl Drop for ServerProcess {
     fn drop(&mut self) {
         if let Ok(None) = self.0.try_wait() {

@@ -31,17 +31,7 @@ async fn sigterm_ends_the_streams_finishes_what_was_accepted_and_exits_0_within_
     );
     let address = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while client
-        .get(format!("{address}/health"))
-        .send()
-        .await
-        .is_err()
-    {
-        assert!(Instant::now() < deadline, "the server never answered");
-        assert!(server.0.try_wait().unwrap().is_none(), "the server exited");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    server.until_it_answers(&address).await;
     let mut stream = EventStream::open(&address, &agent_key).await;
 
     // Four chat servers post until the server stops answering.
