@@ -7,6 +7,7 @@ use std::time::Duration;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::config::Settings;
+use crate::db::Db;
 use crate::domain::permission::Permission;
 use crate::routes::notification::stream::event_stream;
 use crate::services::events::sse::sse;
@@ -19,6 +20,7 @@ pub async fn stream(
     agent: Agent,
     req: HttpRequest,
     events: web::Data<Events>,
+    db: web::Data<Db>,
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, ConsoleError> {
     agent.auth.require(Permission::TicketRead)?;
@@ -41,7 +43,7 @@ pub async fn stream(
         }
     };
     Ok(event_stream(sse(
-        events.resume(tenant, last_event_id.as_deref()).await,
+        events.resume(&db, tenant, last_event_id.as_deref()).await,
         tenant,
         heartbeat,
         still_signed_in,

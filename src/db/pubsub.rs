@@ -80,6 +80,34 @@ impl Notifier {
         .is_some()
     }
 
+    /// Keeps numbered events in `stream_events` (for streams that resume on an instance that
+    /// did not hear them), and drops those created before `drop_before` if given.
+    pub fn keep(&mut self, kept: &KeptEvents, drop_before: Option<i64>) -> bool {
+        use diesel::sql_types::{Array, BigInt, Text};
+        self.with_connection("keeping events", |c| {
+            if !kept.ids.is_empty() {
+                diesel::sql_query(
+                    "INSERT INTO stream_events (id, tenant_id, ticket_id, kind, data, created_at) \
+                     SELECT * FROM unnest($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+                )
+                .bind::<Array<BigInt>, _>(&kept.ids)
+                .bind::<Array<BigInt>, _>(&kept.tenants)
+                .bind::<Array<diesel::sql_types::Nullable<BigInt>>, _>(&kept.tickets)
+                .bind::<Array<Text>, _>(&kept.kinds)
+                .bind::<Array<Text>, _>(&kept.data)
+                .bind::<Array<BigInt>, _>(&kept.created_at)
+                .execute(c)?;
+            }
+            if let Some(before) = drop_before {
+                diesel::sql_query("DELETE FROM stream_events WHERE created_at < $1")
+                    .bind::<BigInt, _>(before)
+                    .execute(c)?;
+            }
+            Ok(())
+        })
+        .is_some()
+    }
+
     /// `n` numbers from the events' sequence, in order.
     pub fn next_ids(&mut self, n: usize) -> Option<Vec<i64>> {
         if n == 0 {
@@ -99,6 +127,18 @@ impl Notifier {
         })
         .map(|ids| ids.into_iter().map(|i| i.id).collect())
     }
+}
+
+/// Events to keep, one column each.
+#[derive(Debug, Default)]
+pub struct KeptEvents {
+    pub ids: Vec<i64>,
+    pub tenants: Vec<i64>,
+    pub tickets: Vec<Option<i64>>,
+    pub kinds: Vec<String>,
+    /// JSON.
+    pub data: Vec<String>,
+    pub created_at: Vec<i64>,
 }
 
 pub struct Listener {

@@ -165,6 +165,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    stream_events (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        ticket_id -> Nullable<BigInt>,
+        kind -> Text,
+        data -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
     ticket_tags (ticket_id, tag) {
         ticket_id -> BigInt,
         tenant_id -> BigInt,
@@ -371,6 +382,7 @@ diesel::joinable!(agent_group_members -> agent_groups (group_id));
 diesel::allow_tables_to_appear_in_same_query!(
     agent_groups,
     agent_group_members,
+    stream_events,
     tenants,
     users,
     api_keys,

@@ -13,6 +13,7 @@ use crate::db::models::inbound_mail::InboundMail;
 use crate::db::models::mail::Mail;
 use crate::db::models::message::Message;
 use crate::db::models::notification::Notification;
+use crate::db::models::stream_event::StreamEvent;
 use crate::db::models::ticket::Ticket;
 use crate::db::models::ticket_event::TicketEvent;
 use crate::db::{now_millis, Db, DbConnection};
@@ -177,6 +178,7 @@ fn purge_rows(
     Notification::purge_of_tickets(conn, &tickets, PURGED)?;
     let files = Attachment::purge_of_tickets(conn, &tickets, PURGED, at)?;
     InboundMail::purge_of_tickets(conn, &tickets)?;
+    StreamEvent::purge_of_tickets(conn, &tickets)?;
     CustomerExternalId::purge_of_customer(conn, customer.id)?;
     Customer::erase(conn, customer.id, at)?;
     let outcome = PurgeOutcome {

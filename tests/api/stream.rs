@@ -362,7 +362,8 @@ async fn on_postgres_a_broken_listening_connection_sends_resync_to_the_streams()
         app.send_message("session-listen-01", "Before").await.status,
         200
     );
-    assert_eq!(stream.next_event().await.0, "message");
+    let (kind, _, before) = stream.next_event_with_id().await;
+    assert_eq!(kind, "message");
     assert!(
         app.count(
             "SELECT COUNT(pg_terminate_backend(pid)) AS n FROM pg_stat_activity \
@@ -389,4 +390,13 @@ async fn on_postgres_a_broken_listening_connection_sends_resync_to_the_streams()
             break;
         }
     }
+    // This instance forgot what it kept before the break, but the database kept it: a stream
+    // resuming after "Before" gets what came after it, from there.
+    let mut resumed = EventStream::open_after(&app.address, &key, before.as_deref()).await;
+    for i in 1..=n {
+        let (kind, data) = resumed.next_event().await;
+        assert_eq!(kind, "message", "{data}");
+        assert_eq!(data["message"], format!("After {i}"));
+    }
+    assert_eq!(resumed.next_block().await, ": heartbeat");
 }

@@ -18,6 +18,7 @@ pub mod message;
 pub mod notification;
 pub mod password_reset;
 pub mod sign_in_failure;
+pub mod stream_event;
 pub mod tenant;
 pub mod ticket;
 pub mod ticket_event;

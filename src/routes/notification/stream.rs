@@ -2,8 +2,10 @@ use std::time::Duration;
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
+use utoipa::ToSchema;
 
 use crate::config::Settings;
+use crate::db::Db;
 use crate::domain::permission::Permission;
 use crate::error::ApiError;
 use crate::extract::auth::authenticate;
@@ -11,6 +13,19 @@ use crate::extract::Auth;
 use crate::openapi::answers::KeyErrors;
 use crate::services::events::sse::sse;
 use crate::services::events::Events;
+
+/// One event of the stream, as a client's SSE parser gives it.
+#[derive(ToSchema)]
+pub struct StreamedEvent {
+    /// `message`, `typing`, `visited`, `attachment`, `chat_ended`, `ticket_updated`,
+    /// `delivery`; `lagged`, `resync`, `unauthorized`.
+    pub event: String,
+    /// What it says: JSON, as text.
+    pub data: String,
+    /// Its place in the stream, for `Last-Event-ID`; none on `lagged`, `resync` and
+    /// `unauthorized`.
+    pub id: Option<String>,
+}
 
 /// The tenant's chat events as they happen (Server-Sent Events)
 ///
@@ -44,9 +59,11 @@ use crate::services::events::Events;
     params(("Last-Event-ID" = Option<String>, Header,
         description = "The id of the last event a reconnecting client had.")),
     responses(
-        (status = 200, description = "The event stream (stays open).",
-            content_type = "text/event-stream", body = String,
-            example = json!("event: message\ndata: {\"ticketID\":1,\"chatSessionID\":\"session-0001\",\"messageID\":3,\"message\":\"Hello\",\"ticketCreated\":false}\n\n")),
+        (status = 200, description = "The event stream (stays open); each event as an SSE \
+            parser gives it.",
+            content_type = "text/event-stream", body = StreamedEvent,
+            example = json!({"event": "message", "id": "1764530000000001",
+                "data": "{\"ticketID\":1,\"chatSessionID\":\"session-0001\",\"messageID\":3,\"message\":\"Hello\",\"ticketCreated\":false}"})),
         KeyErrors,
     ),
     security(("apiKey" = [])),
@@ -55,6 +72,7 @@ pub async fn handle(
     Auth(auth): Auth,
     req: HttpRequest,
     events: web::Data<Events>,
+    db: web::Data<Db>,
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Permission::TicketRead)?;
@@ -76,7 +94,7 @@ pub async fn handle(
         }
     };
     Ok(event_stream(sse(
-        events.resume(tenant, last_event_id.as_deref()).await,
+        events.resume(&db, tenant, last_event_id.as_deref()).await,
         tenant,
         heartbeat,
         still_allowed,

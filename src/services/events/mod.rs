@@ -28,7 +28,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::broadcast;
 
-use crate::db::pubsub::{Listener, Notifier};
+use crate::db::models::stream_event::StreamEvent;
+use crate::db::pubsub::{KeptEvents, Listener, Notifier};
+use crate::db::Db;
 
 const CHANNEL: &str = "omnibridge_events";
 /// Postgres refuses NOTIFY payloads of 8000 bytes or more.
@@ -43,6 +45,8 @@ const REPLAY_MAX: usize = 10_000;
 const REPLAY_DEFAULT: Duration = Duration::from_secs(300);
 /// How long a stream that resumes after an event this instance has not heard yet waits for it.
 const RESUME_WAIT: Duration = Duration::from_secs(2);
+/// How often the publisher drops events kept in the database longer than their time.
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
 
 /// One event: its tenant, its type (`message`, `typing`, `visited`, `chat_ended`,
 /// `ticket_updated`, `attachment`, `delivery`) and what it says (`ticketID`, `chatSessionID`, ...).
@@ -334,6 +338,11 @@ impl Channels {
         }
     }
 
+    /// How long events are kept.
+    fn keep(&self) -> Duration {
+        self.log.lock().unwrap_or_else(|e| e.into_inner()).keep
+    }
+
     /// The highest event id this instance has had.
     fn newest(&self) -> i64 {
         self.log.lock().unwrap_or_else(|e| e.into_inner()).newest
@@ -499,7 +508,16 @@ impl Events {
     /// `subscribe`, for a client that may come from another instance: an id newer than any
     /// this instance has had means its listener has not heard it yet (it is milliseconds
     /// behind the other), so it waits for it, up to `RESUME_WAIT`, before answering `resync`.
-    pub async fn resume(&self, tenant_id: i64, last_event_id: Option<&str>) -> Subscription {
+    ///
+    /// On Postgres, an id this instance does not keep (it started after the event, or its
+    /// listener broke since) is looked up in the database's `stream_events`: what came after
+    /// it there is replayed, each event once (the live channel's copies are skipped).
+    pub async fn resume(
+        &self,
+        db: &Db,
+        tenant_id: i64,
+        last_event_id: Option<&str>,
+    ) -> Subscription {
         let wanted = last_event_id.and_then(|id| id.trim().parse::<i64>().ok());
         // Only instances that share events can be behind one another.
         if let (Some(id), Some(_)) = (wanted, &self.postgres) {
@@ -508,7 +526,34 @@ impl Events {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
         }
-        self.subscribe(tenant_id, last_event_id)
+        let mut subscription = self.subscribe(tenant_id, last_event_id);
+        if let (Resume::Resync, Some(id), Some(_)) = (&subscription.resume, wanted, &self.postgres)
+        {
+            let kept_since = crate::db::now_millis() - self.local.keep().as_millis() as i64;
+            let found = db
+                .read(move |conn| StreamEvent::after(conn, tenant_id, id, kept_since))
+                .await;
+            match found {
+                Ok(Some(rows)) => {
+                    let missed = rows
+                        .into_iter()
+                        .map(|row| {
+                            let mut event = Event::new(
+                                row.tenant_id,
+                                &row.kind,
+                                serde_json::from_str(&row.data).unwrap_or(Value::Null),
+                            );
+                            event.id = Some(row.id);
+                            Arc::new(event)
+                        })
+                        .collect();
+                    subscription.resume = Resume::Replay(missed);
+                }
+                Ok(None) => {}
+                Err(e) => log::warn!("events: kept events not read: {e}"),
+            }
+        }
+        subscription
     }
 
     /// Ends this instance's event streams (the server is stopping: a stream never ends by
@@ -565,6 +610,7 @@ fn payload(event: &Event) -> String {
 /// still delivered, but a stream cannot resume after it).
 fn publish_loop(url: &str, rx: std::sync::mpsc::Receiver<Event>, local: Channels) {
     let mut notifier = Notifier::new(url);
+    let mut pruned = Instant::now();
     while let Ok(event) = rx.recv() {
         let mut batch = vec![event];
         while batch.len() < PUBLISH_BATCH {
@@ -578,6 +624,26 @@ fn publish_loop(url: &str, rx: std::sync::mpsc::Receiver<Event>, local: Channels
             for (event, id) in shown.into_iter().zip(ids) {
                 event.id = Some(id);
             }
+        }
+        // Kept in the database too, for streams that resume where the event was not heard.
+        let now = crate::db::now_millis();
+        let mut kept = KeptEvents::default();
+        for event in batch.iter().filter(|e| !e.is_internal()) {
+            let Some(id) = event.id else { continue };
+            kept.ids.push(id);
+            kept.tenants.push(event.tenant_id);
+            kept.tickets
+                .push(event.data.get("ticketID").and_then(Value::as_i64));
+            kept.kinds.push(event.kind.clone());
+            kept.data.push(event.data.to_string());
+            kept.created_at.push(now);
+        }
+        let drop_before = (pruned.elapsed() >= PRUNE_EVERY).then(|| {
+            pruned = Instant::now();
+            now - local.keep().as_millis() as i64
+        });
+        if !notifier.keep(&kept, drop_before) {
+            log::warn!("events: {} not kept for resuming streams", kept.ids.len());
         }
         let payloads: Vec<String> = batch.iter().map(payload).collect();
         if !notifier.notify(CHANNEL, &payloads) {

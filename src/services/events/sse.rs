@@ -29,9 +29,14 @@ where
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + heartbeat, heartbeat);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut opening = vec![Bytes::from_static(b": connected\nretry: 3000\n\n")];
+    // What was replayed, so that the live channel's copies are not sent again.
+    let mut replayed = std::collections::HashSet::new();
     match subscription.resume {
         Resume::Live => {}
-        Resume::Replay(missed) => opening.extend(missed.iter().map(|e| event_frame(e))),
+        Resume::Replay(missed) => {
+            replayed.extend(missed.iter().filter_map(|e| e.id));
+            opening.extend(missed.iter().map(|e| event_frame(e)));
+        }
         Resume::Resync => opening.push(frame(
             STREAM_RESYNC,
             &json!({"reason": "the events after Last-Event-ID are no longer kept"}),
@@ -39,11 +44,12 @@ where
         )),
     }
     let rx = subscription.rx;
+    let replayed = Rc::new(replayed);
     let allowed = Rc::new(allowed);
     stream::iter(opening.into_iter().map(Ok)).chain(stream::unfold(
         (rx, ticker, false),
         move |(mut rx, mut ticker, ended)| {
-            let allowed = allowed.clone();
+            let (allowed, replayed) = (allowed.clone(), replayed.clone());
             async move {
                 if ended {
                     return None;
@@ -51,6 +57,9 @@ where
                 loop {
                     let frame = tokio::select! {
                         received = rx.recv() => match received {
+                            Ok(event) if event.id.is_some_and(|id| replayed.contains(&id)) => {
+                                continue
+                            }
                             Ok(event) if event.tenant_id == tenant_id => event_frame(&event),
                             Ok(_) => continue,
                             Err(broadcast::error::RecvError::Lagged(missed)) => {
