@@ -390,10 +390,18 @@ pub fn spawn_wait_alerts(db: Db, after: std::time::Duration) {
                                 .collect();
                             agents_of.insert(*tenant_id, agents);
                         }
+                        // A group's chat is its agents' to answer.
+                        let told = match ticket.assigned_group_id {
+                            Some(group) => AgentGroup::members_of(conn, &[group])?
+                                .into_iter()
+                                .map(|(_, user)| user)
+                                .collect(),
+                            None => agents_of[tenant_id].clone(),
+                        };
                         Notification::to_users(
                             conn,
                             *tenant_id,
-                            &agents_of[tenant_id],
+                            &told,
                             KIND_WAITING_TOO_LONG,
                             Some(ticket.id),
                             &text,

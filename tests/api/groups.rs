@@ -384,3 +384,38 @@ async fn a_chat_accounts_new_chats_go_to_its_group_which_views_select_and_only_i
         .await;
     assert!(a.body["item"]["group_id"].is_null(), "{}", a.body);
 }
+
+#[tokio::test]
+async fn a_groups_chat_waiting_too_long_is_told_to_its_agents_only() {
+    let app = crate::helpers::spawn_app_with(crate::helpers::Options {
+        wait_alert_seconds: 1,
+        ..crate::helpers::Options::default()
+    })
+    .await;
+    let (alice, key) = app.agent("Alice", &Permission::ALL);
+    let (bob, _) = app.agent("Bob", &Permission::ALL);
+    let sales = create_group(&app, &key, "Sales", &[alice]).await;
+    let accounts = app.agent_call(Method::GET, "chatAccount", &key, None).await;
+    let account = accounts.body["items"][0]["id"].as_i64().unwrap();
+    let a = app
+        .agent_call(
+            Method::PUT,
+            &format!("chatAccount/{account}"),
+            &key,
+            Some(json!({"groupID": sales})),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let a = app
+        .send_message("session-group-wait", "Anyone there?")
+        .await;
+    let ticket = a.body["ticketID"].as_i64().unwrap();
+    let alerted = |user: i64| {
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM notifications WHERE user_id = {user} \
+             AND ticket_id = {ticket} AND kind = 'waiting_too_long'"
+        ))
+    };
+    crate::helpers::wait_until("the waiting chat is alerted", || alerted(alice) == 1);
+    assert_eq!(alerted(bob), 0);
+}
