@@ -52,6 +52,8 @@ async fn stop_requested(events: Events) {
 pub struct Application {
     port: u16,
     server: Server,
+    /// Told when the server has stopped (it writes what it holds for resuming streams).
+    events: Events,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -117,7 +119,8 @@ impl Application {
             }
             Dialect::Sqlite => Events::local(settings.server.stream_buffer),
         }
-        .replay_for(Duration::from_secs(settings.server.stream_replay_seconds));
+        .replay_for(Duration::from_secs(settings.server.stream_replay_seconds))
+        .kept_in(&db);
         if let Some(mailbox) = mailbox {
             crate::channels::email::imap::spawn(
                 mailbox,
@@ -165,6 +168,7 @@ impl Application {
         });
         let batcher = web::Data::new(crate::services::message_batch::start(&db)?);
         let stopping = events.clone();
+        let stopped = events.clone();
         let events = web::Data::new(events);
         let db = web::Data::new(db);
         let settings = web::Data::new(settings);
@@ -214,7 +218,11 @@ impl Application {
         .shutdown_timeout(SHUTDOWN_TIMEOUT_SECONDS)
         .listen(listener)?
         .run();
-        Ok(Application { port, server })
+        Ok(Application {
+            port,
+            server,
+            events: stopped,
+        })
     }
 
     /// Stops the server from elsewhere (tests, signal handlers).
@@ -227,6 +235,8 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let ran = self.server.await;
+        self.events.stopped().await;
+        ran
     }
 }

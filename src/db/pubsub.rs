@@ -81,7 +81,8 @@ impl Notifier {
     }
 
     /// Keeps numbered events in `stream_events` (for streams that resume on an instance that
-    /// did not hear them), and drops those created before `drop_before` if given.
+    /// did not hear them), erases those of purged tickets, and drops those created before
+    /// `drop_before` if given.
     pub fn keep(&mut self, kept: &KeptEvents, drop_before: Option<i64>) -> bool {
         use diesel::sql_types::{Array, BigInt, Text};
         self.with_connection("keeping events", |c| {
@@ -97,6 +98,11 @@ impl Notifier {
                 .bind::<Array<Text>, _>(&kept.data)
                 .bind::<Array<BigInt>, _>(&kept.created_at)
                 .execute(c)?;
+            }
+            if !kept.purged_tickets.is_empty() {
+                diesel::sql_query("DELETE FROM stream_events WHERE ticket_id = ANY($1)")
+                    .bind::<Array<BigInt>, _>(&kept.purged_tickets)
+                    .execute(c)?;
             }
             if let Some(before) = drop_before {
                 diesel::sql_query("DELETE FROM stream_events WHERE created_at < $1")
@@ -139,6 +145,8 @@ pub struct KeptEvents {
     /// JSON.
     pub data: Vec<String>,
     pub created_at: Vec<i64>,
+    /// Tickets whose kept events are erased (after those above are kept).
+    pub purged_tickets: Vec<i64>,
 }
 
 pub struct Listener {

@@ -18,6 +18,7 @@ use crate::db::models::ticket::Ticket;
 use crate::db::models::ticket_event::TicketEvent;
 use crate::db::{now_millis, Db, DbConnection};
 use crate::error::ApiError;
+use crate::services::events::Events;
 
 const PURGED: &str = "[purged]";
 const CONTACT_TAKEN: &str = "another customer has this e-mail or phone";
@@ -110,24 +111,26 @@ pub struct PurgeOutcome {
 /// Erases in one transaction: the customer's name, e-mail and phone; the texts of every
 /// message on their tickets (and of their pending deliveries, which are cancelled); those
 /// tickets' titles and source urls; visited urls; attachments' names and hashes. Then the
-/// attachments' bytes are removed from disk.
+/// attachments' bytes are removed from disk, and the events of those tickets kept for agents'
+/// streams are forgotten.
 pub async fn purge(
     db: &Db,
+    events: &Events,
     dir: &Path,
     tenant_id: i64,
     customer_id: i64,
 ) -> Result<PurgeOutcome, ApiError> {
-    let (outcome, files) = db
+    let purged = db
         .write(move |conn| purge_rows(conn, tenant_id, customer_id))
         .await?;
-    remove_files(dir, customer_id, &files).await;
-    Ok(outcome)
+    Ok(purged.clean_up(events, dir, tenant_id).await)
 }
 
 /// `purge`, if no ticket of the customer was touched since `before` (the retention job's
 /// candidates are read first: the customer may have come back since); `None` if one was.
 pub async fn purge_if_quiet(
     db: &Db,
+    events: &Events,
     dir: &Path,
     tenant_id: i64,
     customer_id: i64,
@@ -141,11 +144,26 @@ pub async fn purge_if_quiet(
             purge_rows(conn, tenant_id, customer_id).map(Some)
         })
         .await?;
-    let Some((outcome, files)) = purged else {
+    let Some(purged) = purged else {
         return Ok(None);
     };
-    remove_files(dir, customer_id, &files).await;
-    Ok(Some(outcome))
+    Ok(Some(purged.clean_up(events, dir, tenant_id).await))
+}
+
+/// What a purge committed, and what it leaves to do outside its transaction.
+struct Purged {
+    outcome: PurgeOutcome,
+    /// The attachments' keys, to remove from disk.
+    files: Vec<String>,
+    tickets: Vec<i64>,
+}
+
+impl Purged {
+    async fn clean_up(self, events: &Events, dir: &Path, tenant_id: i64) -> PurgeOutcome {
+        remove_files(dir, self.outcome.customer_id, &self.files).await;
+        events.forget_tickets(tenant_id, self.tickets);
+        self.outcome
+    }
 }
 
 async fn remove_files(dir: &Path, customer_id: i64, files: &[String]) {
@@ -162,7 +180,7 @@ fn purge_rows(
     conn: &mut DbConnection,
     tenant_id: i64,
     customer_id: i64,
-) -> Result<(PurgeOutcome, Vec<String>), ApiError> {
+) -> Result<Purged, ApiError> {
     const CANCELLED: &str = "cancelled: the customer's data was purged";
     let customer = Customer::find_including_deleted(conn, tenant_id, customer_id)?;
     let at = now_millis();
@@ -187,5 +205,9 @@ fn purge_rows(
         messages,
         files: files.len(),
     };
-    Ok((outcome, files))
+    Ok(Purged {
+        outcome,
+        files,
+        tickets,
+    })
 }

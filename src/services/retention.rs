@@ -82,7 +82,8 @@ pub async fn run_once(
                 for customer in &quiet {
                     // Purged only if still quiet: the customer may have come back meanwhile.
                     let Some(purged) =
-                        customers::purge_if_quiet(db, dir, tenant, *customer, before).await?
+                        customers::purge_if_quiet(db, events, dir, tenant, *customer, before)
+                            .await?
                     else {
                         continue;
                     };

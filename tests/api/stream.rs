@@ -400,3 +400,200 @@ async fn on_postgres_a_broken_listening_connection_sends_resync_to_the_streams()
     }
     assert_eq!(resumed.next_block().await, ": heartbeat");
 }
+
+/// The events a stream may resume from outlive the server: after a restart, a client that
+/// reconnects with its `Last-Event-ID` is replayed what it missed (SQLite writes them on its
+/// way out; Postgres has them before they are sent).
+#[tokio::test]
+async fn a_stream_resumes_from_before_a_restart() {
+    let mut app = spawn_app().await;
+    let (_, key) = app.agent("Alice", &Permission::ALL);
+    let mut stream = EventStream::open(&app.address, &key).await;
+    assert_eq!(
+        app.send_message("session-restart-01", "Before")
+            .await
+            .status,
+        200
+    );
+    let (_, data, last) = stream.next_event_with_id().await;
+    assert_eq!(data["message"], "Before");
+    drop(stream);
+    for text in ["Missed 1", "Missed 2"] {
+        assert_eq!(
+            app.send_message("session-restart-01", text).await.status,
+            200
+        );
+    }
+
+    app.restart().await;
+    let mut resumed = EventStream::open_after(&app.address, &key, last.as_deref()).await;
+    for text in ["Missed 1", "Missed 2"] {
+        let (kind, data, id) = resumed.next_event_with_id().await;
+        assert_eq!((kind.as_str(), &data["message"]), ("message", &json!(text)));
+        assert!(id.unwrap().parse::<i64>().unwrap() > last.as_ref().unwrap().parse().unwrap());
+    }
+    // Then what happens from now on, numbered after what came before the restart.
+    assert_eq!(
+        app.send_message("session-restart-01", "After").await.status,
+        200
+    );
+    let (_, data, after) = resumed.next_event_with_id().await;
+    assert_eq!(data["message"], "After");
+    // And a stream resuming from the new instance's own event.
+    let mut again = EventStream::open_after(&app.address, &key, after.as_deref()).await;
+    assert_eq!(
+        app.send_message("session-restart-01", "Later").await.status,
+        200
+    );
+    let (_, data) = again.next_event().await;
+    assert_eq!(data["message"], "Later");
+}
+
+/// A server killed (SIGKILL) never wrote the events it had last sent: on SQLite a stream
+/// resuming from before the kill is told to `resync` rather than replayed a log with a hole
+/// in it; on Postgres every event was in the database before it was sent, so it is replayed.
+#[tokio::test]
+async fn after_a_kill_a_resuming_stream_is_replayed_only_a_whole_log() {
+    use std::process::{Command, Stdio};
+
+    let app = spawn_app().await;
+    let (_, key) = app.agent("Alice", &Permission::ALL);
+    let files = tempfile::tempdir().unwrap();
+    let serve = || {
+        let port = crate::helpers::free_port();
+        let server = crate::helpers::ServerProcess(
+            Command::new(env!("CARGO_BIN_EXE_omnibridge"))
+                .arg("serve")
+                .env("OMNIBRIDGE__DATABASE__URL", app.database_url())
+                .env("OMNIBRIDGE__SERVER__HOST", "127.0.0.1")
+                .env("OMNIBRIDGE__SERVER__PORT", port.to_string())
+                .env("OMNIBRIDGE__ATTACHMENTS__DIR", files.path())
+                .env("RUST_LOG", "warn")
+                .stdout(Stdio::null())
+                .spawn()
+                .expect("omnibridge serve"),
+        );
+        (server, format!("http://127.0.0.1:{port}"))
+    };
+    let post = |address: String, text: &'static str| {
+        let form = vec![
+            ("chatServer", crate::helpers::CHAT_SERVER.to_owned()),
+            ("chatSessionID", "session-killed-01".to_owned()),
+            ("chatAccountToken", app.chat_token.clone()),
+            ("message", text.to_owned()),
+        ];
+        let (client, api_key) = (app.client.clone(), app.api_key.clone());
+        async move {
+            let mut body = reqwest::multipart::Form::new();
+            for (name, value) in form {
+                body = body.text(name, value);
+            }
+            let sent = client
+                .post(format!("{address}/api/v2/chat/notifyUserNewChatMessage"))
+                .header("apiKey", api_key)
+                .multipart(body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(sent.status(), 200, "{text}");
+        }
+    };
+
+    let (mut server, address) = serve();
+    server.until_it_answers(&address).await;
+    let mut stream = EventStream::open(&address, &key).await;
+    post(address.clone(), "Before").await;
+    let (_, data, last) = stream.next_event_with_id().await;
+    assert_eq!(data["message"], "Before");
+    for text in ["Missed 1", "Missed 2"] {
+        post(address.clone(), text).await;
+        let (_, data) = stream.next_event().await;
+        assert_eq!(data["message"], text);
+    }
+    // Killed by its id, with no chance to write anything more.
+    server.0.kill().unwrap();
+    server.0.wait().unwrap();
+
+    let (mut server, address) = serve();
+    server.until_it_answers(&address).await;
+    let mut resumed = EventStream::open_after(&address, &key, last.as_deref()).await;
+    if app.is_postgres() {
+        for text in ["Missed 1", "Missed 2"] {
+            let (kind, data) = resumed.next_event().await;
+            assert_eq!((kind.as_str(), &data["message"]), ("message", &json!(text)));
+        }
+    } else {
+        let (kind, data, id) = resumed.next_event_with_id().await;
+        assert_eq!(kind, "resync", "{data}");
+        assert!(id.is_none());
+    }
+    // Either way the stream goes on with what happens now.
+    post(address.clone(), "After").await;
+    let (kind, data) = resumed.next_event().await;
+    assert_eq!(
+        (kind.as_str(), &data["message"]),
+        ("message", &json!("After"))
+    );
+}
+
+/// A purge erases what streams could be replayed of the customer's tickets too: from this
+/// instance's memory and from the database (after a restart).
+#[tokio::test]
+async fn a_purged_customers_events_are_never_replayed() {
+    let mut app = spawn_app().await;
+    let (_, key) = app.agent("Alice", &Permission::ALL);
+    let mut stream = EventStream::open(&app.address, &key).await;
+    assert_eq!(
+        app.send_message("session-kept-01", "Before").await.status,
+        200
+    );
+    let (_, _, first) = stream.next_event_with_id().await;
+    let a = app.send_message("session-purged-01", "Hello").await;
+    let ticket = a.body["ticketID"].as_i64().unwrap();
+    stream.next_event().await;
+    for (session, text) in [
+        ("session-kept-01", "Someone else's words"),
+        ("session-purged-01", "My address is 1 Elm Street"),
+    ] {
+        assert_eq!(app.send_message(session, text).await.status, 200);
+        let (_, data) = stream.next_event().await;
+        assert_eq!(data["message"], text);
+    }
+    let customer = app.count(&format!(
+        "SELECT customer_id AS n FROM tickets WHERE id = {ticket}"
+    ));
+    let a = app
+        .agent_call(
+            Method::DELETE,
+            &format!("customer/{customer}/purgeData"),
+            &key,
+            None,
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+
+    // Only the other customer's event is replayed, from memory, then from the database.
+    for restarted in [false, true] {
+        if restarted {
+            app.restart().await;
+        }
+        let mut resumed = EventStream::open_after(&app.address, &key, first.as_deref()).await;
+        let (kind, data) = resumed.next_event().await;
+        assert_eq!(kind, "message", "{data}");
+        assert_eq!(
+            data["message"], "Someone else's words",
+            "restarted: {restarted}"
+        );
+        assert_eq!(
+            resumed.next_block().await,
+            ": heartbeat",
+            "restarted: {restarted}"
+        );
+    }
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM stream_events WHERE ticket_id = {ticket}"
+        )),
+        0
+    );
+}

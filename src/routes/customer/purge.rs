@@ -8,6 +8,7 @@ use crate::extract::Auth;
 use crate::openapi::answers::{KeyErrors, NotFound, Outcome};
 use crate::routes::{path_id, result};
 use crate::services::customers::{self, PurgeOutcome};
+use crate::services::events::Events;
 
 /// Erase a customer's personal data
 ///
@@ -36,10 +37,12 @@ pub async fn handle(
     Auth(auth): Auth,
     id: web::Path<String>,
     db: web::Data<Db>,
+    events: web::Data<Events>,
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Permission::CustomerCud)?;
     let id = path_id(&id, "customer")?;
-    let outcome = customers::purge(&db, &settings.attachments.dir, auth.tenant_id, id).await?;
+    let outcome =
+        customers::purge(&db, &events, &settings.attachments.dir, auth.tenant_id, id).await?;
     Ok(result("Customer data purged.", outcome))
 }

@@ -15,7 +15,11 @@
 //! listener in commit order, so every instance keeps the same events in the same order and a
 //! client may reconnect to any of them. An instance whose listening connection broke missed
 //! what was said meanwhile: it forgets what it kept and sends `resync` to its streams.
+//! Postgres' publishers also keep events in `stream_events`, for an instance that does not
+//! have the id; SQLite's one instance writes what it keeps there when it stops and reads it
+//! back when it starts (`keep`).
 
+mod keep;
 pub mod sse;
 
 use std::collections::{HashMap, VecDeque};
@@ -47,6 +51,10 @@ const REPLAY_DEFAULT: Duration = Duration::from_secs(300);
 const RESUME_WAIT: Duration = Duration::from_secs(2);
 /// How often the publisher drops events kept in the database longer than their time.
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
+/// Where an instance numbers its events itself (SQLite), an event's id is at least the
+/// millisecond it was published at times this: ids follow the clock (one from before a
+/// restart is never taken for one after it, and the oldest are a range of ids).
+const IDS_PER_MILLI: i64 = 1000;
 
 /// One event: its tenant, its type (`message`, `typing`, `visited`, `chat_ended`,
 /// `ticket_updated`, `attachment`, `delivery`) and what it says (`ticketID`, `chatSessionID`, ...).
@@ -100,6 +108,22 @@ pub struct KeysRevoked {
 
 impl Payload for KeysRevoked {
     const KIND: &'static str = "_keys_revoked";
+}
+
+/// `_tickets_purged`: a purge erased these tickets' data; every instance forgets the events it
+/// keeps of them.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TicketsPurged {
+    pub tickets: Vec<i64>,
+}
+
+impl Payload for TicketsPurged {
+    const KIND: &'static str = "_tickets_purged";
+}
+
+/// The ticket an event is about, if any.
+fn ticket_of(event: &Event) -> Option<i64> {
+    event.data.get("ticketID").and_then(Value::as_i64)
 }
 
 /// What one type of event says: its `data` on the stream.
@@ -247,11 +271,23 @@ struct Channels {
     closed: Arc<std::sync::atomic::AtomicBool>,
     /// Recent events, for streams that reconnect. Taken before `by_tenant`.
     log: Arc<Mutex<ReplayLog>>,
-    /// Where this instance numbers events itself (SQLite); on Postgres they come numbered.
-    next_id: Option<Arc<AtomicI64>>,
+    /// The last id this instance gave an event, where it numbers them itself (SQLite); on
+    /// Postgres they come numbered.
+    last_id: Option<Arc<AtomicI64>>,
 }
 
 type Hook = Arc<dyn Fn(&Event) + Send + Sync>;
+
+/// The next id after `last`: one more, or the clock's (`IDS_PER_MILLI`) if that is ahead.
+fn next_id(last: &AtomicI64) -> i64 {
+    let now = crate::db::now_millis().saturating_mul(IDS_PER_MILLI);
+    let before = last
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |last| {
+            Some((last + 1).max(now))
+        })
+        .unwrap_or(now);
+    (before + 1).max(now)
+}
 
 /// Each tenant's recent events, oldest first.
 struct ReplayLog {
@@ -262,11 +298,12 @@ struct ReplayLog {
 }
 
 impl ReplayLog {
-    fn push(&mut self, event: Arc<Event>) {
+    /// Keeps an event published `at`.
+    fn push(&mut self, event: Arc<Event>, at: Instant) {
         self.newest = self.newest.max(event.id.unwrap_or(0));
         let keep = self.keep;
         let kept = self.by_tenant.entry(event.tenant_id).or_default();
-        kept.push_back((Instant::now(), event));
+        kept.push_back((at, event));
         while kept.len() > REPLAY_MAX || kept.front().is_some_and(|(at, _)| at.elapsed() > keep) {
             kept.pop_front();
         }
@@ -299,7 +336,7 @@ pub struct Subscription {
 }
 
 impl Channels {
-    fn new(buffer: usize, next_id: Option<i64>) -> Channels {
+    fn new(buffer: usize, numbered_here: bool) -> Channels {
         Channels {
             buffer: buffer.max(1),
             by_tenant: Arc::new(RwLock::new(HashMap::new())),
@@ -310,7 +347,7 @@ impl Channels {
                 by_tenant: HashMap::new(),
                 newest: 0,
             })),
-            next_id: next_id.map(|first| Arc::new(AtomicI64::new(first))),
+            last_id: numbered_here.then(|| Arc::new(AtomicI64::new(0))),
         }
     }
 
@@ -319,22 +356,38 @@ impl Channels {
             if event.kind == RESYNC {
                 self.resync();
             }
+            if event.kind == TicketsPurged::KIND {
+                match serde_json::from_value::<TicketsPurged>(event.data.clone()) {
+                    Ok(purged) => self.forget(event.tenant_id, &purged.tickets),
+                    Err(e) => log::warn!("events: unreadable {}: {e}", event.kind),
+                }
+            }
             let hooks = self.hooks.read().unwrap_or_else(|e| e.into_inner()).clone();
             hooks.iter().for_each(|hook| hook(&event));
             return;
         }
-        if let (Some(next), None) = (&self.next_id, event.id) {
-            event.id = Some(next.fetch_add(1, Ordering::Relaxed));
+        // Numbered under the lock, so that ids rise in the order events are kept and sent.
+        let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        if let (Some(last), None) = (&self.last_id, event.id) {
+            event.id = Some(next_id(last));
         }
         let event = Arc::new(event);
-        let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
         if event.id.is_some() {
-            log.push(event.clone());
+            log.push(event.clone(), Instant::now());
         }
         let by_tenant = self.by_tenant.read().unwrap_or_else(|e| e.into_inner());
         if let Some(tx) = by_tenant.get(&event.tenant_id) {
             // No receiver left is no error: the channel goes at the next subscribe.
             let _ = tx.send(event);
+        }
+    }
+
+    /// Forgets the events kept of these tickets of the tenant (held for the database too).
+    fn forget(&self, tenant_id: i64, tickets: &[i64]) {
+        let erased = |e: &Event| ticket_of(e).is_some_and(|t| tickets.contains(&t));
+        let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(kept) = log.by_tenant.get_mut(&tenant_id) {
+            kept.retain(|(_, e)| !erased(e));
         }
     }
 
@@ -410,18 +463,18 @@ pub struct Events {
     postgres: Option<SyncSender<Event>>,
     /// The listener thread runs while any clone of this lives (until the server stops).
     alive: Arc<()>,
+    /// Where the events kept for resuming streams are written when the server stops (SQLite).
+    saved_in: Option<Db>,
 }
 
 impl Events {
-    /// Events within this process only (SQLite: one instance).
+    /// Events within this process only (SQLite: one instance), kept in memory.
     pub fn local(buffer: usize) -> Events {
-        // Numbered from the clock (in thousandths of a millisecond), so that an id from before
-        // a restart is never taken for one after it.
-        let first = crate::db::now_millis().saturating_mul(1000);
         Events {
-            local: Channels::new(buffer, Some(first)),
+            local: Channels::new(buffer, true),
             postgres: None,
             alive: Arc::new(()),
+            saved_in: None,
         }
     }
 
@@ -435,12 +488,62 @@ impl Events {
         self
     }
 
+    /// SQLite: takes back the events the last stop wrote to `db`, and writes this instance's
+    /// to it when it stops (`stopped`), so that streams resume across a restart (see `keep`).
+    /// Call after `replay_for`; keeping nothing (`replay_for(0)`) writes nothing. Blocks while
+    /// it reads (at start).
+    pub fn kept_in(mut self, db: &Db) -> Events {
+        let Some(last) = self.local.last_id.clone() else {
+            return self; // Postgres: every event is in the database before it is sent.
+        };
+        let mut log = self.local.log.lock().unwrap_or_else(|e| e.into_inner());
+        match keep::load(db, log.keep) {
+            Ok(events) => {
+                log::info!("events: {} kept from the last stop", events.len());
+                for (at, event) in events {
+                    last.fetch_max(event.id.unwrap_or(0), Ordering::Relaxed);
+                    log.push(Arc::new(event), at);
+                }
+            }
+            Err(e) => log::warn!("events: those kept from the last stop not read: {e}"),
+        }
+        let keeping = !log.keep.is_zero();
+        drop(log);
+        if keeping {
+            self.saved_in = Some(db.clone());
+        }
+        self
+    }
+
+    /// The server has stopped: writes the events kept for resuming streams (SQLite, if
+    /// `kept_in`), for the next start.
+    pub async fn stopped(&self) {
+        let Some(db) = &self.saved_in else {
+            return;
+        };
+        let events = {
+            let log = self.local.log.lock().unwrap_or_else(|e| e.into_inner());
+            let now = crate::db::now_millis();
+            log.by_tenant
+                .values()
+                .flat_map(|kept| kept.iter())
+                .filter(|(at, _)| at.elapsed() <= log.keep)
+                .map(|(at, e)| (now - at.elapsed().as_millis() as i64, e.clone()))
+                .collect()
+        };
+        match keep::save(db, events).await {
+            Ok(n) => log::info!("events: {n} kept for streams that resume after the restart"),
+            Err(e) => log::warn!("events: not kept for streams that resume: {e}"),
+        }
+    }
+
     /// Events shared by every instance on this Postgres database.
     pub fn postgres(url: &str, buffer: usize) -> Events {
         let events = Events {
-            local: Channels::new(buffer, None),
+            local: Channels::new(buffer, false),
             postgres: None,
             alive: Arc::new(()),
+            saved_in: None,
         };
         let (tx, rx) = sync_channel::<Event>(PUBLISH_QUEUE);
         let publisher_url = url.to_owned();
@@ -493,6 +596,16 @@ impl Events {
         }
     }
 
+    /// A purge erased these tickets (committed): every instance forgets the events it keeps
+    /// of them (on Postgres the publisher erases them from `stream_events` too, also those it
+    /// kept after the purge's own erasure).
+    pub fn forget_tickets(&self, tenant_id: i64, tickets: Vec<i64>) {
+        if tickets.is_empty() {
+            return;
+        }
+        self.publish(Event::of(tenant_id, &TicketsPurged { tickets }));
+    }
+
     /// Runs `hook` on every internal event that reaches this instance (from any instance).
     pub fn on_internal(&self, hook: impl Fn(&Event) + Send + Sync + 'static) {
         let mut hooks = self.local.hooks.write().unwrap_or_else(|e| e.into_inner());
@@ -509,9 +622,9 @@ impl Events {
     /// this instance has had means its listener has not heard it yet (it is milliseconds
     /// behind the other), so it waits for it, up to `RESUME_WAIT`, before answering `resync`.
     ///
-    /// On Postgres, an id this instance does not keep (it started after the event, or its
-    /// listener broke since) is looked up in the database's `stream_events`: what came after
-    /// it there is replayed, each event once (the live channel's copies are skipped).
+    /// On Postgres, an id this instance does not keep in memory (it started after the event,
+    /// or its listener broke since) is looked up in the database's `stream_events`: what came
+    /// after it there is replayed, each event once (the live channel's copies are skipped).
     pub async fn resume(
         &self,
         db: &Db,
@@ -632,11 +745,16 @@ fn publish_loop(url: &str, rx: std::sync::mpsc::Receiver<Event>, local: Channels
             let Some(id) = event.id else { continue };
             kept.ids.push(id);
             kept.tenants.push(event.tenant_id);
-            kept.tickets
-                .push(event.data.get("ticketID").and_then(Value::as_i64));
+            kept.tickets.push(ticket_of(event));
             kept.kinds.push(event.kind.clone());
             kept.data.push(event.data.to_string());
             kept.created_at.push(now);
+        }
+        // Events of tickets purged since are erased, those kept just now too.
+        for event in batch.iter().filter(|e| e.kind == TicketsPurged::KIND) {
+            if let Ok(purged) = serde_json::from_value::<TicketsPurged>(event.data.clone()) {
+                kept.purged_tickets.extend(purged.tickets);
+            }
         }
         let drop_before = (pruned.elapsed() >= PRUNE_EVERY).then(|| {
             pruned = Instant::now();
