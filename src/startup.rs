@@ -120,7 +120,7 @@ impl Application {
             Dialect::Sqlite => Events::local(settings.server.stream_buffer),
         }
         .replay_for(Duration::from_secs(settings.server.stream_replay_seconds))
-        .kept_in(&db);
+        .kept_in(&db)?;
         if let Some(mailbox) = mailbox {
             crate::channels::email::imap::spawn(
                 mailbox,

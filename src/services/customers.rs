@@ -161,7 +161,7 @@ struct Purged {
 impl Purged {
     async fn clean_up(self, events: &Events, dir: &Path, tenant_id: i64) -> PurgeOutcome {
         remove_files(dir, self.outcome.customer_id, &self.files).await;
-        events.forget_tickets(tenant_id, self.tickets);
+        events.forget_tickets(tenant_id, self.tickets).await;
         self.outcome
     }
 }

@@ -449,11 +449,12 @@ async fn a_stream_resumes_from_before_a_restart() {
     assert_eq!(data["message"], "Later");
 }
 
-/// A server killed (SIGKILL) never wrote the events it had last sent: on SQLite a stream
-/// resuming from before the kill is told to `resync` rather than replayed a log with a hole
-/// in it; on Postgres every event was in the database before it was sent, so it is replayed.
+/// `omnibridge serve` stopped by SIGTERM and started again: a stream resumes from before the
+/// stop. Then killed (SIGKILL): it never wrote the events it had last sent, so on SQLite a
+/// stream resuming from before the kill is told to `resync` rather than replayed a log with a
+/// hole in it; on Postgres every event was in the database before it was sent: replayed.
 #[tokio::test]
-async fn after_a_kill_a_resuming_stream_is_replayed_only_a_whole_log() {
+async fn after_sigterm_a_stream_resumes_and_after_a_kill_it_is_replayed_only_a_whole_log() {
     use std::process::{Command, Stdio};
 
     let app = spawn_app().await;
@@ -510,6 +511,22 @@ async fn after_a_kill_a_resuming_stream_is_replayed_only_a_whole_log() {
         let (_, data) = stream.next_event().await;
         assert_eq!(data["message"], text);
     }
+    // Stopped as an operator (or systemd) stops it.
+    let pid = libc::pid_t::try_from(server.0.id()).unwrap();
+    // SAFETY: kill(2) with our own child's id and a signal number touches no memory.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    assert!(server.0.wait().unwrap().success());
+    let (mut server, address) = serve();
+    server.until_it_answers(&address).await;
+    let mut resumed = EventStream::open_after(&address, &key, last.as_deref()).await;
+    for text in ["Missed 1", "Missed 2"] {
+        let (kind, data) = resumed.next_event().await;
+        assert_eq!((kind.as_str(), &data["message"]), ("message", &json!(text)));
+    }
+    post(address.clone(), "Between").await;
+    let (_, data) = resumed.next_event().await;
+    assert_eq!(data["message"], "Between");
+
     // Killed by its id, with no chance to write anything more.
     server.0.kill().unwrap();
     server.0.wait().unwrap();
@@ -518,7 +535,7 @@ async fn after_a_kill_a_resuming_stream_is_replayed_only_a_whole_log() {
     server.until_it_answers(&address).await;
     let mut resumed = EventStream::open_after(&address, &key, last.as_deref()).await;
     if app.is_postgres() {
-        for text in ["Missed 1", "Missed 2"] {
+        for text in ["Missed 1", "Missed 2", "Between"] {
             let (kind, data) = resumed.next_event().await;
             assert_eq!((kind.as_str(), &data["message"]), ("message", &json!(text)));
         }

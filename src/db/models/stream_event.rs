@@ -55,8 +55,14 @@ impl StreamEvent {
             .order(stream_events::id)
             .select(StreamEvent::as_select())
             .load(c))?;
-        on_backend!(conn, |c| diesel::delete(stream_events::table).execute(c))?;
+        StreamEvent::forget_all(conn)?;
         Ok(all)
+    }
+
+    /// Erases every kept event.
+    pub fn forget_all(conn: &mut DbConnection) -> Result<(), ApiError> {
+        on_backend!(conn, |c| diesel::delete(stream_events::table).execute(c))?;
+        Ok(())
     }
 
     /// Erases what was kept of these tickets' events (a purge).

@@ -23,7 +23,7 @@ mod keep;
 pub mod sse;
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, Instant};
@@ -35,6 +35,7 @@ use tokio::sync::broadcast;
 use crate::db::models::stream_event::StreamEvent;
 use crate::db::pubsub::{KeptEvents, Listener, Notifier};
 use crate::db::Db;
+use crate::error::ApiError;
 
 const CHANNEL: &str = "omnibridge_events";
 /// Postgres refuses NOTIFY payloads of 8000 bytes or more.
@@ -49,6 +50,8 @@ const REPLAY_MAX: usize = 10_000;
 const REPLAY_DEFAULT: Duration = Duration::from_secs(300);
 /// How long a stream that resumes after an event this instance has not heard yet waits for it.
 const RESUME_WAIT: Duration = Duration::from_secs(2);
+/// Most tickets one `_tickets_purged` names (its payload must fit a NOTIFY).
+const PURGED_PER_EVENT: usize = 300;
 /// How often the publisher drops events kept in the database longer than their time.
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
 /// Where an instance numbers its events itself (SQLite), an event's id is at least the
@@ -274,6 +277,9 @@ struct Channels {
     /// The last id this instance gave an event, where it numbers them itself (SQLite); on
     /// Postgres they come numbered.
     last_id: Option<Arc<AtomicI64>>,
+    /// Counts what changed the log (an event kept, tickets forgotten), under its lock: a stop
+    /// that wrote the log can tell whether it changed since.
+    changes: Arc<AtomicU64>,
 }
 
 type Hook = Arc<dyn Fn(&Event) + Send + Sync>;
@@ -348,6 +354,7 @@ impl Channels {
                 newest: 0,
             })),
             last_id: numbered_here.then(|| Arc::new(AtomicI64::new(0))),
+            changes: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -359,7 +366,11 @@ impl Channels {
             if event.kind == TicketsPurged::KIND {
                 match serde_json::from_value::<TicketsPurged>(event.data.clone()) {
                     Ok(purged) => self.forget(event.tenant_id, &purged.tickets),
-                    Err(e) => log::warn!("events: unreadable {}: {e}", event.kind),
+                    Err(e) => {
+                        // Which tickets is unknown: forget everything kept.
+                        log::warn!("events: unreadable {}: {e}", event.kind);
+                        self.resync();
+                    }
                 }
             }
             let hooks = self.hooks.read().unwrap_or_else(|e| e.into_inner()).clone();
@@ -374,6 +385,7 @@ impl Channels {
         let event = Arc::new(event);
         if event.id.is_some() {
             log.push(event.clone(), Instant::now());
+            self.changes.fetch_add(1, Ordering::SeqCst);
         }
         let by_tenant = self.by_tenant.read().unwrap_or_else(|e| e.into_inner());
         if let Some(tx) = by_tenant.get(&event.tenant_id) {
@@ -384,11 +396,12 @@ impl Channels {
 
     /// Forgets the events kept of these tickets of the tenant (held for the database too).
     fn forget(&self, tenant_id: i64, tickets: &[i64]) {
-        let erased = |e: &Event| ticket_of(e).is_some_and(|t| tickets.contains(&t));
+        let tickets: std::collections::HashSet<i64> = tickets.iter().copied().collect();
         let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(kept) = log.by_tenant.get_mut(&tenant_id) {
-            kept.retain(|(_, e)| !erased(e));
+            kept.retain(|(_, e)| !ticket_of(e).is_some_and(|t| tickets.contains(&t)));
         }
+        self.changes.fetch_add(1, Ordering::SeqCst);
     }
 
     /// How long events are kept.
@@ -406,6 +419,7 @@ impl Channels {
     fn resync(&self) {
         let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
         log.by_tenant.clear();
+        self.changes.fetch_add(1, Ordering::SeqCst);
         let by_tenant = self.by_tenant.read().unwrap_or_else(|e| e.into_inner());
         for (tenant, tx) in by_tenant.iter() {
             let told = Event::new(
@@ -492,27 +506,21 @@ impl Events {
     /// to it when it stops (`stopped`), so that streams resume across a restart (see `keep`).
     /// Call after `replay_for`; keeping nothing (`replay_for(0)`) writes nothing. Blocks while
     /// it reads (at start).
-    pub fn kept_in(mut self, db: &Db) -> Events {
+    pub fn kept_in(mut self, db: &Db) -> Result<Events, ApiError> {
         let Some(last) = self.local.last_id.clone() else {
-            return self; // Postgres: every event is in the database before it is sent.
+            return Ok(self); // Postgres: every event is in the database before it is sent.
         };
         let mut log = self.local.log.lock().unwrap_or_else(|e| e.into_inner());
-        match keep::load(db, log.keep) {
-            Ok(events) => {
-                log::info!("events: {} kept from the last stop", events.len());
-                for (at, event) in events {
-                    last.fetch_max(event.id.unwrap_or(0), Ordering::Relaxed);
-                    log.push(Arc::new(event), at);
-                }
-            }
-            Err(e) => log::warn!("events: those kept from the last stop not read: {e}"),
+        for (at, event) in keep::load(db, log.keep)? {
+            last.fetch_max(event.id.unwrap_or(0), Ordering::Relaxed);
+            log.push(Arc::new(event), at);
         }
         let keeping = !log.keep.is_zero();
         drop(log);
         if keeping {
             self.saved_in = Some(db.clone());
         }
-        self
+        Ok(self)
     }
 
     /// The server has stopped: writes the events kept for resuming streams (SQLite, if
@@ -521,18 +529,32 @@ impl Events {
         let Some(db) = &self.saved_in else {
             return;
         };
-        let events = {
+        // Workers (deliveries, retention, mail) may still publish or purge while this writes:
+        // then what it wrote would lack that, so it writes nothing, or erases what it wrote.
+        let changes = self.local.changes.clone();
+        let (events, seen) = {
             let log = self.local.log.lock().unwrap_or_else(|e| e.into_inner());
             let now = crate::db::now_millis();
-            log.by_tenant
+            let events = log
+                .by_tenant
                 .values()
                 .flat_map(|kept| kept.iter())
                 .filter(|(at, _)| at.elapsed() <= log.keep)
                 .map(|(at, e)| (now - at.elapsed().as_millis() as i64, e.clone()))
-                .collect()
+                .collect();
+            (events, changes.load(Ordering::SeqCst))
         };
-        match keep::save(db, events).await {
-            Ok(n) => log::info!("events: {n} kept for streams that resume after the restart"),
+        let unchanged = move || changes.load(Ordering::SeqCst) == seen;
+        match keep::save(db, events, unchanged.clone()).await {
+            Ok(n) if unchanged() => {
+                log::info!("events: {n} kept for streams that resume after the restart")
+            }
+            Ok(_) => {
+                log::warn!("events: changed while they were kept; streams resuming get resync");
+                if let Err(e) = keep::erase(db).await {
+                    log::warn!("events: those kept not erased: {e}");
+                }
+            }
             Err(e) => log::warn!("events: not kept for streams that resume: {e}"),
         }
     }
@@ -599,11 +621,28 @@ impl Events {
     /// A purge erased these tickets (committed): every instance forgets the events it keeps
     /// of them (on Postgres the publisher erases them from `stream_events` too, also those it
     /// kept after the purge's own erasure).
-    pub fn forget_tickets(&self, tenant_id: i64, tickets: Vec<i64>) {
-        if tickets.is_empty() {
-            return;
+    pub async fn forget_tickets(&self, tenant_id: i64, tickets: Vec<i64>) {
+        // In parts that fit a NOTIFY payload.
+        for part in tickets.chunks(PURGED_PER_EVENT) {
+            let event = Event::of(
+                tenant_id,
+                &TicketsPurged {
+                    tickets: part.to_vec(),
+                },
+            );
+            match &self.postgres {
+                None => self.local.send(event),
+                Some(tx) => {
+                    // Never dropped for a full queue, as other events may be: waits for room.
+                    self.local.send(event.clone());
+                    let tx = tx.clone();
+                    let sent = actix_web::web::block(move || tx.send(event).is_ok()).await;
+                    if !matches!(sent, Ok(true)) {
+                        log::error!("events: a purge not told to the other instances");
+                    }
+                }
+            }
         }
-        self.publish(Event::of(tenant_id, &TicketsPurged { tickets }));
     }
 
     /// Runs `hook` on every internal event that reaches this instance (from any instance).
