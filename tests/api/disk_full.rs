@@ -10,7 +10,7 @@ use omnibridge::domain::permission::Permission;
 use reqwest::multipart::{Form, Part};
 use sha2::{Digest, Sha256};
 
-use crate::helpers::{free_port, spawn_app, ServerProcess, CHAT_SERVER};
+use crate::helpers::{free_port, serve_settings, spawn_app, ServerProcess, CHAT_SERVER};
 
 async fn upload(
     client: &reqwest::Client,
@@ -56,19 +56,18 @@ async fn a_file_that_does_not_fit_is_507_and_leaves_nothing_behind() {
     let files = tempfile::tempdir().unwrap();
     let port = free_port();
     let mut server = ServerProcess(
-        Command::new("unshare")
-            .args(["--user", "--map-root-user", "--mount", "sh", "-c"])
-            .arg("mount -t tmpfs -o size=256k omnibridge-files \"$0\" && exec \"$1\" serve")
-            .arg(files.path())
-            .arg(env!("CARGO_BIN_EXE_omnibridge"))
-            .env("OMNIBRIDGE__DATABASE__URL", app.database_url())
-            .env("OMNIBRIDGE__SERVER__HOST", "127.0.0.1")
-            .env("OMNIBRIDGE__SERVER__PORT", port.to_string())
-            .env("OMNIBRIDGE__ATTACHMENTS__DIR", files.path())
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("unshare (util-linux) runs"),
+        serve_settings(
+            Command::new("unshare")
+                .args(["--user", "--map-root-user", "--mount", "sh", "-c"])
+                .arg("mount -t tmpfs -o size=256k omnibridge-files \"$0\" && exec \"$1\" serve")
+                .arg(files.path())
+                .arg(env!("CARGO_BIN_EXE_omnibridge")),
+            app.database_url(),
+            port,
+            files.path(),
+        )
+        .spawn()
+        .expect("unshare (util-linux) runs"),
     );
     let address = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();

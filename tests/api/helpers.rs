@@ -768,6 +768,35 @@ pub async fn answer(response: reqwest::Response) -> Answer {
 }
 
 /// A free local port, for a server a test starts later.
+/// Sets `omnibridge serve` up for a test: this database, 127.0.0.1:`port`, attachments in
+/// `files`, warnings only.
+pub fn serve_settings<'a>(
+    command: &'a mut std::process::Command,
+    database_url: &str,
+    port: u16,
+    files: &std::path::Path,
+) -> &'a mut std::process::Command {
+    command
+        .env("OMNIBRIDGE__DATABASE__URL", database_url)
+        .env("OMNIBRIDGE__SERVER__HOST", "127.0.0.1")
+        .env("OMNIBRIDGE__SERVER__PORT", port.to_string())
+        .env("OMNIBRIDGE__ATTACHMENTS__DIR", files)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+}
+
+impl TestApp {
+    /// `omnibridge serve` as a process of its own on this app's database, on a free port, with
+    /// its attachments in `files`; and its address.
+    pub fn serve_process(&self, files: &std::path::Path) -> (ServerProcess, String) {
+        let port = free_port();
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_omnibridge"));
+        serve_settings(command.arg("serve"), self.database_url(), port, files);
+        let server = ServerProcess(command.spawn().expect("omnibridge serve"));
+        (server, format!("http://127.0.0.1:{port}"))
+    }
+}
+
 /// An `omnibridge` process a test started, killed (SIGKILL, by its id) if the test ends
 /// before it exited.
 pub struct ServerProcess(pub std::process::Child);

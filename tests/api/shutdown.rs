@@ -3,12 +3,11 @@
 //! exits 0 within 10 s (an open stream used to hold it for actix's 30 s).
 
 use std::cell::{Cell, RefCell};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use omnibridge::domain::permission::Permission;
 
-use crate::helpers::{free_port, spawn_app, EventStream, ServerProcess as Server, CHAT_SERVER};
+use crate::helpers::{spawn_app, EventStream, CHAT_SERVER};
 
 #[tokio::test]
 async fn sigterm_ends_the_streams_finishes_what_was_accepted_and_exits_0_within_10_s() {
@@ -16,20 +15,7 @@ async fn sigterm_ends_the_streams_finishes_what_was_accepted_and_exits_0_within_
     let app = spawn_app().await;
     let (_, agent_key) = app.agent("Alice", &Permission::ALL);
     let files = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let mut server = Server(
-        Command::new(env!("CARGO_BIN_EXE_omnibridge"))
-            .arg("serve")
-            .env("OMNIBRIDGE__DATABASE__URL", app.database_url())
-            .env("OMNIBRIDGE__SERVER__HOST", "127.0.0.1")
-            .env("OMNIBRIDGE__SERVER__PORT", port.to_string())
-            .env("OMNIBRIDGE__ATTACHMENTS__DIR", files.path())
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("omnibridge serve"),
-    );
-    let address = format!("http://127.0.0.1:{port}");
+    let (mut server, address) = app.serve_process(files.path());
     let client = reqwest::Client::new();
     server.until_it_answers(&address).await;
     let mut stream = EventStream::open(&address, &agent_key).await;

@@ -455,27 +455,10 @@ async fn a_stream_resumes_from_before_a_restart() {
 /// hole in it; on Postgres every event was in the database before it was sent: replayed.
 #[tokio::test]
 async fn after_sigterm_a_stream_resumes_and_after_a_kill_it_is_replayed_only_a_whole_log() {
-    use std::process::{Command, Stdio};
-
     let app = spawn_app().await;
     let (_, key) = app.agent("Alice", &Permission::ALL);
     let files = tempfile::tempdir().unwrap();
-    let serve = || {
-        let port = crate::helpers::free_port();
-        let server = crate::helpers::ServerProcess(
-            Command::new(env!("CARGO_BIN_EXE_omnibridge"))
-                .arg("serve")
-                .env("OMNIBRIDGE__DATABASE__URL", app.database_url())
-                .env("OMNIBRIDGE__SERVER__HOST", "127.0.0.1")
-                .env("OMNIBRIDGE__SERVER__PORT", port.to_string())
-                .env("OMNIBRIDGE__ATTACHMENTS__DIR", files.path())
-                .env("RUST_LOG", "warn")
-                .stdout(Stdio::null())
-                .spawn()
-                .expect("omnibridge serve"),
-        );
-        (server, format!("http://127.0.0.1:{port}"))
-    };
+    let serve = || app.serve_process(files.path());
     let post = |address: String, text: &'static str| {
         let form = vec![
             ("chatServer", crate::helpers::CHAT_SERVER.to_owned()),
