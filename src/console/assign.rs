@@ -1,4 +1,5 @@
-//! `POST /tickets/{id}/assign`: to an agent (`user`), or to nobody (empty).
+//! `POST /tickets/{id}/assign`: to an agent (`user`) or a group (`group`); an empty one to
+//! nobody, or to no group. A field the form does not send stays as it is.
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -7,12 +8,11 @@ use validator::Validate;
 
 use crate::db::Db;
 use crate::domain::permission::Permission;
-use crate::error::ApiError;
 use crate::routes::path_id;
 use crate::services::events::Events;
 use crate::services::tickets::{self, TicketChanges};
 
-use super::form::Form;
+use super::form::{optional_id, Form};
 use super::page::{see_other, ConsoleError};
 use super::session::Agent;
 
@@ -21,7 +21,9 @@ pub struct AssignForm {
     #[serde(default)]
     csrf: Option<String>,
     #[serde(default)]
-    user: String,
+    user: Option<String>,
+    #[serde(default)]
+    group: Option<String>,
 }
 
 pub async fn submit(
@@ -33,15 +35,9 @@ pub async fn submit(
 ) -> Result<HttpResponse, ConsoleError> {
     agent.authorize(form.csrf.as_deref(), Permission::TicketUpdate)?;
     let id = path_id(&id, "ticket")?;
-    let assignee = match form.user.trim() {
-        "" => None,
-        user => Some(
-            user.parse::<i64>()
-                .map_err(|_| ApiError::invalid("user", "integer", "an agent's id"))?,
-        ),
-    };
     let changes = TicketChanges {
-        assigned_user_id: Some(assignee),
+        assigned_user_id: optional_id(form.user.as_deref(), "user", "an agent's id")?,
+        assigned_group_id: optional_id(form.group.as_deref(), "group", "a group's id")?,
         ..TicketChanges::default()
     };
     tickets::update(

@@ -47,3 +47,22 @@ where
         })
     }
 }
+
+/// A form's optional id field (a `<select>` whose first choice is none): empty for none; `None`
+/// if the form did not send it, which leaves what it sets as it is.
+pub fn optional_id(
+    value: Option<&str>,
+    field: &str,
+    what: &str,
+) -> Result<Option<Option<i64>>, ApiError> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    match value.trim() {
+        "" => Ok(Some(None)),
+        id => id
+            .parse::<i64>()
+            .map(|id| Some(Some(id)))
+            .map_err(|_| ApiError::invalid(field, "integer", what)),
+    }
+}

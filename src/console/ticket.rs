@@ -13,6 +13,7 @@ use crate::db::Db;
 use crate::domain::permission::Permission;
 use crate::domain::ticket::{PRIORITIES, STATUSES};
 use crate::domain::view::{Direction, Filter, Sort, SortField};
+use crate::error::ApiError;
 use crate::routes::path_id;
 use crate::services::customers;
 use crate::services::tickets::{self, TicketQuery, TicketView};
@@ -20,6 +21,17 @@ use crate::services::timeline::{TimelineEntry, TimelineMessage, TimelineTicketEv
 
 use super::page::{agent_names, nav, render, rows, ConsoleError, Nav, Row};
 use super::session::Agent;
+
+/// Most agent groups the page offers (a helpdesk has a handful).
+const GROUPS_SHOWN: i64 = 500;
+
+/// The tenant's agent groups (id, name), by name, for a `<select>`.
+pub(super) async fn group_choices(db: &Db, tenant_id: i64) -> Result<Vec<(i64, String)>, ApiError> {
+    let (groups, _) = crate::services::groups::list(db, tenant_id, 0, GROUPS_SHOWN).await?;
+    let mut groups: Vec<(i64, String)> = groups.into_iter().map(|g| (g.id, g.name)).collect();
+    groups.sort_by_key(|g| g.1.to_lowercase());
+    Ok(groups)
+}
 
 /// What the agent may do here.
 struct Can {
@@ -39,6 +51,8 @@ struct TicketPage {
     others: Vec<Row>,
     visited: Vec<(String, String)>,
     agents: Vec<(i64, String)>,
+    /// The tenant's agent groups, by name.
+    groups: Vec<(i64, String)>,
     names: HashMap<i64, String>,
     me: i64,
     statuses: [&'static str; 5],
@@ -110,6 +124,10 @@ impl TicketPage {
                 Ok(id) => format!("assigned it to {}", self.agent(&Some(id))),
                 Err(_) => "unassigned it".to_owned(),
             },
+            "group" => match to.parse::<i64>() {
+                Ok(id) => format!("sent it to the group {}", self.group_name(id)),
+                Err(_) => "took it out of its group".to_owned(),
+            },
             "picked_up" => "picked the chat up".to_owned(),
             "created" => "created the ticket".to_owned(),
             "deleted" => "deleted the ticket".to_owned(),
@@ -128,6 +146,22 @@ impl TicketPage {
             Some(_) => self.agent(&self.t.assigned_user_id),
             None => "nobody".to_owned(),
         }
+    }
+
+    fn group_name(&self, id: i64) -> String {
+        self.groups
+            .iter()
+            .find(|(g, _)| *g == id)
+            .map_or_else(|| format!("#{id}"), |(_, name)| name.clone())
+    }
+
+    /// The ticket's group's name, if it has one.
+    fn group(&self) -> Option<String> {
+        self.t.assigned_group_id.map(|id| self.group_name(id))
+    }
+
+    fn is_group(&self, id: &i64) -> bool {
+        self.t.assigned_group_id == Some(*id)
     }
 
     fn is_assignee(&self, id: &i64) -> bool {
@@ -196,6 +230,7 @@ pub async fn page(
     let names = agent_names(&db, &agent).await?;
     let mut agents: Vec<(i64, String)> = names.iter().map(|(k, v)| (*k, v.clone())).collect();
     agents.sort_by(|a, b| a.1.cmp(&b.1));
+    let groups = group_choices(&db, tenant).await?;
     let mut channels = Vec::new();
     // A JivoChat chat is answered in JivoChat: omnibridge has no way into it.
     let jivochat = t.chat_server.as_deref() == Some(JIVOCHAT_SERVER);
@@ -222,6 +257,7 @@ pub async fn page(
         customer,
         visited,
         agents,
+        groups,
         names,
         me: agent.id(),
         statuses: STATUSES,

@@ -156,6 +156,16 @@ def post_mail(base, demo, raw):
         raise AssertionError(f"email/inbound: {e.code} {e.read().decode()}")
 
 
+def api_json(base, demo, method, path, body):
+    request = urllib.request.Request(
+        f"{base}/api/v2/{path}", data=json.dumps(body).encode(), method=method,
+        headers={"apiKey": demo["apiKey"], "Content-Type": "application/json"})
+    try:
+        return json.load(urllib.request.urlopen(request))["item"]
+    except urllib.error.HTTPError as e:
+        raise AssertionError(f"{method} {path}: {e.code} {e.read().decode()}")
+
+
 def api_ticket(base, demo, ticket_id):
     request = urllib.request.Request(f"{base}/api/v2/ticket/{ticket_id}", headers={"apiKey": demo["apiKey"]})
     return json.load(urllib.request.urlopen(request))["item"]
@@ -221,6 +231,9 @@ def run(base, demo, chat, recorder, shots):
         check(cookie and cookie["httpOnly"] and cookie.get("sameSite") == "Lax",
               "the session cookie is HttpOnly and SameSite=Lax")
 
+        # An agent group, for the ticket page to offer.
+        support = api_json(base, demo, "POST", "group", {"name": "Support"})["id"]
+
         # A chat arrives through the chat API and shows in the queue without a reload.
         marker = driver.execute_script("window.notReloaded = true; return 1;")
         ticket = post_chat_message(base, demo, chat, "browser-session-0001",
@@ -281,6 +294,15 @@ def run(base, demo, chat, recorder, shots):
         click_and_load(driver.find_element(By.CSS_SELECTOR, "#assign-me button"))
         wait.until(lambda d: d.find_element(By.ID, "assignee").text == "Demo Agent")
         check(api_ticket(base, demo, ticket)["assigned_user_id"] is not None, "assigned to me")
+        Select(driver.find_element(By.ID, "group-to")).select_by_visible_text("Support")
+        click_and_load(driver.find_element(By.CSS_SELECTOR, "#group-form button"))
+        wait.until(lambda d: d.find_elements(By.ID, "group") and d.find_element(By.ID, "group").text == "Support")
+        check(api_ticket(base, demo, ticket)["assigned_group_id"] == support
+              and driver.find_element(By.ID, "assignee").text == "Demo Agent",
+              "sent to the Support group, still assigned to me")
+        check(any("sent it to the group Support" in e.text
+                  for e in driver.find_elements(By.CSS_SELECTOR, "#timeline .entry")),
+              "the timeline says who sent it to which group")
         Select(driver.find_element(By.CSS_SELECTOR, "#status-form select")).select_by_value("pending")
         click_and_load(driver.find_element(By.CSS_SELECTOR, "#status-form button"))
         wait.until(lambda d: d.find_element(By.ID, "ticket-status").text == "pending")
@@ -333,6 +355,16 @@ def run(base, demo, chat, recorder, shots):
         click_and_load(driver.find_element(By.ID, "rotate-webhook"))
         check(driver.find_element(By.ID, "webhook-url").text not in ("", old_url),
               "'New webhook URL' replaces it")
+
+        # Its new chats go to the Support group: the next chat's ticket is the group's.
+        Select(driver.find_element(By.ID, "group")).select_by_visible_text("Support")
+        click_and_load(driver.find_element(By.ID, "save-chat-account"))
+        check(Select(driver.find_element(By.ID, "group")).first_selected_option.text == "Support",
+              "the chat account's new chats go to the Support group")
+        shot("chat-account")
+        routed = post_chat_message(base, demo, chat, "browser-session-0002", "Hello from a new chat")
+        check(api_ticket(base, demo, routed)["assigned_group_id"] == support,
+              "and a new chat's ticket is the group's")
 
         # The customer answers by e-mail, naming the ticket: the mail lands on it, its quoted
         # history folded; and the chat can be followed up by e-mail.

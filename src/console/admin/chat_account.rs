@@ -17,7 +17,7 @@ use crate::domain::permission::Permission;
 use crate::routes::path_id;
 use crate::services::chat_accounts::{self, ChatAccountChanges, ChatAccountView};
 
-use super::super::form::{CsrfOnly, Form};
+use super::super::form::{optional_id, CsrfOnly, Form};
 use super::super::page::{nav, render, see_other, ConsoleError, Nav};
 use super::super::session::Agent;
 
@@ -37,9 +37,15 @@ struct ChatAccountPage {
     /// public address is set.
     webhook_url: String,
     fields: [(&'static str, &'static str); 3],
+    /// The tenant's agent groups, by name: where its new chats may go.
+    groups: Vec<(i64, String)>,
 }
 
 impl ChatAccountPage {
+    fn is_group(&self, id: &i64) -> bool {
+        self.a.group_id == Some(*id)
+    }
+
     fn requires(&self, field: &str) -> bool {
         self.a.required_fields.iter().any(|f| f == field)
     }
@@ -60,11 +66,13 @@ pub async fn page(
         crate::routes::jivochat::PATH_PREFIX,
         a.webhook_token
     );
+    let groups = super::super::ticket::group_choices(&db, agent.auth.tenant_id).await?;
     render(&ChatAccountPage {
         nav: nav(&db, &settings, &agent, "admin").await?,
         webhook_url,
         a,
         fields: CONTACT_FIELDS,
+        groups,
     })
 }
 
@@ -101,6 +109,9 @@ pub struct ChatAccountForm {
     purge_after_days: Option<i32>,
     #[validate(range(min = 0, max = 36_500))]
     close_solved_after_days: Option<i32>,
+    /// The group its new chats go to: a group's id, or empty for none.
+    #[serde(default)]
+    group: Option<String>,
 }
 
 pub async fn save(
@@ -124,6 +135,7 @@ pub async fn save(
         queue_max_length: form.queue_max_length,
         purge_after_days: form.purge_after_days,
         close_solved_after_days: form.close_solved_after_days,
+        group_id: optional_id(form.group.as_deref(), "group", "a group's id")?,
         ..ChatAccountChanges::default()
     };
     chat_accounts::update(&db, agent.auth.tenant_id, id, changes).await?;
