@@ -224,6 +224,17 @@ pub struct Row {
     pub updated: String,
 }
 
+/// Most agent groups the page offers (a helpdesk has a handful).
+const GROUPS_SHOWN: i64 = 500;
+
+/// The tenant's agent groups (id, name), by name, for a `<select>`.
+pub async fn group_choices(db: &Db, tenant_id: i64) -> Result<Vec<(i64, String)>, ApiError> {
+    let (groups, _) = crate::services::groups::list(db, tenant_id, 0, GROUPS_SHOWN).await?;
+    let mut groups: Vec<(i64, String)> = groups.into_iter().map(|g| (g.id, g.name)).collect();
+    groups.sort_by_key(|g| g.1.to_lowercase());
+    Ok(groups)
+}
+
 /// The tenant's agents by id, for names, if the agent may read them (`USER_READ`, as in the
 /// API); else none, and agents show as their ids.
 pub async fn agent_names(db: &Db, agent: &Agent) -> Result<HashMap<i64, String>, ApiError> {

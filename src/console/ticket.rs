@@ -13,25 +13,13 @@ use crate::db::Db;
 use crate::domain::permission::Permission;
 use crate::domain::ticket::{PRIORITIES, STATUSES};
 use crate::domain::view::{Direction, Filter, Sort, SortField};
-use crate::error::ApiError;
 use crate::routes::path_id;
 use crate::services::customers;
 use crate::services::tickets::{self, TicketQuery, TicketView};
 use crate::services::timeline::{TimelineEntry, TimelineMessage, TimelineTicketEvent};
 
-use super::page::{agent_names, nav, render, rows, ConsoleError, Nav, Row};
+use super::page::{agent_names, group_choices, nav, render, rows, ConsoleError, Nav, Row};
 use super::session::Agent;
-
-/// Most agent groups the page offers (a helpdesk has a handful).
-const GROUPS_SHOWN: i64 = 500;
-
-/// The tenant's agent groups (id, name), by name, for a `<select>`.
-pub(super) async fn group_choices(db: &Db, tenant_id: i64) -> Result<Vec<(i64, String)>, ApiError> {
-    let (groups, _) = crate::services::groups::list(db, tenant_id, 0, GROUPS_SHOWN).await?;
-    let mut groups: Vec<(i64, String)> = groups.into_iter().map(|g| (g.id, g.name)).collect();
-    groups.sort_by_key(|g| g.1.to_lowercase());
-    Ok(groups)
-}
 
 /// What the agent may do here.
 struct Can {

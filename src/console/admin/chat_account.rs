@@ -18,7 +18,7 @@ use crate::routes::path_id;
 use crate::services::chat_accounts::{self, ChatAccountChanges, ChatAccountView};
 
 use super::super::form::{optional_id, CsrfOnly, Form};
-use super::super::page::{nav, render, see_other, ConsoleError, Nav};
+use super::super::page::{group_choices, nav, render, see_other, ConsoleError, Nav};
 use super::super::session::Agent;
 
 /// The contact fields a widget can ask for.
@@ -66,7 +66,7 @@ pub async fn page(
         crate::routes::jivochat::PATH_PREFIX,
         a.webhook_token
     );
-    let groups = super::super::ticket::group_choices(&db, agent.auth.tenant_id).await?;
+    let groups = group_choices(&db, agent.auth.tenant_id).await?;
     render(&ChatAccountPage {
         nav: nav(&db, &settings, &agent, "admin").await?,
         webhook_url,
