@@ -445,3 +445,106 @@ fn write_transaction<T>(
 pub fn now_millis() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::migration::MigrationSource;
+    use diesel::sql_types::BigInt;
+
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+
+    fn number(c: &mut diesel::SqliteConnection, query: &str) -> i64 {
+        diesel::sql_query(query).get_result::<N>(c).unwrap().n
+    }
+
+    /// Migration 24 makes SQLite's messages table anew, with partial unique indexes for the
+    /// retry keys: the messages stay with their ids, the id counter stays where it was (ids
+    /// never come back), a repeated key is still refused, and foreign keys are enforced again.
+    #[test]
+    fn the_messages_table_made_anew_keeps_its_rows_ids_and_counter() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db").display().to_string();
+        let manager = ConnectionManager::new(&path, "FULL");
+        let mut conn = r2d2::ManageConnection::connect(&manager).unwrap();
+        let DbConnection::Sqlite(c) = &mut conn else {
+            unreachable!("a file path opens SQLite")
+        };
+        let mut all =
+            MigrationSource::<diesel::sqlite::Sqlite>::migrations(&SQLITE_MIGRATIONS).unwrap();
+        all.sort_by_key(|m| m.name().version().to_string());
+        let at = all
+            .iter()
+            .position(|m| m.name().version().to_string() == "20261201000024")
+            .expect("migration 24");
+        c.applied_migrations().unwrap(); // makes diesel's table of applied migrations
+        for m in &all[..at] {
+            c.run_migration(m.as_ref()).unwrap();
+        }
+        // Rows of the old table (foreign keys off: only the messages matter here), and a
+        // counter past the last id, as after a message that is gone.
+        let message = |id: i64, idempotency: &str, retry: &str| {
+            format!(
+                "INSERT INTO messages (id, tenant_id, ticket_id, session_id, author, body, \
+                 message_number, url, additional_data, used_predefined_user_input, \
+                 external_address_overwrite, idempotency_key, retry_key, created_at) \
+                 VALUES ({id}, 1, 1, 5, 'customer', 'text {id}', 1, '', '', 0, '', \
+                 {idempotency}, {retry}, 0);"
+            )
+        };
+        c.batch_execute(&format!(
+            "PRAGMA foreign_keys = OFF; {}{}{} \
+             UPDATE sqlite_sequence SET seq = 10 WHERE name = 'messages'; \
+             PRAGMA foreign_keys = ON;",
+            message(1, "NULL", "NULL"),
+            message(2, "'key'", "NULL"),
+            message(3, "NULL", "'1:abc'"),
+        ))
+        .unwrap();
+
+        c.run_migration(all[at].as_ref()).unwrap();
+
+        assert_eq!(number(c, "SELECT count(*) AS n FROM messages"), 3);
+        assert_eq!(number(c, "SELECT sum(id) AS n FROM messages"), 6);
+        assert_eq!(
+            number(
+                c,
+                "SELECT seq AS n FROM sqlite_sequence WHERE name = 'messages'"
+            ),
+            10
+        );
+        assert_eq!(
+            number(
+                c,
+                "SELECT count(*) AS n FROM pragma_foreign_keys WHERE foreign_keys = 1"
+            ),
+            1
+        );
+        assert_eq!(
+            number(
+                c,
+                "SELECT count(*) AS n FROM sqlite_schema WHERE tbl_name = 'messages' \
+                 AND type = 'index' AND (sql IS NULL OR sql NOT LIKE '%WHERE%')"
+            ),
+            1,
+            "only messages_ticket holds every row"
+        );
+        assert_eq!(
+            number(
+                c,
+                "SELECT count(*) AS n FROM sqlite_schema WHERE name = 'messages_search_update'"
+            ),
+            1
+        );
+        // Keys that were sent are still unique within a session; rows without keys are many.
+        c.batch_execute("PRAGMA foreign_keys = OFF").unwrap();
+        assert!(c.batch_execute(&message(20, "'key'", "NULL")).is_err());
+        assert!(c.batch_execute(&message(21, "NULL", "'1:abc'")).is_err());
+        c.batch_execute(&message(22, "NULL", "NULL")).unwrap();
+        c.batch_execute(&message(23, "'other'", "'2:abc'")).unwrap();
+    }
+}
