@@ -319,9 +319,12 @@ impl Db {
     }
 
     /// Applies pending migrations of the connection's dialect; returns the versions applied.
+    /// They run on a connection of their own: one that a migration left in its own
+    /// transaction, or with foreign keys off (SQLite's 000024), when it failed midway, is
+    /// closed (rolling back), never handed to the pool.
     pub fn migrate(&self) -> Result<Vec<String>, ApiError> {
-        let mut conn = self.pool.get()?;
-        let applied = match &mut *conn {
+        let mut conn = self.own_connection()?;
+        let applied = match &mut conn {
             DbConnection::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
             DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
         }
