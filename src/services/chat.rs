@@ -328,6 +328,32 @@ pub fn store_message(
 ) -> Result<MessageOutcome, ApiError> {
     let (tenant_id, msg) = (pending.tenant_id, &pending.message);
     let now = now_millis();
+    let plain = msg.customer_name.is_none() && msg.email_address.is_none() && msg.phone_number.is_none();
+    if plain {
+        // Most messages go to a chat that is open: one lookup, the insert, the ticket's time.
+        let open = ChatSession::open_chat_of(
+            conn,
+            tenant_id,
+            &msg.chat_server,
+            &msg.chat_session_id,
+            &msg.chat_account_token,
+        )?;
+        if let Some(chat) = open.filter(|c| c.account_known && !c.ticket_deleted) {
+            let row = pending.row(chat.ticket_id, chat.session_id, now);
+            let inserted = Message::insert_once(conn, &row)?;
+            if !inserted.duplicate {
+                Ticket::touch_by_customer(conn, chat.ticket_id, now)?;
+            }
+            return Ok(MessageOutcome {
+                ticket_id: chat.ticket_id,
+                message_id: inserted.id,
+                ticket_created: false,
+                duplicate: inserted.duplicate,
+            });
+        }
+    }
+    // Otherwise the whole way: an unknown account (404), a deleted ticket, contact details
+    // to apply, a new chat.
     let account = ChatAccount::find_by_token(conn, tenant_id, &msg.chat_account_token)?;
     let title = ticket_title(&msg.message);
     let contact = ContactDetails {

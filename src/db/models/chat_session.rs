@@ -45,6 +45,19 @@ pub struct NewChatSession<'a> {
     pub created_at: i64,
 }
 
+/// A chat's session as its later messages see it (`ChatSession::open_chat_of`).
+#[derive(Debug, QueryableByName)]
+pub struct OpenChat {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub session_id: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub ticket_id: i64,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub ticket_deleted: bool,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub account_known: bool,
+}
+
 /// Moves the chat account's count of waiting chats, in the caller's transaction: every change
 /// of a session into or out of `waiting` goes through here.
 fn count_waiting_by(
@@ -95,6 +108,30 @@ impl ChatSession {
                 .first(c)
                 .optional())?;
         Ok(found.map(|(session, deleted_at)| (session, deleted_at.is_some())))
+    }
+
+    /// What a chat's later message needs, in one lookup: its session and ticket, whether the
+    /// ticket was deleted, and whether the message's chat account token is the tenant's.
+    /// `None`: no such session (the message opens the chat).
+    pub fn open_chat_of(
+        conn: &mut DbConnection,
+        tenant_id: i64,
+        chat_server: &str,
+        chat_session_id: &str,
+        account_token: &str,
+    ) -> Result<Option<OpenChat>, ApiError> {
+        let lookup = Statement::new(
+            "SELECT s.id AS session_id, s.ticket_id, t.deleted_at IS NOT NULL AS ticket_deleted, \
+             EXISTS (SELECT 1 FROM chat_accounts a WHERE a.tenant_id = s.tenant_id \
+             AND a.token = ?) AS account_known \
+             FROM chat_sessions s JOIN tickets t ON t.id = s.ticket_id \
+             WHERE s.tenant_id = ? AND s.chat_server = ? AND s.chat_session_id = ?",
+        )
+        .bind(Bind::Text(account_token))
+        .bind(Bind::BigInt(tenant_id))
+        .bind(Bind::Text(chat_server))
+        .bind(Bind::Text(chat_session_id));
+        Ok(on_backend!(conn, |c| lookup.get_result(c).optional())?)
     }
 
     /// Of these sessions (by the chat server's ids), those that exist: (chat server's id,
