@@ -328,7 +328,8 @@ pub fn store_message(
 ) -> Result<MessageOutcome, ApiError> {
     let (tenant_id, msg) = (pending.tenant_id, &pending.message);
     let now = now_millis();
-    let plain = msg.customer_name.is_none() && msg.email_address.is_none() && msg.phone_number.is_none();
+    let plain =
+        msg.customer_name.is_none() && msg.email_address.is_none() && msg.phone_number.is_none();
     if plain {
         // Most messages go to a chat that is open: one lookup, the insert, the ticket's time.
         let open = ChatSession::open_chat_of(

@@ -2,10 +2,11 @@ use diesel::prelude::*;
 
 use crate::db::models::ticket::Ticket;
 use crate::db::schema::{chat_accounts, chat_sessions, tickets};
-use crate::db::statement::{column, Bind, Statement};
+use crate::db::statement::{column, Bind};
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::on_backend;
+use crate::statement;
 
 /// The `chat_server` of JivoChat's chats (their ids are `{widget_id}:{chat_id}`). The
 /// Omnidesk API's `chatServer` pattern has no `_`, so no chat server can take it.
@@ -120,7 +121,7 @@ impl ChatSession {
         chat_session_id: &str,
         account_token: &str,
     ) -> Result<Option<OpenChat>, ApiError> {
-        let lookup = Statement::new(
+        let lookup = statement!(
             "SELECT s.id AS session_id, s.ticket_id, t.deleted_at IS NOT NULL AS ticket_deleted, \
              EXISTS (SELECT 1 FROM chat_accounts a WHERE a.tenant_id = s.tenant_id \
              AND a.token = ?) AS account_known \
@@ -160,7 +161,7 @@ impl ChatSession {
             return Err(ApiError::Internal("existing_of is for Postgres".into()));
         };
         // LIMIT 1 keeps the subquery a lookup of its own for each id.
-        let found: Vec<Existing> = Statement::new(
+        let found: Vec<Existing> = statement!(
             "SELECT s.chat_session_id, s.id, s.ticket_id, t.deleted_at IS NOT NULL AS deleted \
              FROM unnest(?) AS wanted(id) \
              CROSS JOIN LATERAL (SELECT id, ticket_id, chat_session_id FROM chat_sessions \
@@ -186,12 +187,34 @@ impl ChatSession {
         chat_account_id: i64,
         chats: i64,
     ) -> Result<i64, ApiError> {
-        Ok(on_backend!(conn, |c| diesel::update(
-            chat_accounts::table.find(chat_account_id)
-        )
-        .set(chat_accounts::waiting_chats.eq(chat_accounts::waiting_chats + chats))
-        .returning(chat_accounts::waiting_chats)
-        .get_result(c))?)
+        #[derive(QueryableByName)]
+        struct Waiting {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            waiting_chats: i64,
+        }
+        // Not the DSL's update, which diesel prepares anew on every run; on SQLite not
+        // RETURNING either, answered from a temporary table made for each run.
+        let waiting = match conn {
+            DbConnection::Pg(c) => statement!(
+                "UPDATE chat_accounts SET waiting_chats = waiting_chats + ? WHERE id = ? \
+                 RETURNING waiting_chats"
+            )
+            .bind(Bind::BigInt(chats))
+            .bind(Bind::BigInt(chat_account_id))
+            .get_result::<Waiting>(c)?,
+            DbConnection::Sqlite(c) => {
+                statement!(
+                    "UPDATE chat_accounts SET waiting_chats = waiting_chats + ? WHERE id = ?"
+                )
+                .bind(Bind::BigInt(chats))
+                .bind(Bind::BigInt(chat_account_id))
+                .execute(c)?;
+                statement!("SELECT waiting_chats FROM chat_accounts WHERE id = ?")
+                    .bind(Bind::BigInt(chat_account_id))
+                    .get_result::<Waiting>(c)?
+            }
+        };
+        Ok(waiting.waiting_chats)
     }
 
     /// Inserts waiting sessions counted already (`join_queue`), in one statement; `Conflict`
@@ -224,7 +247,7 @@ impl ChatSession {
                     #[diesel(sql_type = BigInt)]
                     id: i64,
                 }
-                let stored: Vec<Stored> = Statement::new(
+                let stored: Vec<Stored> = statement!(
                     "INSERT INTO chat_sessions (tenant_id, chat_account_id, ticket_id, \
                      chat_server, chat_session_id, state, queue_entered_at, \
                      initial_estimated_wait, typing, created_at) \

@@ -1,10 +1,11 @@
 use diesel::prelude::*;
 
 use crate::db::schema::customers;
-use crate::db::statement::{Bind, Statement};
+use crate::db::statement::Bind;
 use crate::db::{now_millis, DbConnection};
 use crate::error::ApiError;
 use crate::on_backend;
+use crate::statement;
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);
 
@@ -112,7 +113,7 @@ impl Customer {
             id: i64,
         }
         let now = now_millis();
-        let ids: Vec<Id> = Statement::new(
+        let ids: Vec<Id> = statement!(
             "INSERT INTO customers (tenant_id, created_at, updated_at) \
              SELECT ?, ?, ? FROM generate_series(1, ?) RETURNING id",
         )

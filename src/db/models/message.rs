@@ -1,10 +1,11 @@
 use diesel::prelude::*;
 
 use crate::db::schema::messages;
-use crate::db::statement::{column, Bind, Id, Statement};
+use crate::db::statement::{column, last_inserted, Bind, Id, Statement};
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::on_backend;
+use crate::statement;
 
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = messages)]
@@ -66,29 +67,41 @@ impl Message {
         new: &NewMessage<'_>,
     ) -> Result<Inserted, ApiError> {
         // Not the DSL's insert: diesel prepares that anew on every run (optional columns).
-        let inserted = Statement::new(
-            "INSERT INTO messages (tenant_id, ticket_id, session_id, author, body, \
-             message_number, url, additional_data, used_predefined_user_input, \
-             external_address_overwrite, idempotency_key, retry_key, created_at, user_id) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-             ON CONFLICT DO NOTHING RETURNING id",
-        )
-        .bind(Bind::BigInt(new.tenant_id))
-        .bind(Bind::BigInt(new.ticket_id))
-        .bind(Bind::NullableBigInt(new.session_id))
-        .bind(Bind::Text(new.author))
-        .bind(Bind::Text(new.body))
-        .bind(Bind::Integer(new.message_number))
-        .bind(Bind::Text(new.url))
-        .bind(Bind::Text(new.additional_data))
-        .bind(Bind::Bool(new.used_predefined_user_input))
-        .bind(Bind::Text(new.external_address_overwrite))
-        .bind(Bind::NullableText(new.idempotency_key))
-        .bind(Bind::NullableText(new.retry_key))
-        .bind(Bind::BigInt(new.created_at))
-        .bind(Bind::NullableBigInt(new.user_id));
-        let id: Option<Id> = on_backend!(conn, |c| inserted.get_result(c).optional())?;
-        if let Some(Id { id }) = id {
+        let id = match conn {
+            DbConnection::Pg(c) => message_values(
+                statement!(
+                    "INSERT INTO messages (tenant_id, ticket_id, session_id, author, body, \
+                     message_number, url, additional_data, used_predefined_user_input, \
+                     external_address_overwrite, idempotency_key, retry_key, created_at, \
+                     user_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                     ON CONFLICT DO NOTHING RETURNING id"
+                ),
+                new,
+            )
+            .get_result::<Id>(c)
+            .optional()?
+            .map(|Id { id }| id),
+            // SQLite answers RETURNING from a temporary table it makes for each run: the
+            // row's id is the connection's last inserted one instead.
+            DbConnection::Sqlite(c) => {
+                let inserted = message_values(
+                    statement!(
+                        "INSERT INTO messages (tenant_id, ticket_id, session_id, author, body, \
+                         message_number, url, additional_data, used_predefined_user_input, \
+                         external_address_overwrite, idempotency_key, retry_key, created_at, \
+                         user_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                         ON CONFLICT DO NOTHING"
+                    ),
+                    new,
+                )
+                .execute(c)?;
+                match inserted {
+                    0 => None,
+                    _ => Some(last_inserted(c)?),
+                }
+            }
+        };
+        if let Some(id) = id {
             return Ok(Inserted {
                 id,
                 duplicate: false,
@@ -125,7 +138,7 @@ impl Message {
                 "multi-row message inserts are for Postgres".into(),
             ));
         };
-        Ok(Statement::new(
+        Ok(statement!(
             "INSERT INTO messages (tenant_id, ticket_id, session_id, author, body, \
              message_number, url, additional_data, used_predefined_user_input, \
              external_address_overwrite, idempotency_key, retry_key, created_at, user_id) \
@@ -189,4 +202,23 @@ impl Message {
         ))
         .execute(c))?)
     }
+}
+
+/// A message's values, in the order of the single-row inserts' columns.
+fn message_values<'a, Q>(statement: Statement<'a, Q>, new: &'a NewMessage<'_>) -> Statement<'a, Q> {
+    statement
+        .bind(Bind::BigInt(new.tenant_id))
+        .bind(Bind::BigInt(new.ticket_id))
+        .bind(Bind::NullableBigInt(new.session_id))
+        .bind(Bind::Text(new.author))
+        .bind(Bind::Text(new.body))
+        .bind(Bind::Integer(new.message_number))
+        .bind(Bind::Text(new.url))
+        .bind(Bind::Text(new.additional_data))
+        .bind(Bind::Bool(new.used_predefined_user_input))
+        .bind(Bind::Text(new.external_address_overwrite))
+        .bind(Bind::NullableText(new.idempotency_key))
+        .bind(Bind::NullableText(new.retry_key))
+        .bind(Bind::BigInt(new.created_at))
+        .bind(Bind::NullableBigInt(new.user_id))
 }

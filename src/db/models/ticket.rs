@@ -1,12 +1,13 @@
 use diesel::prelude::*;
 
 use crate::db::schema::{agent_group_members, chat_sessions, customers, tickets};
-use crate::db::statement::{column, Bind, Statement};
+use crate::db::statement::{column, last_inserted, Bind};
 use crate::db::DbConnection;
 use crate::domain::search;
 use crate::domain::view::{Direction, Filter, Sort, SortField, TimeField, Who};
 use crate::error::ApiError;
 use crate::on_backend;
+use crate::statement;
 
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = tickets)]
@@ -73,11 +74,36 @@ const SEARCH_CANDIDATES: i64 = 10_000;
 
 impl Ticket {
     pub fn create(conn: &mut DbConnection, new: &NewTicket<'_>) -> Result<i64, ApiError> {
-        let id = on_backend!(conn, |c| diesel::insert_into(tickets::table)
-            .values(new)
-            .returning(tickets::id)
-            .get_result(c))?;
-        Ok(id)
+        let c = match conn {
+            DbConnection::Pg(c) => {
+                return Ok(diesel::insert_into(tickets::table)
+                    .values(new)
+                    .returning(tickets::id)
+                    .get_result(c)?)
+            }
+            DbConnection::Sqlite(c) => c,
+        };
+        // SQLite: not the DSL's insert, which it prepares anew on every run (optional
+        // columns), nor RETURNING, answered from a temporary table made for each run.
+        statement!(
+            "INSERT INTO tickets (tenant_id, customer_id, title, status, priority, channel_id, \
+             direction, source_url, created_at, updated_at, last_update_customer, chat_state) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        )
+        .bind(Bind::BigInt(new.tenant_id))
+        .bind(Bind::BigInt(new.customer_id))
+        .bind(Bind::Text(new.title))
+        .bind(Bind::Text(new.status))
+        .bind(Bind::Text(new.priority))
+        .bind(Bind::Integer(new.channel_id))
+        .bind(Bind::Text(new.direction))
+        .bind(Bind::Text(new.source_url))
+        .bind(Bind::BigInt(new.created_at))
+        .bind(Bind::BigInt(new.updated_at))
+        .bind(Bind::NullableBigInt(new.last_update_customer))
+        .bind(Bind::NullableText(new.chat_state))
+        .execute(c)?;
+        Ok(last_inserted(c)?)
     }
 
     /// Inserts these tickets in one statement (Postgres); their ids, in the order given.
@@ -97,7 +123,7 @@ impl Ticket {
             id: i64,
         }
         // One array a column: the same statement whatever the number of rows.
-        let ids: Vec<Id> = Statement::new(
+        let ids: Vec<Id> = statement!(
             "INSERT INTO tickets (tenant_id, customer_id, title, status, priority, channel_id, \
              direction, source_url, created_at, updated_at, last_update_customer, chat_state) \
              SELECT * FROM unnest(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
@@ -127,12 +153,11 @@ impl Ticket {
     /// Marks the ticket updated by its customer (sorts it to the top of agents' lists).
     pub fn touch_by_customer(conn: &mut DbConnection, id: i64, at: i64) -> Result<(), ApiError> {
         // Not the DSL's update: diesel prepares every one anew.
-        let touch = Statement::new(
-            "UPDATE tickets SET updated_at = ?, last_update_customer = ? WHERE id = ?",
-        )
-        .bind(Bind::BigInt(at))
-        .bind(Bind::BigInt(at))
-        .bind(Bind::BigInt(id));
+        let touch =
+            statement!("UPDATE tickets SET updated_at = ?, last_update_customer = ? WHERE id = ?",)
+                .bind(Bind::BigInt(at))
+                .bind(Bind::BigInt(at))
+                .bind(Bind::BigInt(id));
         on_backend!(conn, |c| touch.execute(c))?;
         Ok(())
     }
