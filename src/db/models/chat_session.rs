@@ -2,7 +2,7 @@ use diesel::prelude::*;
 
 use crate::db::models::ticket::Ticket;
 use crate::db::schema::{chat_accounts, chat_sessions, tickets};
-use crate::db::statement::{column, Bind};
+use crate::db::statement::{column, last_inserted, Bind};
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::on_backend;
@@ -224,16 +224,6 @@ impl ChatSession {
         conn: &mut DbConnection,
         new: &[NewChatSession<'_>],
     ) -> Result<Vec<(String, String, i64)>, ApiError> {
-        let returned = (
-            chat_sessions::chat_server,
-            chat_sessions::chat_session_id,
-            chat_sessions::id,
-        );
-        let key = (
-            chat_sessions::tenant_id,
-            chat_sessions::chat_server,
-            chat_sessions::chat_session_id,
-        );
         let stored: Vec<(String, String, i64)> = match conn {
             // One array a column: the same statement whatever the number of rows.
             DbConnection::Pg(c) => {
@@ -271,19 +261,36 @@ impl ChatSession {
                     .map(|s| (s.chat_server, s.chat_session_id, s.id))
                     .collect()
             }
-            // SQLite returns no rows from a multi-row insert: one at a time.
+            // SQLite: one at a time, and not RETURNING (answered from a temporary table made
+            // for each run): the id is the connection's last inserted one.
             DbConnection::Sqlite(c) => {
                 let mut stored = Vec::with_capacity(new.len());
                 for row in new {
-                    stored.extend(
-                        diesel::insert_into(chat_sessions::table)
-                            .values(row)
-                            .on_conflict(key)
-                            .do_nothing()
-                            .returning(returned)
-                            .get_result(c)
-                            .optional()?,
-                    );
+                    let inserted = statement!(
+                        "INSERT INTO chat_sessions (tenant_id, chat_account_id, ticket_id, \
+                         chat_server, chat_session_id, state, queue_entered_at, \
+                         initial_estimated_wait, typing, created_at) \
+                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                         ON CONFLICT (tenant_id, chat_server, chat_session_id) DO NOTHING"
+                    )
+                    .bind(Bind::BigInt(row.tenant_id))
+                    .bind(Bind::BigInt(row.chat_account_id))
+                    .bind(Bind::BigInt(row.ticket_id))
+                    .bind(Bind::Text(row.chat_server))
+                    .bind(Bind::Text(row.chat_session_id))
+                    .bind(Bind::Text(row.state))
+                    .bind(Bind::BigInt(row.queue_entered_at))
+                    .bind(Bind::Integer(row.initial_estimated_wait))
+                    .bind(Bind::Bool(row.typing))
+                    .bind(Bind::BigInt(row.created_at))
+                    .execute(c)?;
+                    if inserted == 1 {
+                        stored.push((
+                            row.chat_server.to_owned(),
+                            row.chat_session_id.to_owned(),
+                            last_inserted(c)?,
+                        ));
+                    }
                 }
                 stored
             }

@@ -1,7 +1,7 @@
 use diesel::prelude::*;
 
 use crate::db::schema::customers;
-use crate::db::statement::Bind;
+use crate::db::statement::{last_inserted, Bind};
 use crate::db::{now_millis, DbConnection};
 use crate::error::ApiError;
 use crate::on_backend;
@@ -87,11 +87,19 @@ impl Customer {
             customers::created_at.eq(now),
             customers::updated_at.eq(now),
         );
-        let id = on_backend!(conn, |c| diesel::insert_into(customers::table)
-            .values(row)
-            .returning(customers::id)
-            .get_result(c))?;
-        Ok(id)
+        Ok(match conn {
+            DbConnection::Pg(c) => diesel::insert_into(customers::table)
+                .values(row)
+                .returning(customers::id)
+                .get_result(c)?,
+            // Not RETURNING, which SQLite answers from a temporary table made for each run.
+            DbConnection::Sqlite(c) => {
+                diesel::insert_into(customers::table)
+                    .values(row)
+                    .execute(c)?;
+                last_inserted(c)?
+            }
+        })
     }
 
     /// Inserts `count` customers who have said nothing of themselves yet (chats' visitors),

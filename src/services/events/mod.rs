@@ -54,6 +54,9 @@ const RESUME_WAIT: Duration = Duration::from_secs(2);
 const PURGED_PER_EVENT: usize = 300;
 /// How often the publisher drops events kept in the database longer than their time.
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
+/// How long a starting instance on Postgres waits for its listening connection before it
+/// serves anyway.
+const FIRST_LISTEN_WAIT: Duration = Duration::from_secs(5);
 /// Where an instance numbers its events itself (SQLite), an event's id is at least the
 /// millisecond it was published at times this: ids follow the clock (one from before a
 /// restart is never taken for one after it, and the oldest are a range of ids).
@@ -577,10 +580,17 @@ impl Events {
         let listener_url = url.to_owned();
         let local = events.local.clone();
         let alive = Arc::downgrade(&events.alive);
+        let (listening, heard) = sync_channel::<()>(1);
         std::thread::Builder::new()
             .name("events-listen".into())
-            .spawn(move || listen_loop(&listener_url, local, alive))
+            .spawn(move || listen_loop(&listener_url, local, alive, listening))
             .expect("spawn the event listener");
+        // The instance serves once it hears the others: a stream opened before would be told
+        // to resync as soon as the listener connects. If the database is slow to answer, it
+        // serves anyway (its streams then resync).
+        if heard.recv_timeout(FIRST_LISTEN_WAIT).is_err() {
+            log::warn!("events: not listening yet; streams opened before it will resync");
+        }
         Events {
             postgres: Some(tx),
             ..events
@@ -811,7 +821,7 @@ fn publish_loop(url: &str, rx: std::sync::mpsc::Receiver<Event>, local: Channels
     }
 }
 
-fn listen_loop(url: &str, local: Channels, alive: Weak<()>) {
+fn listen_loop(url: &str, local: Channels, alive: Weak<()>, listening: SyncSender<()>) {
     while alive.strong_count() > 0 {
         let Some(mut listener) = Listener::connect(url, CHANNEL) else {
             continue;
@@ -819,6 +829,7 @@ fn listen_loop(url: &str, local: Channels, alive: Weak<()>) {
         // What was said while no connection listened is lost: whatever this instance keeps
         // of the others' news (the key cache) starts afresh.
         local.send(Event::new(0, RESYNC, Value::Null));
+        let _ = listening.try_send(());
         while alive.strong_count() > 0 {
             let received = listener.receive(|text| match serde_json::from_str::<Event>(&text) {
                 Ok(event) => local.send(event),
