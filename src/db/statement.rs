@@ -68,14 +68,16 @@ pub struct Statement<'a, Q> {
 /// their types).
 #[macro_export]
 macro_rules! statement {
-    ($sql:expr $(,)?) => {{
+    ($sql:literal $(,)?) => {{
         struct ThisStatement;
         $crate::db::statement::Statement::<ThisStatement>::new($sql)
     }};
 }
 
 impl<'a, Q> Statement<'a, Q> {
-    /// Use [`statement!`], which gives each statement its own `Q`.
+    /// Only for [`statement!`], which gives each statement its own `Q` and takes its SQL as
+    /// a literal: a `Q` with two texts would run the first one prepared.
+    #[doc(hidden)]
     pub fn new(sql: &'static str) -> Statement<'a, Q> {
         Statement {
             sql,
