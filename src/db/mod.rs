@@ -550,4 +550,71 @@ mod tests {
         c.batch_execute(&message(22, "NULL", "NULL")).unwrap();
         c.batch_execute(&message(23, "'other'", "'2:abc'")).unwrap();
     }
+
+    /// Migration 25 makes SQLite's full-text index contentless (no copy of the texts): what
+    /// was indexed before is indexed again by the writer's catch-up, from marks at 0, and an
+    /// edited (purged) text leaves the index at once.
+    #[test]
+    fn the_contentless_index_is_filled_again_from_what_is_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db").display().to_string();
+        let manager = ConnectionManager::new(&path, "FULL");
+        let mut conn = r2d2::ManageConnection::connect(&manager).unwrap();
+        let mut all =
+            MigrationSource::<diesel::sqlite::Sqlite>::migrations(&SQLITE_MIGRATIONS).unwrap();
+        all.sort_by_key(|m| m.name().version().to_string());
+        let at = all
+            .iter()
+            .position(|m| m.name().version().to_string() == "20261201000025")
+            .expect("migration 25");
+        {
+            let DbConnection::Sqlite(c) = &mut conn else {
+                unreachable!("a file path opens SQLite")
+            };
+            c.applied_migrations().unwrap();
+            for m in &all[..at] {
+                c.run_migration(m.as_ref()).unwrap();
+            }
+            c.batch_execute(
+                "PRAGMA foreign_keys = OFF;                  INSERT INTO messages (id, tenant_id, ticket_id, session_id, author, body,                  message_number, url, additional_data, used_predefined_user_input,                  external_address_overwrite, created_at)                  VALUES (7, 1, 3, 5, 'customer', 'The albatross has landed', 1, '', '', 0, '', 0);                  PRAGMA foreign_keys = ON;",
+            )
+            .unwrap();
+        }
+        while search_index::catch_up(&mut conn, search_index::CHUNK).unwrap() {}
+        let DbConnection::Sqlite(c) = &mut conn else {
+            unreachable!()
+        };
+        let found = |c: &mut diesel::SqliteConnection, word: &str| {
+            number(
+                c,
+                &format!(
+                    "SELECT coalesce(max(rowid), 0) AS n FROM search_index \
+                     WHERE search_index MATCH '{word}'"
+                ),
+            )
+        };
+        assert_eq!(found(c, "albatross"), 28, "indexed in the old layout");
+
+        c.run_migration(all[at].as_ref()).unwrap();
+
+        assert_eq!(
+            number(
+                c,
+                "SELECT count(*) AS n FROM sqlite_schema WHERE name = 'search_index_content'"
+            ),
+            0,
+            "no copy of the texts"
+        );
+        assert_eq!(found(c, "albatross"), 0, "emptied");
+        assert_eq!(number(c, "SELECT message_id AS n FROM search_progress"), 0);
+        while search_index::catch_up(&mut conn, search_index::CHUNK).unwrap() {}
+        let DbConnection::Sqlite(c) = &mut conn else {
+            unreachable!()
+        };
+        assert_eq!(found(c, "albatross"), 28, "indexed again, by its rowid");
+        c.batch_execute("UPDATE messages SET body = 'erased' WHERE id = 7")
+            .unwrap();
+        assert_eq!(found(c, "albatross"), 0, "an edited text leaves the index");
+        assert_eq!(found(c, "erased"), 28);
+    }
 }

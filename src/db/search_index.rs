@@ -26,7 +26,9 @@ struct Source {
     /// Its mark in `search_progress`.
     mark: &'static str,
     table: &'static str,
-    /// The index row of each `{table}` row, rowid first (id * 4 + the kind's number).
+    /// The index row of each `{table}` row: its rowid (id * 4 + the kind's number: 0 a
+    /// message, 1 a ticket's title, 2 a customer) and its text. The index keeps no copy of the
+    /// text (FTS5 `content=''`): a search reads a row's kind and id from its rowid.
     rows: &'static str,
 }
 
@@ -34,18 +36,18 @@ const SOURCES: [Source; 3] = [
     Source {
         mark: "message_id",
         table: "messages",
-        rows: "SELECT id * 4, body, 'm', id, ticket_id FROM messages",
+        rows: "SELECT id * 4, body FROM messages",
     },
     Source {
         mark: "ticket_id",
         table: "tickets",
-        rows: "SELECT id * 4 + 1, title, 't', id, id FROM tickets",
+        rows: "SELECT id * 4 + 1, title FROM tickets",
     },
     Source {
         mark: "customer_id",
         table: "customers",
         rows: "SELECT id * 4 + 2, coalesce(name, '') || ' ' || coalesce(email, '') || ' ' \
-               || coalesce(phone, ''), 'c', id, NULL FROM customers",
+               || coalesce(phone, '') FROM customers",
     },
 ];
 
@@ -78,8 +80,7 @@ pub fn catch_up(conn: &mut DbConnection, limit: i64) -> Result<bool, ApiError> {
         .id;
         let Some(upto) = upto else { continue };
         let indexed = diesel::sql_query(format!(
-            "INSERT INTO search_index (rowid, body, kind, ref_id, ticket_id) \
-             {} WHERE id > ?1 AND id <= ?2",
+            "INSERT INTO search_index (rowid, body) {} WHERE id > ?1 AND id <= ?2",
             source.rows
         ))
         .bind::<BigInt, _>(mark)

@@ -57,7 +57,8 @@ pub enum Bind<'a> {
 /// SQL whose `?`s are bound in order; load its rows with `QueryableByName` types. `Q` is the
 /// type that names it in diesel's cache: write it with [`statement!`].
 pub struct Statement<'a, Q> {
-    sql: &'static str,
+    /// The SQL cut at its `?`s (a value goes between each two pieces), once per call site.
+    pieces: &'static [&'static str],
     binds: Vec<Bind<'a>>,
     query: PhantomData<Q>,
 }
@@ -70,17 +71,27 @@ pub struct Statement<'a, Q> {
 macro_rules! statement {
     ($sql:literal $(,)?) => {{
         struct ThisStatement;
-        $crate::db::statement::Statement::<ThisStatement>::new($sql)
+        static PIECES: std::sync::OnceLock<Box<[&'static str]>> = std::sync::OnceLock::new();
+        $crate::db::statement::Statement::<ThisStatement>::new(
+            PIECES.get_or_init(|| $crate::db::statement::pieces($sql)),
+        )
     }};
+}
+
+/// The SQL cut at its `?`s, for [`statement!`] (which keeps it, so that a run does not cut
+/// the text again to bind its values).
+#[doc(hidden)]
+pub fn pieces(sql: &'static str) -> Box<[&'static str]> {
+    sql.split('?').collect()
 }
 
 impl<'a, Q> Statement<'a, Q> {
     /// Only for [`statement!`], which gives each statement its own `Q` and takes its SQL as
     /// a literal: a `Q` with two texts would run the first one prepared.
     #[doc(hidden)]
-    pub fn new(sql: &'static str) -> Statement<'a, Q> {
+    pub fn new(pieces: &'static [&'static str]) -> Statement<'a, Q> {
         Statement {
-            sql,
+            pieces,
             binds: Vec::new(),
             query: PhantomData,
         }
@@ -111,7 +122,7 @@ impl<'a, Q> Statement<'a, Q> {
         mut out: AstPass<'_, 'b, DB>,
         push: impl Fn(&'b Bind<'a>, AstPass<'_, 'b, DB>) -> QueryResult<()>,
     ) -> QueryResult<()> {
-        let mut pieces = self.sql.split('?');
+        let mut pieces = self.pieces.iter().copied();
         if let Some(first) = pieces.next() {
             out.push_sql(first);
         }

@@ -241,12 +241,15 @@ impl Ticket {
             ),
             DbConnection::Sqlite(_) => (
                 [
-                    "SELECT ticket_id AS id FROM search_index WHERE search_index MATCH ?1 \
-                     AND kind = 'm' ORDER BY rowid DESC LIMIT ?2",
-                    "SELECT ticket_id AS id FROM search_index WHERE search_index MATCH ?1 \
-                     AND kind = 't' ORDER BY rowid DESC LIMIT ?2",
-                    "SELECT id FROM tickets WHERE customer_id IN (SELECT ref_id FROM \
-                     search_index WHERE search_index MATCH ?1 AND kind = 'c') \
+                    // A row's rowid is its source's id * 4 + its kind (0 message, 1 title,
+                    // 2 customer): the index keeps nothing else (src/db/search_index.rs).
+                    "SELECT m.ticket_id AS id FROM search_index s JOIN messages m \
+                     ON m.id = s.rowid / 4 WHERE search_index MATCH ?1 AND s.rowid % 4 = 0 \
+                     ORDER BY s.rowid DESC LIMIT ?2",
+                    "SELECT rowid / 4 AS id FROM search_index WHERE search_index MATCH ?1 \
+                     AND rowid % 4 = 1 ORDER BY rowid DESC LIMIT ?2",
+                    "SELECT id FROM tickets WHERE customer_id IN (SELECT rowid / 4 FROM \
+                     search_index WHERE search_index MATCH ?1 AND rowid % 4 = 2) \
                      ORDER BY id DESC LIMIT ?2",
                 ],
                 search::fts5_query(terms),
