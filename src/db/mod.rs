@@ -465,11 +465,11 @@ mod tests {
         diesel::sql_query(query).get_result::<N>(c).unwrap().n
     }
 
-    /// Migration 24 makes SQLite's messages table anew, with partial unique indexes for the
-    /// retry keys: the messages stay with their ids, the id counter stays where it was (ids
-    /// never come back), a repeated key is still refused, and foreign keys are enforced again.
-    #[test]
-    fn the_messages_table_made_anew_keeps_its_rows_ids_and_counter() {
+    type SqliteMigration = Box<dyn diesel::migration::Migration<diesel::sqlite::Sqlite>>;
+
+    /// A SQLite database in a temporary folder with every migration before `version` run,
+    /// and that migration, to run by hand.
+    fn just_before(version: &str) -> (tempfile::TempDir, DbConnection, SqliteMigration) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("old.db").display().to_string();
         let manager = ConnectionManager::new(&path, "FULL");
@@ -482,12 +482,25 @@ mod tests {
         all.sort_by_key(|m| m.name().version().to_string());
         let at = all
             .iter()
-            .position(|m| m.name().version().to_string() == "20261201000024")
-            .expect("migration 24");
+            .position(|m| m.name().version().to_string() == version)
+            .expect("the migration");
         c.applied_migrations().unwrap(); // makes diesel's table of applied migrations
         for m in &all[..at] {
             c.run_migration(m.as_ref()).unwrap();
         }
+        let next = all.remove(at);
+        (dir, conn, next)
+    }
+
+    /// Migration 24 makes SQLite's messages table anew, with partial unique indexes for the
+    /// retry keys: the messages stay with their ids, the id counter stays where it was (ids
+    /// never come back), a repeated key is still refused, and foreign keys are enforced again.
+    #[test]
+    fn the_messages_table_made_anew_keeps_its_rows_ids_and_counter() {
+        let (_dir, mut conn, migration) = just_before("20261201000024");
+        let DbConnection::Sqlite(c) = &mut conn else {
+            unreachable!("a file path opens SQLite")
+        };
         // Rows of the old table (foreign keys off: only the messages matter here), and a
         // counter past the last id, as after a message that is gone.
         let message = |id: i64, idempotency: &str, retry: &str| {
@@ -509,7 +522,7 @@ mod tests {
         ))
         .unwrap();
 
-        c.run_migration(all[at].as_ref()).unwrap();
+        c.run_migration(migration.as_ref()).unwrap();
 
         assert_eq!(number(c, "SELECT count(*) AS n FROM messages"), 3);
         assert_eq!(number(c, "SELECT sum(id) AS n FROM messages"), 6);
@@ -556,27 +569,18 @@ mod tests {
     /// edited (purged) text leaves the index at once.
     #[test]
     fn the_contentless_index_is_filled_again_from_what_is_stored() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("old.db").display().to_string();
-        let manager = ConnectionManager::new(&path, "FULL");
-        let mut conn = r2d2::ManageConnection::connect(&manager).unwrap();
-        let mut all =
-            MigrationSource::<diesel::sqlite::Sqlite>::migrations(&SQLITE_MIGRATIONS).unwrap();
-        all.sort_by_key(|m| m.name().version().to_string());
-        let at = all
-            .iter()
-            .position(|m| m.name().version().to_string() == "20261201000025")
-            .expect("migration 25");
+        let (_dir, mut conn, migration) = just_before("20261201000025");
         {
             let DbConnection::Sqlite(c) = &mut conn else {
                 unreachable!("a file path opens SQLite")
             };
-            c.applied_migrations().unwrap();
-            for m in &all[..at] {
-                c.run_migration(m.as_ref()).unwrap();
-            }
             c.batch_execute(
-                "PRAGMA foreign_keys = OFF;                  INSERT INTO messages (id, tenant_id, ticket_id, session_id, author, body,                  message_number, url, additional_data, used_predefined_user_input,                  external_address_overwrite, created_at)                  VALUES (7, 1, 3, 5, 'customer', 'The albatross has landed', 1, '', '', 0, '', 0);                  PRAGMA foreign_keys = ON;",
+                "PRAGMA foreign_keys = OFF; \
+                 INSERT INTO messages (id, tenant_id, ticket_id, session_id, author, body, \
+                 message_number, url, additional_data, used_predefined_user_input, \
+                 external_address_overwrite, created_at) \
+                 VALUES (7, 1, 3, 5, 'customer', 'The albatross has landed', 1, '', '', 0, '', 0); \
+                 PRAGMA foreign_keys = ON;",
             )
             .unwrap();
         }
@@ -595,7 +599,7 @@ mod tests {
         };
         assert_eq!(found(c, "albatross"), 28, "indexed in the old layout");
 
-        c.run_migration(all[at].as_ref()).unwrap();
+        c.run_migration(migration.as_ref()).unwrap();
 
         assert_eq!(
             number(
